@@ -1,0 +1,119 @@
+"""The unrolled scheduling problem: a workload replicated over `nbatch`
+independent batches on one platform, with tick conversion and analytic bounds.
+
+Global op index `g = b * n_ops + i` (batch b, op i) everywhere a schedule is
+flat; `join` and `split` are the only places that arithmetic is written.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import cached_property
+
+from prism_cp.errors import PrismError
+from prism_cp.platform import Platform
+from prism_cp.workload import CORE_TYPES, Workload
+
+
+def completion_tick(start_tick: int, time_us: float, clock_us: int) -> int:
+    """The tick at which an op started at `start_tick` frees its core.
+
+    The reference computes `end = start_tick * clock + T` in floating point and
+    completes the op at the first later tick `t` with `t >= end`. This is the one
+    place that rule is written; every module (simulator, validator, CP model)
+    derives occupancy from it.
+    """
+    end = start_tick * clock_us + time_us
+    tick = int(end // clock_us)
+    if tick * clock_us < end:
+        tick += 1
+    return tick if tick > start_tick else start_tick + 1
+
+
+def occupancy_ticks(time_us: float, clock_us: int) -> int:
+    """Ticks an op of `time_us` holds its core: max(1, ceil(T / clock))."""
+    return completion_tick(0, time_us, clock_us)
+
+
+@dataclass(frozen=True)
+class Problem:
+    """`nbatch` copies of `workload` sharing the cores of `platform`."""
+
+    workload: Workload
+    platform: Platform
+    nbatch: int = 1
+
+    def __post_init__(self) -> None:
+        if isinstance(self.nbatch, bool) or not isinstance(self.nbatch, int) or self.nbatch < 1:
+            raise PrismError(f"batches must be a whole number >= 1, got {self.nbatch!r}")
+        for i, op_type in enumerate(self.workload.op_types):
+            if not any(self.platform.cores(c) and self.platform.supports(op_type, c) for c in CORE_TYPES):
+                raise PrismError(
+                    f"op {i} ({self.workload.op_names[i]}, {op_type}) cannot run on platform "
+                    f"{self.platform.name!r} with {self.platform.cpus} CPUs and {self.platform.npus} NPUs"
+                )
+
+    @property
+    def n_ops(self) -> int:
+        """Ops per batch."""
+        return self.workload.n_ops
+
+    @property
+    def size(self) -> int:
+        """Ops over all batches."""
+        return self.nbatch * self.workload.n_ops
+
+    @property
+    def clock(self) -> int:
+        return self.platform.clock_us
+
+    def join(self, batch: int, op: int) -> int:
+        """Global index of op `op` of batch `batch`."""
+        return batch * self.workload.n_ops + op
+
+    def split(self, g: int) -> tuple[int, int]:
+        """(batch, op) of global index `g`."""
+        return divmod(g, self.workload.n_ops)
+
+    def allowed(self, op: int) -> tuple[str, ...]:
+        """Core types op `op` may be mapped to on this platform."""
+        t = self.workload.op_types[op]
+        return tuple(c for c in CORE_TYPES if self.platform.cores(c) and self.platform.supports(t, c))
+
+    @cached_property
+    def npu_ok(self) -> tuple[bool, ...]:
+        """Per op of one batch: can the NPU execute it."""
+        return tuple(self.platform.supports(t, "npu") for t in self.workload.op_types)
+
+    @cached_property
+    def ticks(self) -> dict[str, tuple[int, ...]]:
+        """Per core type, per op of one batch: occupancy in ticks."""
+        return {c: tuple(occupancy_ticks(t, self.clock) for t in ts) for c, ts in self.workload.times.items()}
+
+    @cached_property
+    def preds(self) -> list[list[int]]:
+        """Global predecessor lists (batches share no edges)."""
+        return _replicate(self.workload.predecessors(), self.nbatch, self.n_ops)
+
+    @cached_property
+    def succs(self) -> list[list[int]]:
+        """Global successor lists, each in increasing index."""
+        return _replicate(self.workload.successors(), self.nbatch, self.n_ops)
+
+    @cached_property
+    def global_times(self) -> dict[str, list[float]]:
+        """Per core type: execution time of every global op (us)."""
+        return {c: self.replicate(list(ts)) for c, ts in self.workload.times.items()}
+
+    @cached_property
+    def indegree(self) -> list[int]:
+        """Number of distinct predecessors of every global op."""
+        return [len(p) for p in self.preds]
+
+    def replicate(self, per_op: list) -> list:
+        """A per-op list of one batch repeated for every batch (global order)."""
+        return list(per_op) * self.nbatch
+
+
+def _replicate(adj: list[list[int]], nbatch: int, n: int) -> list[list[int]]:
+    return [[b * n + j for j in row] for b in range(nbatch) for row in adj]

@@ -1,0 +1,58 @@
+"""What every solver returns: a flat schedule over the global ops, and a
+result that says how good it is."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+
+@dataclass(frozen=True)
+class Schedule:
+    """Start (int us, a tick multiple), end (float us), core type and core id
+    of every global op `b * n_ops + i`, exactly as the reference records them."""
+
+    start: tuple[int, ...]
+    end: tuple[float, ...]
+    core_type: tuple[str, ...]
+    core_id: tuple[int, ...]
+
+    @property
+    def makespan(self) -> float:
+        """max(end), 0 for an empty schedule (the reference's completion time)."""
+        return max(self.end, default=0)
+
+    def sequences(self) -> dict[tuple[str, int], list[int]]:
+        """Ops of each core (type, id) in start order: the static order to replay."""
+        seqs: dict[tuple[str, int], list[int]] = {}
+        for g in sorted(range(len(self.start)), key=self.start.__getitem__):
+            seqs.setdefault((self.core_type[g], self.core_id[g]), []).append(g)
+        return seqs
+
+
+@dataclass(frozen=True)
+class Result:
+    """A schedule with its provenance and the proof of how far it may be from optimal.
+
+    `lower_bound` is a proven lower bound on the makespan of any schedule of the
+    same problem; `status` is 'OPTIMAL' only when makespan == lower_bound is
+    proven, else 'FEASIBLE' (or 'HEURISTIC' for a heuristic run with no bound
+    claimed beyond the analytic one).
+    """
+
+    algorithm: str
+    schedule: Schedule
+    mapping: tuple[str, ...]
+    lower_bound: float
+    status: str
+    wall_s: float
+    log: tuple[str, ...] = field(default=())
+
+    @property
+    def makespan(self) -> float:
+        return self.schedule.makespan
+
+    @property
+    def gap(self) -> float:
+        """(makespan - bound) / makespan, 0 for an empty schedule."""
+        m = self.makespan
+        return (m - self.lower_bound) / m if m else 0.0

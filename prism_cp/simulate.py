@@ -1,0 +1,239 @@
+"""The self-timed simulator, in two policies, and the schedule validator.
+
+* `simulate`: the reference dynamic policy (FIFO ready list, lowest free core
+  id), event-driven: it jumps from completion tick to completion tick instead of
+  stepping every tick, which gives identical schedules far faster.
+* `replay`: static order. Each core runs its own sequence; an op starts at the
+  first tick its predecessors are done and its core has finished the previous
+  op of its sequence. This is how any solver's answer is turned into an
+  executable, compacted schedule.
+* `validate`: every rule a schedule must obey, all violations at once.
+"""
+
+from __future__ import annotations
+
+from collections import deque
+from heapq import heappop, heappush
+from typing import Mapping, Sequence
+
+from prism_cp.errors import PrismError
+from prism_cp.problem import Problem, completion_tick
+from prism_cp.schedule import Schedule
+
+MAPPING_VALUES = ("cpu", "npu", "any")
+
+
+def check_mapping(problem: Problem, mapping: Sequence[str]) -> list[str]:
+    """The global mapping as a list, after checking it can be executed.
+
+    Accepts one entry per op of a batch (replicated to every batch) or one per
+    global op. Raises PrismError where an op would never fire: the reference
+    loops forever on an unsupported op mapped to the NPU.
+    """
+    n, size = problem.n_ops, problem.size
+    if len(mapping) == n:
+        mapping = problem.replicate(list(mapping))
+    elif len(mapping) != size:
+        raise PrismError(f"mapping has {len(mapping)} entries; need {n} (one per op) or {size} (one per op of every batch)")
+    names, types = problem.workload.op_names, problem.workload.op_types
+    plat = problem.platform
+    for g, c in enumerate(mapping):
+        if c not in MAPPING_VALUES:
+            raise PrismError(f"mapping of global op {g}: {c!r} is not one of {MAPPING_VALUES}")
+        i = g % n
+        if c == "any":
+            ok = (plat.npus and problem.npu_ok[i]) or plat.cpus
+        else:
+            ok = plat.cores(c) and plat.supports(types[i], c)
+        if not ok:
+            raise PrismError(
+                f"op {i} ({names[i]}, {types[i]}) of batch {g // n} is mapped to {c!r} but "
+                f"platform {plat.name!r} ({plat.cpus} CPUs, {plat.npus} NPUs) cannot run it there"
+            )
+    return list(mapping)
+
+
+def simulate(problem: Problem, mapping: Sequence[str]) -> Schedule:
+    """Schedule `problem` under `mapping` with the reference's dynamic policy.
+
+    Guarantees the reference's exact start times, float end times, core types and
+    core ids (see SEMANTICS.md section 5).
+    """
+    return simulate_checked(problem, check_mapping(problem, mapping))
+
+
+def simulate_checked(problem: Problem, mapping: list[str]) -> Schedule:
+    """`simulate` for a global mapping already passed through `check_mapping`
+    (the hill climber's inner loop skips the re-check)."""
+    size, clock = problem.size, problem.clock
+    succs, waiting = problem.succs, list(problem.indegree)
+    times = problem.global_times
+    npu_ok = problem.npu_ok
+    n = problem.n_ops
+    start = [0] * size
+    end = [0.0] * size
+    ctype = [""] * size
+    cid = [0] * size
+    free = {c: list(range(problem.platform.cores(c))) for c in ("cpu", "npu")}
+    running: list[tuple[int, int]] = []
+    generic = "any" in mapping
+    fifo: list[int] = []
+    queues = {"cpu": deque(), "npu": deque()}
+
+    def enqueue(ops: list[int]) -> None:
+        if generic:
+            fifo.extend(ops)
+        else:
+            for g in ops:
+                queues[mapping[g]].append(g)
+
+    def fire(g: int, c: str, tick: int) -> None:
+        core = heappop(free[c])
+        t = tick * clock
+        dur = times[c][g]
+        start[g], end[g], ctype[g], cid[g] = t, t + dur, c, core
+        heappush(running, (completion_tick(tick, dur, clock), g))
+
+    enqueue([g for g in range(size) if not waiting[g]])
+    tick = 0
+    while True:
+        if generic:
+            still = []
+            for g in fifo:
+                c = mapping[g]
+                if c == "any":
+                    c = "npu" if npu_ok[g % n] and free["npu"] else "cpu"
+                if free[c]:
+                    fire(g, c, tick)
+                else:
+                    still.append(g)
+            fifo[:] = still
+        else:
+            for c, q in queues.items():
+                f = free[c]
+                while q and f:
+                    fire(q.popleft(), c, tick)
+        if not running:
+            break
+        tick = running[0][0]
+        newly = []
+        while running and running[0][0] == tick:
+            g = heappop(running)[1]
+            heappush(free[ctype[g]], cid[g])
+            for s in succs[g]:
+                waiting[s] -= 1
+                if not waiting[s]:
+                    newly.append(s)
+        newly.sort()
+        enqueue(newly)
+    return Schedule(tuple(start), tuple(end), tuple(ctype), tuple(cid))
+
+
+def replay(problem: Problem, sequences: Mapping[tuple[str, int], Sequence[int]]) -> Schedule:
+    """Self-timed execution of a static order: `sequences[(core_type, core_id)]`
+    lists the global ops that core runs, in order.
+
+    Every op must appear exactly once. Each op starts at the first tick at which
+    all its predecessors have completed and its core has completed the previous
+    op of its sequence. Raises PrismError if the order deadlocks against the
+    precedence constraints.
+    """
+    size, clock = problem.size, problem.clock
+    plat, types, n = problem.platform, problem.workload.op_types, problem.n_ops
+    core_of: list[tuple[str, int] | None] = [None] * size
+    prev = [-1] * size
+    for (c, k), seq in sequences.items():
+        if c not in ("cpu", "npu") or not 0 <= k < plat.cores(c):
+            raise PrismError(f"replay: no core {c}{k} on platform {plat.name!r}")
+        for pos, g in enumerate(seq):
+            if not 0 <= g < size:
+                raise PrismError(f"replay: op {g} does not exist (0..{size - 1})")
+            if core_of[g] is not None:
+                raise PrismError(f"replay: op {g} is sequenced twice")
+            if not plat.supports(types[g % n], c):
+                raise PrismError(f"replay: op {g} ({types[g % n]}) cannot run on {c}")
+            core_of[g] = (c, k)
+            if pos:
+                prev[g] = seq[pos - 1]
+    missing = [g for g in range(size) if core_of[g] is None]
+    if missing:
+        raise PrismError(f"replay: {len(missing)} ops are not sequenced on any core, e.g. {missing[:5]}")
+    nxt = [-1] * size
+    for g in range(size):
+        if prev[g] >= 0:
+            nxt[prev[g]] = g
+    indeg = [d + (prev[g] >= 0) for g, d in enumerate(problem.indegree)]
+    ready_tick = [0] * size
+    start = [0] * size
+    end = [0.0] * size
+    todo = [g for g in range(size) if not indeg[g]]
+    done = 0
+    times = problem.global_times
+    succs = problem.succs
+    while todo:
+        g = todo.pop()
+        done += 1
+        c = core_of[g][0]
+        tick = ready_tick[g]
+        start[g] = tick * clock
+        end[g] = start[g] + times[c][g]
+        ct = completion_tick(tick, times[c][g], clock)
+        for s in succs[g] + ([nxt[g]] if nxt[g] >= 0 else []):
+            if ct > ready_tick[s]:
+                ready_tick[s] = ct
+            indeg[s] -= 1
+            if not indeg[s]:
+                todo.append(s)
+    if done != size:
+        raise PrismError("replay: the core sequences contradict the precedence constraints (deadlock)")
+    return Schedule(tuple(start), tuple(end), tuple(c for c, _ in core_of), tuple(k for _, k in core_of))
+
+
+def validate(problem: Problem, schedule: Schedule, makespan: float | None = None) -> list[str]:
+    """Every rule `schedule` breaks, as messages; empty when it is valid.
+
+    Checks: one entry per global op; core type supported and core id in range;
+    starts on tick boundaries; end == start + the mapped execution time (float
+    exact); each successor starts no earlier than the tick its predecessor
+    completes; no two ops overlap on one core (occupancy max(1, ceil(T/clock))
+    ticks); and, if given, that `makespan` equals the maximum end time.
+    """
+    size, clock, n = problem.size, problem.clock, problem.n_ops
+    plat, w = problem.platform, problem.workload
+    s = schedule
+    lengths = {len(s.start), len(s.end), len(s.core_type), len(s.core_id)}
+    if lengths != {size}:
+        return [f"schedule has field lengths {sorted(lengths)}; the problem has {size} ops"]
+    out: list[str] = []
+    done_tick: list[int | None] = [None] * size
+
+    def name(g: int) -> str:
+        b, i = divmod(g, n)
+        return f"op {g} (batch {b}, {w.op_names[i]})"
+
+    for g in range(size):
+        c, k, t0 = s.core_type[g], s.core_id[g], s.start[g]
+        if c not in ("cpu", "npu") or not isinstance(k, int) or not 0 <= k < plat.cores(c):
+            out.append(f"{name(g)}: no core {c!r} #{k} on the platform")
+            continue
+        if not plat.supports(w.op_types[g % n], c):
+            out.append(f"{name(g)}: type {w.op_types[g % n]} is not supported on {c}")
+        if not isinstance(t0, int) or t0 < 0 or t0 % clock:
+            out.append(f"{name(g)}: start {t0!r} is not a tick boundary (multiple of {clock} us)")
+            continue
+        dur = problem.global_times[c][g]
+        if s.end[g] != t0 + dur:
+            out.append(f"{name(g)}: end {s.end[g]!r} != start {t0} + {c} time {dur!r}")
+        done_tick[g] = completion_tick(t0 // clock, dur, clock)
+    for g in range(size):
+        for p in problem.preds[g]:
+            if done_tick[g] is not None and done_tick[p] is not None and s.start[g] // clock < done_tick[p]:
+                out.append(f"{name(g)} starts at {s.start[g]} before its predecessor {name(p)} completes at tick {done_tick[p] * clock}")
+    for (c, k), seq in s.sequences().items():
+        seq = [g for g in seq if done_tick[g] is not None]
+        for a, b in zip(seq, seq[1:]):
+            if s.start[b] // clock < done_tick[a]:
+                out.append(f"{name(a)} and {name(b)} overlap on {c}{k}")
+    if makespan is not None and makespan != s.makespan:
+        out.append(f"stated makespan {makespan!r} != max end time {s.makespan!r}")
+    return out

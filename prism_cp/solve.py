@@ -1,0 +1,44 @@
+"""One entry point for every algorithm: Problem in, Result out."""
+
+from __future__ import annotations
+
+import time
+from typing import Any
+
+from prism_cp.bounds import lower_bound
+from prism_cp.errors import PrismError
+from prism_cp.heuristics import HEURISTICS, Progress
+from prism_cp.problem import Problem
+from prism_cp.schedule import Result
+from prism_cp.simulate import validate
+
+
+def algorithms() -> tuple[str, ...]:
+    """Every algorithm name `solve` accepts."""
+    return tuple(HEURISTICS)
+
+
+def solve(problem: Problem, algorithm: str = "npufirst", *, seed: int = 42, progress: Progress | None = None, **options: Any) -> Result:
+    """Schedule `problem` with `algorithm` and report the makespan with a proven bound.
+
+    The schedule is validated before it is returned; a violation is a bug and
+    raises AssertionError rather than handing out a wrong schedule.
+    """
+    if algorithm not in HEURISTICS:
+        raise PrismError(f"unknown algorithm {algorithm!r}; choose one of {', '.join(algorithms())}")
+    lines: list[str] = []
+
+    def say(line: str) -> None:
+        lines.append(line)
+        if progress:
+            progress(line)
+
+    t0 = time.perf_counter()
+    sched = HEURISTICS[algorithm](problem, seed=seed, progress=say, **options)
+    wall = time.perf_counter() - t0
+    problems = validate(problem, sched)
+    if problems:
+        raise AssertionError(f"{algorithm} produced an invalid schedule: {problems[:3]}")
+    bound = lower_bound(problem)
+    status = "OPTIMAL" if sched.makespan <= bound else "FEASIBLE"
+    return Result(algorithm, sched, sched.core_type, bound, status, wall, tuple(lines))
