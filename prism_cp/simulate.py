@@ -65,68 +65,146 @@ def simulate(problem: Problem, mapping: Sequence[str]) -> Schedule:
 def simulate_checked(problem: Problem, mapping: list[str]) -> Schedule:
     """`simulate` for a global mapping already passed through `check_mapping`
     (the hill climber's inner loop skips the re-check)."""
-    size, clock = problem.size, problem.clock
-    succs, waiting = problem.succs, list(problem.indegree)
-    times = problem.global_times
-    npu_ok = problem.npu_ok
-    n = problem.n_ops
-    start = [0] * size
-    end = [0.0] * size
-    ctype = [""] * size
-    cid = [0] * size
-    free = {c: list(range(problem.platform.cores(c))) for c in ("cpu", "npu")}
-    running: list[tuple[int, int]] = []
+    out = _Record(problem.size)
+    _advance(problem, mapping, _State.initial(problem), out)
+    return out.schedule()
+
+
+def record_checkpoints(
+    problem: Problem, mapping: list[str], ops: set[int], origin: "_State | None" = None
+) -> tuple[float, dict[int, "_State"]]:
+    """Makespan of `mapping`, run from `origin` (default: tick 0; left untouched),
+    and for each op i (of a batch) in `ops` the simulator state at the first tick
+    any copy of op i became ready, before it was queued.
+
+    Up to that tick the run does not depend on op i's mapping, so a run with
+    only op i remapped can `resume_makespan` from there instead of from tick 0.
+    """
+    state = _State.initial(problem) if origin is None else origin.copy()
+    checkpoints: dict[int, _State] = {}
+    _advance(problem, mapping, state, _Record(problem.size), (set(ops), checkpoints))
+    return state.max_end, checkpoints
+
+
+def resume_makespan(problem: Problem, mapping: list[str], checkpoint: "_State", cutoff: float) -> float | None:
+    """Makespan of `mapping` simulated from `checkpoint` (left untouched), or
+    None as soon as some op is seen to end at or after `cutoff`."""
+    state = checkpoint.copy()
+    if not _advance(problem, mapping, state, _Record(problem.size), cutoff=cutoff):
+        return None
+    return state.max_end
+
+
+class _Record:
+    """The schedule being written: start, end, core type and id per global op."""
+
+    __slots__ = ("start", "end", "ctype", "cid")
+
+    def __init__(self, size: int) -> None:
+        self.start, self.end, self.ctype, self.cid = [0] * size, [0.0] * size, [""] * size, [0] * size
+
+    def schedule(self) -> Schedule:
+        return Schedule(tuple(self.start), tuple(self.end), tuple(self.ctype), tuple(self.cid))
+
+
+class _State:
+    """What the dynamic policy needs to go on from one tick, taken between the
+    completion step and the queueing of the ops that just became ready."""
+
+    __slots__ = ("tick", "newly", "waiting", "free", "running", "queues", "fifo", "max_end")
+
+    @classmethod
+    def initial(cls, problem: Problem) -> "_State":
+        st = cls()
+        st.tick, st.max_end = 0, 0
+        st.waiting = list(problem.indegree)
+        st.newly = [g for g in range(problem.size) if not st.waiting[g]]
+        st.free = {c: list(range(problem.platform.cores(c))) for c in ("cpu", "npu")}
+        st.running, st.fifo = [], []
+        st.queues = {"cpu": deque(), "npu": deque()}
+        return st
+
+    def copy(self) -> "_State":
+        st = _State()
+        st.tick, st.max_end, st.newly, st.waiting = self.tick, self.max_end, list(self.newly), list(self.waiting)
+        st.free = {"cpu": list(self.free["cpu"]), "npu": list(self.free["npu"])}
+        st.running, st.fifo = list(self.running), list(self.fifo)
+        st.queues = {"cpu": self.queues["cpu"].copy(), "npu": self.queues["npu"].copy()}
+        return st
+
+
+def _advance(
+    problem: Problem,
+    mapping: list[str],
+    st: _State,
+    out: _Record,
+    checkpoints: tuple[set[int], dict[int, _State]] | None = None,
+    cutoff: float | None = None,
+) -> bool:
+    """Run the dynamic policy from `st` to the end, writing into `out`
+    (False: stopped because an op would end at or after `cutoff`)."""
+    clock, n = problem.clock, problem.n_ops
+    succs, times, npu_ok = problem.succs, problem.global_times, problem.npu_ok
+    start, end, ctype, cid = out.start, out.end, out.ctype, out.cid
+    waiting, free, running, queues, fifo = st.waiting, st.free, st.running, st.queues, st.fifo
     generic = "any" in mapping
-    fifo: list[int] = []
-    queues = {"cpu": deque(), "npu": deque()}
-
-    def enqueue(ops: list[int]) -> None:
-        if generic:
-            fifo.extend(ops)
-        else:
-            for g in ops:
-                queues[mapping[g]].append(g)
-
-    def fire(g: int, c: str, tick: int) -> None:
-        core = heappop(free[c])
-        t = tick * clock
-        dur = times[c][g]
-        start[g], end[g], ctype[g], cid[g] = t, t + dur, c, core
-        heappush(running, (completion_tick(tick, dur, clock), g))
-
-    enqueue([g for g in range(size) if not waiting[g]])
-    tick = 0
+    limit = float("inf") if cutoff is None else cutoff
+    tick, newly, max_end = st.tick, st.newly, st.max_end
+    wanted, taken = checkpoints if checkpoints is not None else (set(), {})
     while True:
+        if wanted:
+            hit = {g % n for g in newly} & wanted
+            if hit:
+                st.tick, st.newly, st.max_end = tick, newly, max_end
+                snap = st.copy()
+                for i in hit:
+                    taken[i] = snap
+                wanted -= hit
         if generic:
-            still = []
-            for g in fifo:
+            # one FIFO scan decides who fires; the per-type queues then fire
+            # exactly those ops, in scan order, on the lowest free cores
+            fifo.extend(newly)
+            todo, fifo[:] = list(fifo), []
+            avail = {c: len(f) for c, f in free.items()}
+            for g in todo:
                 c = mapping[g]
                 if c == "any":
-                    c = "npu" if npu_ok[g % n] and free["npu"] else "cpu"
-                if free[c]:
-                    fire(g, c, tick)
+                    c = "npu" if npu_ok[g % n] and avail["npu"] else "cpu"
+                if avail[c]:
+                    avail[c] -= 1
+                    queues[c].append(g)
                 else:
-                    still.append(g)
-            fifo[:] = still
+                    fifo.append(g)
         else:
-            for c, q in queues.items():
-                f = free[c]
-                while q and f:
-                    fire(q.popleft(), c, tick)
+            for g in newly:
+                queues[mapping[g]].append(g)
+        t = tick * clock
+        for c, q in queues.items():
+            f, dur_of = free[c], times[c]
+            while q and f:
+                g = q.popleft()
+                dur = dur_of[g]
+                e = t + dur
+                if e >= limit:
+                    return False
+                if e > max_end:
+                    max_end = e
+                core = heappop(f)
+                start[g], end[g], ctype[g], cid[g] = t, e, c, core
+                heappush(running, (completion_tick(tick, dur, clock), g, c, core))
         if not running:
-            break
+            st.tick, st.newly, st.max_end = tick, [], max_end
+            return True
         tick = running[0][0]
         newly = []
         while running and running[0][0] == tick:
-            g = heappop(running)[1]
-            heappush(free[ctype[g]], cid[g])
+            _, g, c, core = heappop(running)
+            heappush(free[c], core)
             for s in succs[g]:
                 waiting[s] -= 1
                 if not waiting[s]:
                     newly.append(s)
         newly.sort()
-        enqueue(newly)
-    return Schedule(tuple(start), tuple(end), tuple(ctype), tuple(cid))
 
 
 def replay(problem: Problem, sequences: Mapping[tuple[str, int], Sequence[int]]) -> Schedule:
