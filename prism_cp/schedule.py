@@ -34,9 +34,8 @@ class Result:
     """A schedule with its provenance and the proof of how far it may be from optimal.
 
     `lower_bound` is a proven lower bound on the makespan of any schedule of the
-    same problem; `status` is 'OPTIMAL' only when makespan == lower_bound is
-    proven, else 'FEASIBLE' (or 'HEURISTIC' for a heuristic run with no bound
-    claimed beyond the analytic one).
+    same problem; `status` is 'OPTIMAL' only when the makespan is proven
+    optimal (by the solver, or by meeting the bound), else 'FEASIBLE'.
     """
 
     algorithm: str

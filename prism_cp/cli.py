@@ -1,0 +1,376 @@
+"""The `prism-cp` command line: parse options, call the library, print.
+
+Every command builds a Problem from files (`prism_cp.io`), runs algorithms only
+through `solve`, and exports through `prism_cp.io`; nothing here schedules.
+User errors (PrismError, bad options, unreadable files) become one line
+`error: ...` on stderr with exit status 2, Ctrl-C one line with status 130.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import sys
+import time
+from dataclasses import dataclass
+from enum import Enum
+from pathlib import Path
+from typing import Annotated, Any, Callable, NoReturn
+
+import typer
+from typer.core import TyperGroup
+
+from prism_cp.errors import PrismError
+from prism_cp.io import load_platform, load_workload, problem_from_reference, read_schedule_pickle, reference_pickle_path, write_reference_pickle
+from prism_cp.io.stg import load_stg, stg_platform
+from prism_cp.problem import Problem
+from prism_cp.schedule import Result
+from prism_cp.simulate import validate
+from prism_cp.solve import algorithms, solve
+
+INTERRUPTED = 130
+
+
+class _OneLineErrors(TyperGroup):
+    """Turns every user error into one `error: ...` line and a fixed exit status.
+
+    Typer's default prints a multi-line usage panel for option errors and a
+    traceback for exceptions raised by a command; neither is what a user of a
+    scheduling tool needs to act on.
+    """
+
+    def invoke(self, ctx: typer.Context) -> Any:
+        try:
+            return super().invoke(ctx)
+        except PrismError as e:
+            _fail(str(e))
+        except OSError as e:
+            _fail(f"{e.strerror or e}: {e.filename}" if e.filename else str(e))
+        except KeyboardInterrupt:
+            _fail("interrupted", INTERRUPTED)
+
+    def main(self, args: Any = None, prog_name: str | None = None, **extra: Any) -> Any:
+        extra["standalone_mode"] = False
+        try:
+            status = super().main(args, prog_name, **extra)
+        except typer.TyperException as e:  # option parsing: unknown option, bad value, missing command
+            typer.echo(f"error: {' '.join(e.format_message().split())}", err=True)
+            sys.exit(2)
+        sys.exit(status if isinstance(status, int) else 0)
+
+
+def _fail(message: str, status: int = 2) -> NoReturn:
+    typer.echo(f"error: {message}" if status == 2 else message, err=True)
+    raise typer.Exit(status)
+
+
+app = typer.Typer(
+    cls=_OneLineErrors,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+    help="Schedule the ops of ML models on CPU+NPU SoCs: the PRISM heuristics, bit for bit, "
+    "and a CP-SAT engine that proves how far any schedule is from optimal.",
+)
+
+
+class MappingMode(str, Enum):
+    per_batch = "per-batch"
+    shared = "shared"
+
+
+def _known_algorithm(name: str) -> str:
+    if name not in algorithms():
+        raise typer.BadParameter(f"unknown algorithm {name!r}; choose one of {', '.join(algorithms())}")
+    return name
+
+
+def _positive(value: float | None) -> float | None:
+    if value is not None and not value > 0:
+        raise typer.BadParameter(f"must be > 0, got {value}")
+    return value
+
+
+def _batch_sizes(text: str) -> list[int]:
+    if not re.fullmatch(r"\s*\d+\s*(,\s*\d+\s*)*", text) or any(int(s) < 1 for s in text.split(",")):
+        raise typer.BadParameter(f"expected comma-separated whole numbers >= 1, got {text!r}")
+    return [int(s) for s in text.split(",")]
+
+
+Model = Annotated[str, typer.Option(help="Bundled model name (e.g. xception) or path to a model file.")]
+AlgorithmOpt = Annotated[str, typer.Option("--algorithm", "-a", callback=_known_algorithm, help=f"Algorithm: {', '.join(algorithms())}.")]
+PlatformOpt = Annotated[str, typer.Option(help="Bundled platform name (grai, mubrain, speck) or path to a platform file.")]
+Npus = Annotated[int, typer.Option(min=0, help="Number of NPUs (0 makes a CPU-only platform).")]
+Cpus = Annotated[int, typer.Option(min=0, help="Number of CPUs.")]
+Batches = Annotated[int, typer.Option(min=1, help="Number of batches (copies of the model) sharing the cores.")]
+Seed = Annotated[int, typer.Option(help="Random seed (the random mapping, PRISM's start, CP-SAT's search).")]
+ResultsDir = Annotated[Path, typer.Option(help="Where schedules are written: <dir>/performance/<algorithm>/<platform>/NPU_<n>.CPU_<m>/schedules/<model>.pkl.")]
+JsonOut = Annotated[bool, typer.Option("--json", help="Print one JSON line with the results on stdout and nothing else (progress goes to stderr).")]
+Clock = Annotated[int | None, typer.Option(min=1, help="Clock period in whole microseconds [default: the platform's, 100 us; 1 with --stg].")]
+Stg = Annotated[Path | None, typer.Option(help="Standard Task Graph file: schedule it as a CPU-only workload with clock 1 (replaces --model, --platform and --npus).")]
+TimeLimit = Annotated[float, typer.Option(callback=_positive, help="cpsat: seconds for the whole run, seeding included (> 0).")]
+Workers = Annotated[int | None, typer.Option(min=1, help="cpsat: parallel search workers (>= 1) [default: the engine's].")]
+Mapping = Annotated[MappingMode, typer.Option(help="cpsat: 'per-batch' lets each batch map an op differently; 'shared' uses one mapping for all batches, as PRISM does.")]
+StaggerUs = Annotated[float | None, typer.Option(help="staggered: priority offset between consecutive batches, in us [default: the tuned one].")]
+CpuRatio = Annotated[float | None, typer.Option(help="staggered: an idle CPU takes an NPU-able op only if its CPU time is at most this times its NPU time [default: the tuned one].")]
+Quiet = Annotated[bool, typer.Option("--quiet", "-q", help="Do not print progress lines (hill-climbing passes, CP-SAT improvements).")]
+
+
+@dataclass(frozen=True)
+class _Console:
+    """Where each kind of line goes: results on stdout unless --json took it;
+    progress on stdout, or stderr under --json, or nowhere under --quiet."""
+
+    json: bool
+    quiet: bool
+
+    def result(self, *parts: object) -> None:
+        if not self.json:
+            print(*parts, flush=True)
+
+    def progress(self, line: str) -> None:
+        if not self.quiet:
+            print(line, file=sys.stderr if self.json else sys.stdout, flush=True)
+
+    def data(self, obj: dict[str, Any]) -> None:
+        print(json.dumps(obj), flush=True)
+
+    @property
+    def solver_progress(self) -> Callable[[str], None] | None:
+        return None if self.quiet else self.progress
+
+
+@dataclass(frozen=True)
+class _Options:
+    """Per-algorithm keyword options; only those the user set are passed, so
+    each engine keeps its own defaults for the rest."""
+
+    time_limit: float
+    workers: int | None
+    mapping: MappingMode
+    stagger_us: float | None
+    cpu_ratio: float | None
+
+    def for_algorithm(self, algorithm: str) -> dict[str, Any]:
+        given = {
+            "cpsat": {"time_limit": self.time_limit, "workers": self.workers, "mapping": self.mapping.value},
+            "staggered": {"stagger_us": self.stagger_us, "cpu_ratio": self.cpu_ratio},
+        }.get(algorithm, {})
+        return {k: v for k, v in given.items() if v is not None}
+
+
+def _problem(model: str, stg: Path | None, platform: str, npus: int, cpus: int, clock: int | None, batches: int) -> Problem:
+    """The unrolled instance the options describe."""
+    if stg is not None:
+        plat = stg_platform(cpus)
+        return Problem(load_stg(stg), plat.with_cores(clock_us=clock), batches)
+    return Problem(load_workload(model), load_platform(platform, npus=npus, cpus=cpus, clock_us=clock), batches)
+
+
+def _export(results_dir: Path, problem: Problem, result: Result, seed: int) -> Path:
+    plat = problem.platform
+    path = reference_pickle_path(results_dir, result.algorithm, plat.name, plat.npus, plat.cpus, problem.workload.name)
+    write_reference_pickle(path, problem, result.schedule, result.mapping, seed=seed)
+    return path
+
+
+def _summary(problem: Problem) -> dict[str, Any]:
+    plat = problem.platform
+    return {"model": problem.workload.name, "platform": plat.name, "npus": plat.npus, "cpus": plat.cpus, "batches": problem.nbatch}
+
+
+def _execution_line(out: _Console, problem: Problem, makespan: float, batches: int | None = None) -> None:
+    out.result(problem.workload.name, ": execution time for ", batches or problem.nbatch, " batches = ", [makespan], "us")
+
+
+def _wall_lines(out: _Console, compile_s: float, schedule_s: float) -> None:
+    out.result("Simulation time for graph compilation (wall clock time) = ", f"{compile_s:.2f}", " seconds")
+    out.result("Simulation time for schedule generation (wall clock time) = ", f"{schedule_s:.2f}", " seconds")
+
+
+@app.command()
+def schedule(
+    model: Model = "xception",
+    algorithm: AlgorithmOpt = "prism",
+    platform: PlatformOpt = "grai",
+    npus: Npus = 4,
+    cpus: Cpus = 2,
+    batches: Batches = 16,
+    seed: Seed = 42,
+    results_dir: ResultsDir = Path("results"),
+    json_out: JsonOut = False,
+    clock: Clock = None,
+    stg: Stg = None,
+    time_limit: TimeLimit = 60.0,
+    workers: Workers = None,
+    mapping: Mapping = MappingMode.per_batch,
+    stagger_us: StaggerUs = None,
+    cpu_ratio: CpuRatio = None,
+    quiet: Quiet = False,
+) -> None:
+    """Schedule one instance, print the makespan and its proven lower bound, and
+    write the schedule in the reference pickle format."""
+    out = _Console(json_out, quiet)
+    t0 = time.perf_counter()
+    problem = _problem(model, stg, platform, npus, cpus, clock, batches)
+    compile_s = time.perf_counter() - t0
+    name = problem.workload.name
+    out.progress(f"[info] Scheduling  {name}  ...")
+    options = _Options(time_limit, workers, mapping, stagger_us, cpu_ratio).for_algorithm(algorithm)
+    result = solve(problem, algorithm, seed=seed, progress=out.solver_progress, **options)
+    path = _export(results_dir, problem, result, seed)
+    out.progress("[info] done")
+    _execution_line(out, problem, result.makespan)
+    _wall_lines(out, compile_s, result.wall_s)
+    out.result(f"{name} : proven lower bound = ", result.lower_bound, "us ; gap = ", f"{100 * result.gap:.2f}", "%", f"({result.status})")
+    out.result("[info] schedule written to ", path)
+    if json_out:
+        out.data(
+            _summary(problem)
+            | {"algorithm": algorithm, "makespan_us": result.makespan, "wall_s": result.wall_s, "output": str(path)}
+            | {"lower_bound_us": result.lower_bound, "gap": result.gap, "status": result.status}
+        )
+
+
+@app.command()
+def throughput(
+    model: Model = "xception",
+    algorithm: AlgorithmOpt = "prism",
+    platform: PlatformOpt = "grai",
+    npus: Npus = 4,
+    cpus: Cpus = 2,
+    batch_sizes: Annotated[str, typer.Option(help="Comma-separated batch counts to schedule, each from scratch.")] = "2,4,8,16,32,64,128",
+    seed: Seed = 42,
+    json_out: JsonOut = False,
+    clock: Clock = None,
+    stg: Stg = None,
+    time_limit: TimeLimit = 60.0,
+    workers: Workers = None,
+    mapping: Mapping = MappingMode.per_batch,
+    stagger_us: StaggerUs = None,
+    cpu_ratio: CpuRatio = None,
+    quiet: Quiet = False,
+) -> None:
+    """Average execution time per batch: the plain mean over the batch sizes of
+    makespan / batches, the algorithm re-run at every size (PRISM's throughput)."""
+    sizes = _batch_sizes(batch_sizes)
+    out = _Console(json_out, quiet)
+    options = _Options(time_limit, workers, mapping, stagger_us, cpu_ratio).for_algorithm(algorithm)
+    t0 = time.perf_counter()
+    problems = [_problem(model, stg, platform, npus, cpus, clock, n) for n in sizes]
+    compile_s = time.perf_counter() - t0
+    name = problems[0].workload.name
+    out.progress(f"[info] Computing average throughput of  {name}  ...")
+    results: list[Result] = []
+    with typer.progressbar(problems, label="batch sizes", file=sys.stderr, hidden=quiet) as bar:
+        for problem in bar:
+            out.progress(f"[info] Scheduling  {problem.nbatch}  batches   ...")
+            results.append(solve(problem, algorithm, seed=seed, progress=out.solver_progress, **options))
+            _execution_line(out, problem, results[-1].makespan)
+    per_batch = [r.makespan / p.nbatch for r, p in zip(results, problems)]
+    average = sum(per_batch) / len(per_batch)
+    schedule_s = sum(r.wall_s for r in results)
+    out.result(name, ": average model execution time per batch = ", average, "us")
+    _wall_lines(out, compile_s, schedule_s)
+    if json_out:
+        summary = _summary(problems[0])
+        del summary["batches"]
+        out.data(
+            summary
+            | {"algorithm": algorithm, "batch_sizes": sizes, "average_us": average, "wall_s": schedule_s}
+            | {"makespans_us": [r.makespan for r in results], "per_batch_us": per_batch}
+            | {"lower_bounds_us": [r.lower_bound for r in results], "statuses": [r.status for r in results]}
+        )
+
+
+_REFERENCE_LAYOUT = re.compile(r"NPU_(\d+)\.CPU_(\d+)")
+
+
+def _layout_of(path: Path) -> tuple[str | None, int | None, int | None]:
+    """(platform, npus, cpus) from `.../<platform>/NPU_<n>.CPU_<m>/schedules/<model>.pkl`, else Nones."""
+    parts = path.resolve().parts
+    if len(parts) >= 4 and parts[-2] == "schedules" and (m := _REFERENCE_LAYOUT.fullmatch(parts[-3])):
+        return parts[-4], int(m[1]), int(m[2])
+    return None, None, None
+
+
+@app.command(name="validate")
+def validate_cmd(
+    file: Annotated[Path, typer.Argument(exists=True, dir_okay=False, help="Schedule pickle written by prism-cp or by the reference PRISM code (loaded safely: no code runs).")],
+    platform: Annotated[str | None, typer.Option(help="Platform name or file [default: from the path .../<platform>/NPU_<n>.CPU_<m>/schedules/..., else grai].")] = None,
+    npus: Annotated[int | None, typer.Option(min=0, help="Number of NPUs [default: from the path, else 4].")] = None,
+    cpus: Annotated[int | None, typer.Option(min=0, help="Number of CPUs [default: from the path, else 2].")] = None,
+    clock: Clock = None,
+) -> None:
+    """Check a schedule pickle against precedence, core capacity, core support and
+    occupancy; print its makespan and every violation. Exit status 1 if invalid."""
+    layout = _layout_of(file)
+    plat = load_platform(platform or layout[0] or "grai", npus=_first(npus, layout[1], 4), cpus=_first(cpus, layout[2], 2), clock_us=clock)
+    problem, sched = problem_from_reference(read_schedule_pickle(file), plat)
+    violations = validate(problem, sched)
+    print(f"{file}: {problem.size} ops on {plat.name} ({plat.npus} NPUs, {plat.cpus} CPUs, clock {plat.clock_us} us)")
+    print("makespan = ", sched.makespan, "us")
+    for v in violations:
+        print("violation:", v)
+    if violations:
+        print(f"INVALID: {len(violations)} violation(s)")
+        raise typer.Exit(1)
+    print("valid")
+
+
+def _first(*values: int | None) -> int:
+    return next(v for v in values if v is not None)
+
+
+@app.command()
+def compare(
+    model: Model = "xception",
+    platform: PlatformOpt = "grai",
+    npus: Npus = 4,
+    cpus: Cpus = 2,
+    batches: Batches = 16,
+    seed: Seed = 42,
+    results_dir: ResultsDir = Path("results"),
+    json_out: JsonOut = False,
+    clock: Clock = None,
+    stg: Stg = None,
+    time_limit: TimeLimit = 60.0,
+    workers: Workers = None,
+    mapping: Mapping = MappingMode.per_batch,
+    stagger_us: StaggerUs = None,
+    cpu_ratio: CpuRatio = None,
+    quiet: Quiet = False,
+) -> None:
+    """Run every algorithm on the same instance, export every schedule, and print
+    a table: makespan, distance to the best, gap to the best proven lower bound."""
+    out = _Console(json_out, quiet)
+    problem = _problem(model, stg, platform, npus, cpus, clock, batches)
+    options = _Options(time_limit, workers, mapping, stagger_us, cpu_ratio)
+    rows = []
+    for algorithm in algorithms():
+        out.progress(f"[info] Scheduling  {problem.workload.name}  with  {algorithm}  ...")
+        result = solve(problem, algorithm, seed=seed, progress=out.solver_progress, **options.for_algorithm(algorithm))
+        rows.append((result, _export(results_dir, problem, result, seed)))
+    best = min(r.makespan for r, _ in rows)
+    bound = max(r.lower_bound for r, _ in rows)
+    table = [
+        {
+            "algorithm": r.algorithm,
+            "makespan_us": r.makespan,
+            "vs_best": (r.makespan - best) / best if best else 0.0,
+            "gap": (r.makespan - bound) / r.makespan if r.makespan else 0.0,
+            "status": r.status,
+            "wall_s": r.wall_s,
+            "output": str(path),
+        }
+        for r, path in rows
+    ]
+    if json_out:
+        out.data(_summary(problem) | {"lower_bound_us": bound, "results": table})
+        return
+    print(f"{problem.workload.name} on {problem.platform.name} ({problem.platform.npus} NPUs, {problem.platform.cpus} CPUs), "
+          f"{problem.nbatch} batches; best proven lower bound {bound!r} us")
+    print(f"{'algorithm':<10} {'makespan (us)':>18} {'vs best (%)':>12} {'gap (%)':>8}  {'status':<9} {'wall (s)':>9}")
+    for row in table:
+        print(f"{row['algorithm']:<10} {row['makespan_us']:>18.2f} {100 * row['vs_best']:>12.2f} {100 * row['gap']:>8.2f}  "
+              f"{row['status']:<9} {row['wall_s']:>9.2f}")
+    print(f"[info] schedules written under {results_dir / 'performance'}")

@@ -1,0 +1,71 @@
+"""A solver's answer in ticks (start tick and core type per global op), and
+its conversion into a validated, compacted Schedule.
+
+A CP solution says *when* and *on which core type* each op runs; the cores
+themselves are numbered afterwards. The reported schedule is always the
+static-order replay of that answer, checked by `validate`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from heapq import heappop, heappush
+
+from prism_cp.problem import Problem, completion_tick
+from prism_cp.schedule import Schedule
+from prism_cp.simulate import replay, validate
+
+
+@dataclass(frozen=True)
+class Plan:
+    """Start tick and core type of every global op."""
+
+    start: tuple[int, ...]
+    core_type: tuple[str, ...]
+
+    @classmethod
+    def of(cls, problem: Problem, schedule: Schedule) -> "Plan":
+        return cls(tuple(s // problem.clock for s in schedule.start), schedule.core_type)
+
+
+def done_tick(problem: Problem, plan: Plan, g: int) -> int:
+    """The tick at which op `g` frees its core under `plan`."""
+    c = plan.core_type[g]
+    return completion_tick(plan.start[g], problem.global_times[c][g], problem.clock)
+
+
+def assign_cores(problem: Problem, plan: Plan) -> dict[tuple[str, int], list[int]]:
+    """Per-core sequences for `plan`: ops of each type in start order, each on
+    the lowest-numbered core free at its start.
+
+    Succeeds whenever at most k ops of a type overlap at any tick (interval
+    graphs are perfect), which the CP model's cumulative constraints ensure.
+    """
+    seqs: dict[tuple[str, int], list[int]] = {}
+    for c in ("cpu", "npu"):
+        ops = sorted((g for g in range(problem.size) if plan.core_type[g] == c), key=lambda g: (plan.start[g], g))
+        free = list(range(problem.platform.cores(c)))
+        busy: list[tuple[int, int]] = []  # (done tick, core)
+        for g in ops:
+            while busy and busy[0][0] <= plan.start[g]:
+                heappush(free, heappop(busy)[1])
+            if not free:
+                raise AssertionError(f"more than {problem.platform.cores(c)} {c} ops overlap at tick {plan.start[g]}")
+            core = heappop(free)
+            heappush(busy, (done_tick(problem, plan, g), core))
+            seqs.setdefault((c, core), []).append(g)
+    return seqs
+
+
+def to_schedule(problem: Problem, plan: Plan) -> Schedule:
+    """The static-order replay of `plan`, validated.
+
+    Replay starts every op as early as its core order and predecessors allow,
+    so the makespan never exceeds the plan's. A violation is a bug in the
+    engine and raises AssertionError: such a schedule must never be exported.
+    """
+    schedule = replay(problem, assign_cores(problem, plan))
+    problems = validate(problem, schedule)
+    if problems:
+        raise AssertionError(f"cpsat produced an invalid schedule: {problems[:3]}")
+    return schedule
