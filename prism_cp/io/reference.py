@@ -32,11 +32,11 @@ def _loaded(obj: Any, what: str) -> Any:
     return load_pickle(obj, f"reference {what}") if isinstance(obj, (str, Path)) else obj
 
 
-def reference_edges(cgraph: Any) -> np.ndarray:
-    """The cgraph as an int64 (E, 3) array of [src, dst, tokens] rows."""
+def reference_edges(cgraph: Any, what: str = "reference cgraph") -> np.ndarray:
+    """The cgraph (or a schedule's `graph`) as an int64 (E, 3) array of [src, dst, tokens] rows."""
     if not isinstance(cgraph, np.ndarray) or cgraph.ndim != 2 or cgraph.shape[1] != 3 or not np.issubdtype(cgraph.dtype, np.integer):
         shape = getattr(cgraph, "shape", None)
-        raise PrismError(f"reference cgraph must be an integer numpy array of shape (E, 3), got {type(cgraph).__name__} {shape or ''}".rstrip())
+        raise PrismError(f"{what} must be an integer numpy array of shape (E, 3), got {type(cgraph).__name__} {shape or ''}".rstrip())
     return cgraph.astype(np.int64)
 
 
@@ -53,7 +53,7 @@ def reference_times(extime: Any, n_ops: int) -> dict[str, tuple[float, ...]]:
     Keys must be exactly 0..n_ops-1; values are converted with float() only if
     they are real numbers (ints or floats), so the microseconds stay exact.
     """
-    if not isinstance(extime, Mapping) or sorted(extime, key=repr) != sorted(range(n_ops), key=repr):
+    if not isinstance(extime, Mapping) or set(extime) != set(range(n_ops)):
         raise PrismError(f"reference extime must be a dict with keys 0..{n_ops - 1} (one per op)")
     times: dict[str, list[float]] = {c: [] for c in CORE_TYPES}
     for i in range(n_ops):

@@ -17,6 +17,11 @@ import numpy as np
 
 from prism_cp.errors import PrismError
 
+try:
+    from numpy._core.multiarray import _reconstruct as _numpy_reconstruct
+except ImportError:  # numpy < 2 without the numpy._core alias
+    from numpy.core.multiarray import _reconstruct as _numpy_reconstruct
+
 REFERENCE_MODULE = "scheduler_class"
 REFERENCE_CLASS = "schedule"
 
@@ -36,17 +41,11 @@ ReferenceScheduleRecord.__name__ = REFERENCE_CLASS
 ReferenceScheduleRecord.__qualname__ = REFERENCE_CLASS
 
 
-def _numpy_reconstruct() -> Any:
-    try:
-        from numpy._core.multiarray import _reconstruct
-    except ImportError:  # numpy < 2 without the numpy._core alias
-        from numpy.core.multiarray import _reconstruct
-    return _reconstruct
-
-
+#: the only globals a reference data or schedule pickle needs (numpy 1.x and
+#: 2.x spell the array reconstructor's module differently)
 ALLOWED_GLOBALS: dict[tuple[str, str], Any] = {
-    ("numpy._core.multiarray", "_reconstruct"): _numpy_reconstruct(),
-    ("numpy.core.multiarray", "_reconstruct"): _numpy_reconstruct(),
+    ("numpy._core.multiarray", "_reconstruct"): _numpy_reconstruct,
+    ("numpy.core.multiarray", "_reconstruct"): _numpy_reconstruct,
     ("numpy", "ndarray"): np.ndarray,
     ("numpy", "dtype"): np.dtype,
     (REFERENCE_MODULE, REFERENCE_CLASS): ReferenceScheduleRecord,

@@ -1,0 +1,34 @@
+"""Every file format in and out: bundled models and platforms, the reference's
+pickles (read through one restricted unpickler), schedule export, atomic writes."""
+
+from prism_cp.io.atomic import atomic_write
+from prism_cp.io.keras import import_keras_json
+from prism_cp.io.model_files import bundled_models, load_workload, write_extime_csv, write_model_json
+from prism_cp.io.platform_files import bundled_platforms, load_platform
+from prism_cp.io.reference import import_reference
+from prism_cp.io.schedule_json import write_schedule_json
+from prism_cp.io.schedule_pickle import (
+    ReferenceSchedule,
+    problem_from_reference,
+    read_schedule_pickle,
+    reference_pickle_path,
+    write_reference_pickle,
+)
+
+__all__ = [
+    "ReferenceSchedule",
+    "atomic_write",
+    "bundled_models",
+    "bundled_platforms",
+    "import_keras_json",
+    "import_reference",
+    "load_platform",
+    "load_workload",
+    "problem_from_reference",
+    "read_schedule_pickle",
+    "reference_pickle_path",
+    "write_extime_csv",
+    "write_model_json",
+    "write_reference_pickle",
+    "write_schedule_json",
+]

@@ -1,0 +1,170 @@
+"""The project's own model and execution-time files (docs/formats.md):
+`models/<name>.json` (ops and edges) and `extime/<name>.csv` (times per op)."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from prism_cp.errors import PrismError
+from prism_cp.io.atomic import atomic_write
+from prism_cp.io.bundled import bundled_names, resolve
+from prism_cp.workload import Workload
+
+EXTIME_HEADER = ["index", "name", "cpu_us", "npu_us"]
+MODEL_KEYS = {"name", "description", "ops", "edges"}
+OP_KEYS = {"index", "name", "type", "tokens"}
+
+
+def bundled_models() -> tuple[str, ...]:
+    """Names accepted by `load_workload` without a path."""
+    return bundled_names("models")
+
+
+def load_workload(model: str | Path, extime: str | Path | None = None) -> Workload:
+    """The Workload of a bundled model name (e.g. 'xception') or a model JSON path.
+
+    `extime` is a bundled table name or a CSV path. By default it is the table
+    of the model file's name: `<stem>.csv` beside the model file, or in the
+    `extime/` folder next to its `models/` folder (where bundled tables live).
+    Raises PrismError for unknown names, missing files and malformed content.
+    """
+    model_path = resolve("models", model)
+    extime_path = default_extime_path(model_path) if extime is None else resolve("extime", extime)
+    name, op_names, op_types, edges = read_model_json(model_path)
+    times = read_extime_csv(extime_path, op_names)
+    return Workload(name, op_names, op_types, edges, times)
+
+
+def default_extime_path(model_path: Path) -> Path:
+    """The execution time table that goes with `model_path` (see load_workload)."""
+    stem = model_path.stem
+    candidates = [model_path.with_suffix(".csv"), model_path.parent.parent / "extime" / f"{stem}.csv"]
+    for path in candidates:
+        if path.is_file():
+            return path
+    raise PrismError(f"no execution time table for model {model_path}; looked for {' and '.join(map(str, candidates))} (or pass one explicitly)")
+
+
+def read_model_json(path: Path) -> tuple[str, tuple[str, ...], tuple[str, ...], np.ndarray]:
+    """(name, op names, op types, edges) of a model file, checked field by field."""
+    doc = _read_json(path)
+    where = f"model file {path}"
+    if not isinstance(doc, dict) or not {"name", "ops", "edges"} <= set(doc) or not set(doc) <= MODEL_KEYS:
+        raise PrismError(f"{where}: need a JSON object with keys name, ops, edges (and optionally description)")
+    name, ops, edges = doc["name"], doc["ops"], doc["edges"]
+    if not isinstance(name, str) or not name:
+        raise PrismError(f"{where}: 'name' must be a non-empty string")
+    if not isinstance(ops, list) or not ops:
+        raise PrismError(f"{where}: 'ops' must be a non-empty list")
+    for i, op in enumerate(ops):
+        if not isinstance(op, dict) or not {"index", "name", "type"} <= set(op) or not set(op) <= OP_KEYS:
+            raise PrismError(f"{where}: ops[{i}] must be an object with index, name, type (and optionally tokens)")
+        if op["index"] != i or isinstance(op["index"], bool):
+            raise PrismError(f"{where}: ops[{i}] has index {op['index']!r}; ops must be listed in index order from 0")
+        for key in ("name", "type"):
+            if not isinstance(op[key], str) or not op[key]:
+                raise PrismError(f"{where}: ops[{i}].{key} must be a non-empty string")
+        tokens = op.get("tokens")
+        if tokens is not None and not _is_count(tokens):
+            raise PrismError(f"{where}: ops[{i}].tokens must be a whole number >= 0 or null")
+    names = tuple(op["name"] for op in ops)
+    if len(set(names)) != len(names):
+        dup = next(n for n in names if names.count(n) > 1)
+        raise PrismError(f"{where}: op name {dup!r} is used twice; names identify ops in the time table")
+    if not isinstance(edges, list) or not all(isinstance(e, list) and len(e) == 3 and all(map(_is_count, e)) for e in edges):
+        raise PrismError(f"{where}: 'edges' must be a list of [src, dst, tokens] whole numbers >= 0")
+    return name, names, tuple(op["type"] for op in ops), np.array(edges, dtype=np.int64).reshape(-1, 3)
+
+
+def read_extime_csv(path: Path, op_names: tuple[str, ...]) -> dict[str, tuple[float, ...]]:
+    """Per core type, the time of each op (us) from a table whose rows must be
+    ops 0..n-1 in order with the model's names. Values are parsed with float(),
+    so a table written with repr round-trips exactly."""
+    where = f"execution time table {path}"
+    try:
+        rows = list(csv.reader(io.StringIO(path.read_text(encoding="utf-8"))))
+    except (OSError, UnicodeDecodeError, csv.Error) as e:
+        raise PrismError(f"cannot read {where}: {e}") from None
+    if not rows or [h.strip() for h in rows[0]] != EXTIME_HEADER:
+        raise PrismError(f"{where}: the first line must be the header {','.join(EXTIME_HEADER)}")
+    body = [r for r in rows[1:] if r]
+    if len(body) != len(op_names):
+        raise PrismError(f"{where}: {len(body)} rows for the model's {len(op_names)} ops")
+    cpu: list[float] = []
+    npu: list[float] = []
+    for i, row in enumerate(body):
+        line = f"{where}, row {i + 2}"
+        if len(row) != 4:
+            raise PrismError(f"{line}: need 4 fields ({','.join(EXTIME_HEADER)}), got {len(row)}")
+        index, name = row[0].strip(), row[1].strip()
+        if index != str(i) or name != op_names[i]:
+            raise PrismError(f"{line}: expected op {i} ({op_names[i]}), got {index} ({name})")
+        for field, out in ((row[2], cpu), (row[3], npu)):
+            try:
+                out.append(float(field))
+            except ValueError:
+                raise PrismError(f"{line}: time {field!r} is not a number of microseconds") from None
+    return {"cpu": tuple(cpu), "npu": tuple(npu)}
+
+
+def write_model_json(path: str | Path, workload: Workload, description: str | None = None) -> Path:
+    """Write `workload`'s graph as a model file, one op and one edge per line.
+
+    An op's `tokens` is the token count of its outgoing edges (null for an op
+    with none), which is what the reference cgraph records.
+    """
+    out_tokens: dict[int, int] = {}
+    for src, _, tokens in workload.edges.tolist():
+        out_tokens.setdefault(src, tokens)
+    ops = [
+        {"index": i, "name": n, "type": t, "tokens": out_tokens.get(i)}
+        for i, (n, t) in enumerate(zip(workload.op_names, workload.op_types))
+    ]
+    doc = {"name": workload.name} | ({"description": description} if description else {})
+    doc |= {"ops": ops, "edges": workload.edges.tolist()}
+    return atomic_write(path, _json_one_item_per_line(doc))
+
+
+def _json_one_item_per_line(doc: dict[str, Any]) -> str:
+    """JSON with each element of a top-level list on its own line: readable, diff-friendly."""
+    fields = []
+    for key, value in doc.items():
+        if isinstance(value, list):
+            items = ",\n".join("    " + json.dumps(v) for v in value)
+            fields.append(f"  {json.dumps(key)}: [\n{items}\n  ]")
+        else:
+            fields.append(f"  {json.dumps(key)}: {json.dumps(value)}")
+    return "{\n" + ",\n".join(fields) + "\n}\n"
+
+
+def write_extime_csv(path: str | Path, workload: Workload) -> Path:
+    """Write `workload`'s times as a table; floats with repr, so they reload exactly."""
+    lines = [",".join(EXTIME_HEADER)]
+    for i, name in enumerate(workload.op_names):
+        lines.append(f"{i},{_csv_field(name)},{workload.times['cpu'][i]!r},{workload.times['npu'][i]!r}")
+    return atomic_write(path, "\n".join(lines) + "\n")
+
+
+def _csv_field(text: str) -> str:
+    buf = io.StringIO()
+    csv.writer(buf, lineterminator="").writerow([text])
+    return buf.getvalue()
+
+
+def _is_count(x: Any) -> bool:
+    return isinstance(x, int) and not isinstance(x, bool) and x >= 0
+
+
+def _read_json(path: Path) -> Any:
+    try:
+        return json.loads(path.read_text(encoding="utf-8"))
+    except OSError as e:
+        raise PrismError(f"cannot read {path}: {e.strerror or e}") from None
+    except (UnicodeDecodeError, json.JSONDecodeError) as e:
+        raise PrismError(f"{path} is not valid JSON: {e}") from None
