@@ -6,6 +6,7 @@ from typing import Callable
 
 from prism_cp.heuristics.hill_climb import Progress, hill_climb_mapping
 from prism_cp.heuristics.mappings import npufirst_mapping, random_mapping
+from prism_cp.heuristics.staggered import staggered_schedule
 from prism_cp.problem import Problem
 from prism_cp.schedule import Schedule
 from prism_cp.simulate import simulate
@@ -32,4 +33,5 @@ HEURISTICS: dict[str, Heuristic] = {
     "random": random_schedule,
     "npufirst": npufirst_schedule,
     "prism": prism_schedule,
+    "staggered": staggered_schedule,
 }

@@ -3,9 +3,11 @@
 Unlike the reference FIFO policy, ready ops are served by priority and the
 core type is chosen per global op at dispatch time: NPU-able ops go to a free
 NPU, and a CPU that would otherwise idle (no CPU-only op ready, every NPU
-busy) may take a ready NPU-able op marked stealable. Because every rule is
-static and a free core is never left idle while an op it could take is ready,
-`replay(problem, s.sequences()) == s` for every schedule returned here.
+busy) may take a ready NPU-able op: any of them until the first CPU-only op
+is ready, afterwards only those marked stealable. Because a free core is
+never left idle while an op it may take is ready, and what it may take only
+shrinks over time, `replay(problem, s.sequences()) == s` for every schedule
+returned here.
 """
 
 from __future__ import annotations
@@ -23,9 +25,11 @@ def list_schedule(problem: Problem, priority: Sequence[float], steal: Sequence[b
 
     Ops the NPU cannot run use CPUs. NPU-able ops use NPUs, except that a CPU
     left free after the CPU-only ops and the NPUs have been served takes the
-    best ready NPU-able op with `steal[g]` true. On a platform without NPUs
-    (or without CPUs) every op goes to the type that exists. Start = tick *
-    clock (int), end = start + time (float), lowest free core id first.
+    best ready NPU-able op with `steal[g]` true, or any NPU-able op while no
+    CPU-only op has been ready yet (the CPUs have no work of their own before
+    that, so they help the NPUs through the first ops). On a platform without
+    NPUs (or without CPUs) every op goes to the type that exists. Start =
+    tick * clock (int), end = start + time (float), lowest free core id first.
     """
     size, clock, n = problem.size, problem.clock, problem.n_ops
     plat = problem.platform
@@ -39,6 +43,7 @@ def list_schedule(problem: Problem, priority: Sequence[float], steal: Sequence[b
     free = {"cpu": list(range(plat.cpus)), "npu": list(range(plat.npus))}
     ready: dict[str, list[tuple[float, int]]] = {"cpu": [], "npu": []}
     running: list[tuple[int, int]] = []
+    warming_up = True
 
     def release(g: int) -> None:
         heappush(ready["npu" if on_npu[g % n] else "cpu"], (-priority[g], g))
@@ -54,6 +59,7 @@ def list_schedule(problem: Problem, priority: Sequence[float], steal: Sequence[b
             release(g)
     tick = 0
     while True:
+        warming_up = warming_up and not ready["cpu"]
         for c in ("cpu", "npu"):
             q, f = ready[c], free[c]
             while q and f:
@@ -63,7 +69,7 @@ def list_schedule(problem: Problem, priority: Sequence[float], steal: Sequence[b
             q = ready["npu"]
             while q and free["cpu"]:
                 item = heappop(q)
-                if steal[item[1]]:
+                if warming_up or steal[item[1]]:
                     fire(item[1], "cpu", tick)
                 else:
                     kept.append(item)

@@ -1,0 +1,185 @@
+"""The `staggered` heuristic: priority list scheduling that keeps the CPUs
+fed, and `staggered_search`, its iterated improvement (a seed for exact
+engines).
+
+On SoCs where some op types run only on CPUs (xception's SeparableConv2D on
+grai), the CPUs are the bottleneck: any schedule needs the CPU-only work of
+all batches divided over the CPUs. So ready ops are served by the CPU-only
+work left on their longest path to the end of their batch, less the NPU time
+that still separates them from the next CPU-only op (the NPUs first feed the
+batches about to hand work to the CPUs). A per-batch stagger makes the
+batches drift apart, so that while one batch waits for the NPUs another has
+CPU work ready; the last `tail_batches` batches share one offset so that they
+finish together and keep both CPUs busy to the end. A CPU with nothing of its
+own to do takes an NPU-able op that is not much slower on it (CPU time at
+most `cpu_ratio` times its NPU time), or any NPU-able op before the first
+CPU-only op is ready (see `list_schedule`).
+"""
+
+from __future__ import annotations
+
+import itertools
+import math
+import random
+import time
+
+import networkx as nx
+
+from prism_cp.bounds import lower_bound
+from prism_cp.errors import PrismError
+from prism_cp.heuristics.hill_climb import Progress
+from prism_cp.heuristics.list_scheduling import list_schedule
+from prism_cp.problem import Problem
+from prism_cp.schedule import Schedule
+
+# Tuned with benchmarks/tune_staggered.py on xception / grai / 4 NPUs + 2 CPUs
+# at 4, 8 and 16 batches (see that script for the table).
+STAGGER_US = 5000.0
+CPU_RATIO = 1.5
+TAIL_BATCHES = 4
+
+
+def cpu_work_ahead(problem: Problem) -> tuple[list[float], list[float]]:
+    """Per op of one batch: (rank, lead).
+
+    rank: the most CPU-only execution time (us) on any path from the op
+    (itself included) to the end of its batch. lead: the least NPU time (us)
+    from the op (itself included) to the next CPU-only op on a path; 0 for
+    CPU-only ops and for ops with no CPU-only op after them.
+    """
+    w = problem.workload
+    succs = w.successors()
+    cpu_only = [not (ok and problem.platform.npus) for ok in problem.npu_ok]
+    rank = [0.0] * w.n_ops
+    lead = [0.0] * w.n_ops
+    feeds = [False] * w.n_ops  # some CPU-only op at or after this op
+    for i in reversed(list(nx.topological_sort(w.graph()))):
+        rank[i] = (w.times["cpu"][i] if cpu_only[i] else 0.0) + max((rank[s] for s in succs[i]), default=0.0)
+        feeding = [lead[s] for s in succs[i] if feeds[s]]
+        feeds[i] = cpu_only[i] or bool(feeding)
+        lead[i] = w.times["npu"][i] + min(feeding) if feeding and not cpu_only[i] else 0.0
+    return rank, lead
+
+
+def staggered_priorities(problem: Problem, stagger_us: float, tail_batches: int) -> list[float]:
+    """Per global op: rank - lead (see `cpu_work_ahead`) minus `stagger_us`
+    per batch index, the index capped so the last `tail_batches` batches
+    share one offset."""
+    rank, lead = cpu_work_ahead(problem)
+    key = [r - d for r, d in zip(rank, lead)]
+    last = max(problem.nbatch - tail_batches, 0)
+    return [k - min(b, last) * stagger_us for b in range(problem.nbatch) for k in key]
+
+
+def stealable(problem: Problem, cpu_ratio: float) -> list[bool]:
+    """Per global op: may an idle CPU take it (NPU-able, CPU time <= ratio x NPU time)."""
+    t = problem.workload.times
+    per_op = [ok and t["cpu"][i] <= cpu_ratio * t["npu"][i] for i, ok in enumerate(problem.npu_ok)]
+    return problem.replicate(per_op)
+
+
+def check_options(stagger_us: float, cpu_ratio: float, tail_batches: int) -> None:
+    """Raise PrismError for an option the heuristic cannot use."""
+    if not isinstance(stagger_us, (int, float)) or not math.isfinite(stagger_us) or stagger_us < 0:
+        raise PrismError(f"stagger must be a finite number of microseconds >= 0, got {stagger_us!r}")
+    if not isinstance(cpu_ratio, (int, float)) or not math.isfinite(cpu_ratio) or cpu_ratio <= 0:
+        raise PrismError(f"CPU ratio must be a finite number > 0, got {cpu_ratio!r}")
+    if isinstance(tail_batches, bool) or not isinstance(tail_batches, int) or tail_batches < 1:
+        raise PrismError(f"tail batches must be a whole number >= 1, got {tail_batches!r}")
+
+
+def staggered_schedule(
+    problem: Problem,
+    *,
+    seed: int = 42,
+    progress: Progress | None = None,
+    stagger_us: float = STAGGER_US,
+    cpu_ratio: float = CPU_RATIO,
+    tail_batches: int = TAIL_BATCHES,
+) -> Schedule:
+    """The staggered list schedule (deterministic; `seed` is unused, kept for a
+    uniform signature). Each batch may map an op differently. The result is
+    valid and equal to the static-order replay of its own core sequences."""
+    check_options(stagger_us, cpu_ratio, tail_batches)
+    sched = list_schedule(problem, staggered_priorities(problem, stagger_us, tail_batches), stealable(problem, cpu_ratio))
+    if progress:
+        progress(f"[staggered] stagger {stagger_us:g} us, CPU ratio {cpu_ratio:g}, tail {tail_batches}: makespan {sched.makespan!r}")
+    return sched
+
+
+def staggered_search(
+    problem: Problem,
+    *,
+    deadline: float,
+    seed: int = 42,
+    progress: Progress | None = None,
+    stagger_us: float = STAGGER_US,
+    cpu_ratio: float = CPU_RATIO,
+    tail_batches: int = TAIL_BATCHES,
+) -> Schedule:
+    """The best staggered-style list schedule found before `deadline` (a
+    time.perf_counter() value).
+
+    First the given options, then a small grid around them (stagger x
+    0.6..1.4, ratio x 0.8..1.2, tail 1..6); then, from the best, random local
+    moves on the per-global-op priorities and steal flags (shift one batch,
+    jitter one op, flip whether an idle CPU may take one op), keeping a move
+    when the makespan, then the sum of batch completion times, does not get
+    worse. Stops early once the makespan meets the analytic lower bound
+    (proven optimal). Never worse than `staggered_schedule` with the same
+    options, which it returns even if `deadline` has already passed. The
+    result is valid and equal to the replay of its own core sequences; it
+    depends on `seed` and on how many moves fit before the deadline.
+    """
+    check_options(stagger_us, cpu_ratio, tail_batches)
+    say = progress or (lambda _line: None)
+    rng = random.Random(seed)
+    n, plat = problem.n_ops, problem.platform
+
+    def cost(s: Schedule) -> tuple[float, float]:
+        return s.makespan, sum(max(s.end[b * n:(b + 1) * n]) for b in range(problem.nbatch))
+
+    def build(stagger: float, ratio: float, tail: int) -> tuple[Schedule, list[float], list[bool]]:
+        prio, steal = staggered_priorities(problem, stagger, tail), stealable(problem, ratio)
+        return list_schedule(problem, prio, steal), prio, steal
+
+    floor = lower_bound(problem)
+    best_sched, prio, steal = build(stagger_us, cpu_ratio, tail_batches)
+    current = cost(best_sched)
+    for m, r, k in itertools.product((0.6, 0.8, 1.0, 1.2, 1.4), (0.8, 1.0, 1.2), range(1, min(6, problem.nbatch) + 1)):
+        if time.perf_counter() >= deadline or current[0] <= floor:
+            break
+        sched, trial_prio, trial_steal = build(stagger_us * m, cpu_ratio * r, k)
+        if cost(sched) < current:
+            best_sched, prio, steal, current = sched, trial_prio, trial_steal, cost(sched)
+    say(f"[staggered-search] start: makespan {best_sched.makespan!r}")
+    best_cost = current
+    jitter = sum(problem.workload.times["cpu"]) / n  # a typical op time
+    shift = stagger_us or jitter
+    npu_able = [g for g in range(problem.size) if problem.npu_ok[g % n]] if plat.npus and plat.cpus else []
+    moves = 0
+    while time.perf_counter() < deadline and best_cost[0] > floor:
+        moves += 1
+        trial_prio, trial_steal = prio, steal
+        r = rng.random()
+        if r < 0.3 and problem.nbatch > 1:
+            b, delta = rng.randrange(problem.nbatch), rng.uniform(-shift, shift)
+            trial_prio = prio[:b * n] + [x + delta for x in prio[b * n:(b + 1) * n]] + prio[(b + 1) * n:]
+        elif r < 0.8 or not npu_able:
+            g = rng.randrange(problem.size)
+            trial_prio = list(prio)
+            trial_prio[g] += rng.gauss(0.0, jitter)
+        else:
+            g = rng.choice(npu_able)
+            trial_steal = list(steal)
+            trial_steal[g] = not steal[g]
+        sched = list_schedule(problem, trial_prio, trial_steal)
+        c = cost(sched)
+        if c <= current:
+            current, prio, steal = c, trial_prio, trial_steal
+            if c < best_cost:
+                if c[0] < best_cost[0]:
+                    say(f"[staggered-search] move {moves}: makespan {c[0]!r}")
+                best_cost, best_sched = c, sched
+    say(f"[staggered-search] {moves} moves, best makespan {best_sched.makespan!r}")
+    return best_sched
