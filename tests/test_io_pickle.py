@@ -79,7 +79,7 @@ def test_truncated_files_are_prism_errors(tmp_path):
 
 
 def test_missing_file(tmp_path):
-    with pytest.raises(PrismError, match="cannot read"):
+    with pytest.raises(PrismError, match="absent.pkl does not exist"):
         read_schedule_pickle(tmp_path / "absent.pkl")
 
 
@@ -274,3 +274,19 @@ def test_pickles_that_are_not_schedules(tmp_path, obj):
     f.write_bytes(pickle.dumps(obj))
     with pytest.raises(PrismError, match=r"must hold \[scheduler_class.schedule\]"):
         read_schedule_pickle(f)
+
+
+@pytest.mark.parametrize("special", ["/dev/zero", "fifo"])
+def test_devices_and_pipes_are_refused_not_read_forever(tmp_path, special):
+    """Reading /dev/zero or a named pipe would never end: refuse anything but a regular file."""
+    import os
+
+    from prism_cp.io import read_schedule_pickle
+    from prism_cp.io.stg import load_stg
+
+    path = tmp_path / "pipe" if special == "fifo" else Path(special)
+    if special == "fifo":
+        os.mkfifo(path)
+    for reader in (read_schedule_pickle, load_stg):
+        with pytest.raises(PrismError, match="not a regular file"):
+            reader(path)

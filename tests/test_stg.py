@@ -119,5 +119,5 @@ def test_malformed_files_name_file_and_line(tmp_path, text, line, words):
 
 
 def test_missing_file_is_a_prism_error(tmp_path):
-    with pytest.raises(PrismError, match="cannot read"):
+    with pytest.raises(PrismError, match="nope.stg does not exist"):
         load_stg(tmp_path / "nope.stg")

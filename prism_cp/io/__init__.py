@@ -1,7 +1,7 @@
 """Every file format in and out: bundled models and platforms, the reference's
 pickles (read through one restricted unpickler), schedule export, atomic writes."""
 
-from prism_cp.io.atomic import atomic_write
+from prism_cp.io.files import atomic_write
 from prism_cp.io.keras import import_keras_json
 from prism_cp.io.model_files import bundled_models, load_workload, write_extime_csv, write_model_json
 from prism_cp.io.platform_files import bundled_platforms, load_platform

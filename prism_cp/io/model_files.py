@@ -12,7 +12,7 @@ from typing import Any
 import numpy as np
 
 from prism_cp.errors import PrismError
-from prism_cp.io.atomic import atomic_write
+from prism_cp.io.files import atomic_write
 from prism_cp.io.bundled import bundled_names, resolve
 from prism_cp.workload import Workload
 

@@ -16,6 +16,7 @@ from typing import Any
 import numpy as np
 
 from prism_cp.errors import PrismError
+from prism_cp.io.files import read_file
 
 try:
     from numpy._core.multiarray import _reconstruct as _numpy_reconstruct
@@ -76,10 +77,7 @@ def load_pickle(source: str | Path | bytes, what: str = "pickle") -> Any:
     if isinstance(source, bytes):
         data = source
     else:
-        try:
-            data = Path(source).read_bytes()
-        except OSError as e:
-            raise PrismError(f"cannot read {what} {label}: {e.strerror or e}") from None
+        data = read_file(source, what)
     try:
         return RestrictedUnpickler(io.BytesIO(data)).load()
     except PrismError as e:

@@ -6,7 +6,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from prism_cp.io.atomic import atomic_write
+from prism_cp.io.files import atomic_write
 from prism_cp.problem import Problem
 from prism_cp.schedule import Result
 from prism_cp.simulate import check_mapping

@@ -14,7 +14,7 @@ from typing import Any, Iterator, Sequence
 import numpy as np
 
 from prism_cp.errors import PrismError
-from prism_cp.io.atomic import atomic_write
+from prism_cp.io.files import atomic_write
 from prism_cp.io.reference import reference_edges
 from prism_cp.io.safe_pickle import REFERENCE_MODULE, ReferenceScheduleRecord, load_pickle
 from prism_cp.platform import Platform

@@ -22,6 +22,7 @@ import networkx as nx
 import numpy as np
 
 from prism_cp.errors import PrismError
+from prism_cp.io.files import read_file
 from prism_cp.platform import Platform
 from prism_cp.workload import Workload
 
@@ -46,9 +47,9 @@ def load_stg(path: str | Path) -> Workload:
     """
     path = Path(path)
     try:
-        text = path.read_text()
-    except (OSError, UnicodeDecodeError) as exc:
-        raise PrismError(f"{path}: cannot read STG file ({exc})") from exc
+        text = read_file(path, "STG file").decode()
+    except UnicodeDecodeError as exc:
+        raise PrismError(f"{path}: cannot read STG file ({exc})") from None
     rows = [
         (number, line.split())
         for number, line in enumerate(text.splitlines(), start=1)

@@ -1,4 +1,6 @@
-"""Atomic file writes: a reader sees the old file or the new one, never half of one."""
+"""File access for every format: atomic writes (a reader sees the old file or
+the new one, never half of one) and reads that refuse anything but a regular
+file (a device or a named pipe would otherwise block or never end)."""
 
 from __future__ import annotations
 
@@ -6,7 +8,20 @@ import os
 import tempfile
 from pathlib import Path
 
+from prism_cp.errors import PrismError
+
 NEW_FILE_MODE = 0o644
+
+
+def read_file(path: str | Path, what: str) -> bytes:
+    """The bytes of the regular file `path`; PrismError naming `what` otherwise."""
+    path = Path(path)
+    if not path.is_file():
+        raise PrismError(f"{what} {path} {'is not a regular file' if path.exists() else 'does not exist'}")
+    try:
+        return path.read_bytes()
+    except OSError as e:
+        raise PrismError(f"cannot read {what} {path}: {e.strerror or e}") from None
 
 
 def atomic_write(path: str | Path, data: bytes | str) -> Path:
