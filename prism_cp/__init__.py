@@ -1,6 +1,14 @@
 """prism_cp: map and order the ops of ML models on CPU+NPU SoCs, exactly
 reproducing the PRISM heuristics and proving how far any schedule is from optimal."""
 
+import time as _time
+
+#: when the package began importing (before numpy, networkx...): the CLI counts
+#: start-up against a run's --time-limit
+IMPORT_STARTED = _time.perf_counter()
+
+# ruff: noqa: E402 (the imports below are what IMPORT_STARTED measures)
+
 from prism_cp.errors import PrismError
 from prism_cp.platform import Platform
 from prism_cp.problem import Problem

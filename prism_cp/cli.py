@@ -20,6 +20,7 @@ from typing import Annotated, Any, Callable, NoReturn
 import typer
 from typer.core import TyperGroup
 
+from prism_cp import IMPORT_STARTED
 from prism_cp.errors import PrismError
 from prism_cp.io import load_platform, load_workload, problem_from_reference, read_schedule_pickle, reference_pickle_path, write_reference_pickle
 from prism_cp.io.stg import load_stg, stg_platform
@@ -29,6 +30,7 @@ from prism_cp.simulate import validate
 from prism_cp.solve import algorithms, solve
 
 INTERRUPTED = 130
+EXPORT_SHARE = 0.01  # of a --time-limit, kept for writing the schedule after the engine returns
 
 
 class _OneLineErrors(TyperGroup):
@@ -153,10 +155,20 @@ class _Options:
 
     def for_algorithm(self, algorithm: str) -> dict[str, Any]:
         given = {
-            "cpsat": {"time_limit": self.time_limit, "workers": self.workers, "mapping": self.mapping.value},
+            "cpsat": {"time_limit": _left_of(self.time_limit), "workers": self.workers, "mapping": self.mapping.value},
             "staggered": {"stagger_us": self.stagger_us, "cpu_ratio": self.cpu_ratio},
         }.get(algorithm, {})
         return {k: v for k, v in given.items() if v is not None}
+
+
+def _left_of(time_limit: float) -> float:
+    """What remains of a whole-run `time_limit` for the engine: the process has
+    already spent its start-up (imports, loading) and still has to export.
+    Never less than a quarter of the limit, so a tiny limit still searches."""
+    import prism_cp.cpsat  # noqa: F401  load OR-Tools now, so that its import counts as start-up
+
+    spent = time.perf_counter() - IMPORT_STARTED
+    return max(time_limit * (1 - EXPORT_SHARE) - spent, time_limit / 4)
 
 
 def _problem(model: str, stg: Path | None, platform: str, npus: int, cpus: int, clock: int | None, batches: int | None) -> Problem:

@@ -15,7 +15,7 @@ from prism_cp.simulate import validate
 
 def algorithms() -> tuple[str, ...]:
     """Every algorithm name `solve` accepts."""
-    return tuple(HEURISTICS)
+    return (*HEURISTICS, "cpsat")
 
 
 def solve(problem: Problem, algorithm: str = "npufirst", *, seed: int = 42, progress: Progress | None = None, **options: Any) -> Result:
@@ -24,6 +24,10 @@ def solve(problem: Problem, algorithm: str = "npufirst", *, seed: int = 42, prog
     The schedule is validated before it is returned; a violation is a bug and
     raises AssertionError rather than handing out a wrong schedule.
     """
+    if algorithm == "cpsat":
+        from prism_cp.cpsat import solve_cpsat  # OR-Tools takes ~0.25 s to import: only when asked for
+
+        return solve_cpsat(problem, seed=seed, progress=progress, **options)
     if algorithm not in HEURISTICS:
         raise PrismError(f"unknown algorithm {algorithm!r}; choose one of {', '.join(algorithms())}")
     lines: list[str] = []

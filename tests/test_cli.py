@@ -212,6 +212,10 @@ def test_each_engine_gets_its_own_options_only(tmp_path: Path, monkeypatch: pyte
 
     monkeypatch.setattr("prism_cp.cli.solve", recording)
     assert run("schedule", "--batches", "1", "--results-dir", str(tmp_path), "--quiet", *args).exit_code == 0
+    assert len(seen) == 1
+    if "time_limit" in expected:  # the whole-run limit, less what start-up already spent
+        limit = expected.pop("time_limit")
+        assert limit / 4 <= seen[0].pop("time_limit") < limit
     assert seen == [expected]
 
 

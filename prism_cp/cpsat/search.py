@@ -1,0 +1,201 @@
+"""The search driver: one CP-SAT solve of the whole model for small problems,
+large-neighbourhood search (LNS) around the incumbent for large ones, all
+within a wall-clock deadline and stoppable with Ctrl-C.
+
+Every solution the solver reports is converted to a compacted, validated
+Schedule (`plan.to_schedule`) before it may become the incumbent, so the
+incumbent is always exportable and never gets worse.
+"""
+
+from __future__ import annotations
+
+import random
+import threading
+import time
+from dataclasses import dataclass
+from fractions import Fraction
+
+from ortools.sat.python import cp_model
+
+from prism_cp.cpsat import model as cpm
+from prism_cp.cpsat.plan import Plan, done_tick, to_schedule
+from prism_cp.heuristics import Progress
+from prism_cp.problem import Problem
+from prism_cp.schedule import Schedule
+
+WHOLE_MODEL_OPS = 700  # above this, one solve of the whole model stalls: use LNS
+FIRST_NEIGHBOURHOOD = 50  # free ops in the first LNS neighbourhood
+STEP_S = 2.0  # time limit of one LNS step
+MIDDLE = 1  # ops after the free ones that may move in time, per free op
+CONSECUTIVE = 0.5  # share of LNS neighbourhoods made of consecutive ops
+
+
+@dataclass
+class Search:
+    """State of one run: the incumbent, the best proven bound, the clock."""
+
+    problem: Problem
+    incumbent: Schedule
+    bound: int  # proven lower bound, objective units (1/SCALE us)
+    deadline: float  # time.perf_counter() value
+    t0: float
+    say: Progress
+    workers: int = 2
+    seed: int = 42
+    mapping: str = "per-batch"
+    proven: bool = False
+
+    def elapsed(self) -> float:
+        return time.perf_counter() - self.t0
+
+    def bound_us(self) -> float:
+        """The proven bound in us, rounded down."""
+        return float(Fraction(self.bound, cpm.SCALE))
+
+    def report(self, what: str) -> None:
+        mk = self.incumbent.makespan
+        gap = (mk - self.bound_us()) / mk if mk else 0.0
+        self.say(f"[cpsat] {self.elapsed():7.2f}s {what}: makespan {mk:.2f} us, bound {self.bound_us():.2f} us, gap {100 * gap:.2f}%")
+
+    def offer(self, schedule: Schedule) -> None:
+        """Adopt `schedule` (valid and replayed) if it is no worse than the incumbent."""
+        better = schedule.makespan < self.incumbent.makespan
+        if schedule.makespan <= self.incumbent.makespan:
+            self.incumbent = schedule
+        if better:
+            self.report("improved")
+
+    def raise_bound(self, units: int) -> None:
+        if units > self.bound:
+            self.bound = units
+            self.report("bound raised")
+
+    def remaining(self) -> float:
+        return self.deadline - time.perf_counter()
+
+    def optimal(self) -> bool:
+        """Whether the incumbent is proven optimal."""
+        return self.proven or cpm.objective(self.problem, self.incumbent) <= self.bound
+
+    def run(self) -> None:
+        """Search until the deadline, optimality, or Ctrl-C (KeyboardInterrupt
+        propagates; the incumbent is valid at every moment)."""
+        if self.optimal():
+            return
+        if self.problem.size <= WHOLE_MODEL_OPS:
+            self.whole()
+        else:
+            self.say(f"[cpsat] {self.problem.size} ops: large-neighbourhood search around the incumbent")
+            self.lns()
+
+    def whole(self) -> None:
+        """One solve of the complete model (with batch symmetry breaking).
+
+        Per-batch, the solver's bound is a bound of the problem. With a shared
+        mapping it only bounds shared mappings (a per-batch schedule may be
+        better), so it is reported but never raises the proven bound."""
+        built = cpm.build(self.problem, cpm.sort_batches(self.problem, self.incumbent), self.bound_us(), mapping=self.mapping)
+        track = self.mapping == "per-batch"
+        status = self.solve(built, self.remaining(), track=track)
+        if status == cp_model.OPTIMAL and track:
+            self.raise_bound(cpm.objective(self.problem, self.incumbent))
+        elif status == cp_model.OPTIMAL:
+            self.report("optimal among shared mappings")
+
+    def lns(self) -> None:
+        """Re-optimise neighbourhoods of k ops (see `neighbourhood`) around the
+        incumbent's hot spots (see `hot_spots`), chosen at random. k grows
+        while steps are solved to optimality and shrinks while they time out
+        without a gain."""
+        rng = random.Random(self.seed)
+        size = FIRST_NEIGHBOURHOOD
+        while self.remaining() > 0.5 and not self.optimal():
+            by_start = sorted(range(self.problem.size), key=lambda g: (self.incumbent.start[g], g))
+            position = {g: pos for pos, g in enumerate(by_start)}
+            k = min(size, len(by_start))
+            centre = position[rng.choice(hot_spots(self.problem, self.incumbent))]
+            free = self.neighbourhood(by_start, centre, k, rng)
+            end = max(position[g] for g in free) + 1
+            far = frozenset(by_start[end + int(MIDDLE * k) :])
+            before = self.incumbent.makespan
+            built = cpm.build(self.problem, self.incumbent, self.bound_us(), mapping=self.mapping, free=free, far=far)
+            status = self.solve(built, min(STEP_S, self.remaining()), track=False)
+            if status == cp_model.OPTIMAL:
+                size = min(int(size * 1.25) + 1, self.problem.size)
+            elif self.incumbent.makespan == before:
+                size = max(20, int(size * 0.8))
+
+    def neighbourhood(self, by_start: list[int], centre: int, k: int, rng: random.Random) -> frozenset[int]:
+        """k ops around position `centre` of the start order: either consecutive
+        ones, or (half the time) those of a few batches over a longer stretch,
+        so that batches can be re-timed against each other."""
+        n, nb = self.problem.n_ops, self.problem.nbatch
+        if nb < 3 or rng.random() < CONSECUTIVE:
+            lo = min(max(0, centre - rng.randrange(k)), len(by_start) - k)
+            return frozenset(by_start[lo : lo + k])
+        batches = set(rng.sample(range(nb), rng.randint(2, max(2, nb // 4))))
+        batches.add(by_start[centre] // n)
+        lo = max(0, centre - rng.randrange(k * nb // len(batches)))
+        picked = [g for g in by_start[lo:] if g // n in batches][:k]
+        return frozenset(picked)
+
+    def solve(self, built: cpm.Model, limit: float, *, track: bool) -> int:
+        """Solve `built` for at most `limit` seconds; each solution better than
+        the incumbent is validated and adopted. With `track`, the solver's bound
+        is a bound of the whole problem and raises ours. Returns the status."""
+        solver = cp_model.CpSolver()
+        solver.parameters.max_time_in_seconds = max(0.05, limit)
+        solver.parameters.num_workers = self.workers
+        solver.parameters.random_seed = self.seed
+        solver.parameters.catch_sigint_signal = False
+        search = self
+
+        class OnSolution(cp_model.CpSolverSolutionCallback):
+            def on_solution_callback(self) -> None:
+                if self.objective_value < cpm.objective(search.problem, search.incumbent):
+                    search.offer(to_schedule(search.problem, built.plan(self.value)))
+
+        if track:
+            solver.best_bound_callback = lambda b: search.raise_bound(int(b))
+        status = self._interruptible(solver, built, OnSolution())
+        if status in (cp_model.OPTIMAL, cp_model.FEASIBLE):
+            self.offer(to_schedule(self.problem, built.plan(solver.value)))
+        if track and status in (cp_model.OPTIMAL, cp_model.FEASIBLE):
+            self.raise_bound(int(solver.best_objective_bound))
+        if track and status == cp_model.OPTIMAL:
+            self.proven = True
+        return status
+
+    @staticmethod
+    def _interruptible(solver: cp_model.CpSolver, built: cpm.Model, callback) -> int:
+        """Run the solve in a thread so that Ctrl-C reaches the main thread at
+        once; it stops the solver and is raised again once the solver has returned."""
+        out: list[int] = []
+        worker = threading.Thread(target=lambda: out.append(solver.solve(built.model, callback)), daemon=True)
+        worker.start()
+        try:
+            while worker.is_alive():
+                worker.join(0.1)
+        except KeyboardInterrupt:
+            solver.stop_search()
+            worker.join()
+            raise
+        return out[0]
+
+
+def hot_spots(problem: Problem, schedule: Schedule) -> list[int]:
+    """Ops of a critical path of the replayed `schedule` (one whose length is
+    the makespan) where a better schedule may gain: those whose core waits
+    idle before them, and those that could run on the other core type.
+    Every op of the critical path if there are none."""
+    nxt, prev = cpm.core_neighbours(schedule)
+    to_end = cpm.paths_to_end(problem, schedule, nxt)
+    span = max(s * cpm.SCALE + t for s, t in zip(schedule.start, to_end))
+    critical = [g for g in range(problem.size) if schedule.start[g] * cpm.SCALE + to_end[g] == span]
+    plan = Plan.of(problem, schedule)
+    spots = [
+        g
+        for g in critical
+        if len(problem.allowed(g % problem.n_ops)) == 2 or (g in prev and done_tick(problem, plan, prev[g]) < plan.start[g])
+    ]
+    return spots or critical

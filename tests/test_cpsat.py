@@ -1,0 +1,177 @@
+"""The CP-SAT engine: optimality on small instances, never worse than its
+seeds, proven bounds, validated replayed schedules, limits and Ctrl-C."""
+
+from __future__ import annotations
+
+import os
+import signal
+import threading
+import time
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from prism_cp import Platform, PrismError, Problem, Workload, algorithms, replay, solve, validate
+from prism_cp.bounds import lower_bound
+from prism_cp.cpsat import is_shared, solve_cpsat
+from prism_cp.cpsat.model import objective, scaled, sort_batches
+from prism_cp.cpsat.plan import Plan, assign_cores, to_schedule
+from prism_cp.heuristics import HEURISTICS
+from prism_cp.io import load_platform
+from prism_cp.io.stg import load_stg, stg_platform
+
+STG = Path(__file__).parent / "data" / "rand0000.stg"
+
+
+@pytest.fixture(scope="module")
+def grai():
+    return load_platform("grai")
+
+
+def xproblem(xception, grai, nbatch: int) -> Problem:
+    return Problem(xception, grai, nbatch)
+
+
+def assert_sound(problem: Problem, result) -> None:
+    """The result's schedule is valid, is its own static-order replay, and the
+    bound and status are consistent."""
+    s = result.schedule
+    assert validate(problem, s) == []
+    assert replay(problem, s.sequences()) == s
+    assert result.mapping == s.core_type
+    assert result.lower_bound <= result.makespan
+    assert result.lower_bound >= lower_bound(problem)
+    assert result.status in ("OPTIMAL", "FEASIBLE")
+    assert (result.status == "OPTIMAL") == (result.gap < 1e-9) or result.status == "FEASIBLE"
+
+
+def test_cpsat_is_listed_and_dispatched(xception, grai):
+    assert "cpsat" in algorithms()
+    result = solve(xproblem(xception, grai, 1), "cpsat", time_limit=10)
+    assert result.algorithm == "cpsat"
+
+
+@pytest.mark.parametrize("nbatch", [1, 2])
+def test_one_and_two_batches_are_proven_optimal_fast(xception, grai, nbatch):
+    problem = xproblem(xception, grai, nbatch)
+    t0 = time.perf_counter()
+    result = solve_cpsat(problem, time_limit=10)
+    assert time.perf_counter() - t0 < 5
+    assert result.status == "OPTIMAL"
+    assert result.makespan == lower_bound(problem) == result.lower_bound
+    assert_sound(problem, result)
+
+
+def test_four_batches_beat_prism_never_lose_to_a_seed_and_report_progress(xception, grai):
+    problem = xproblem(xception, grai, 4)
+    lines: list[str] = []
+    result = solve_cpsat(problem, time_limit=6, progress=lines.append)
+    assert_sound(problem, result)
+    seeds = {name: h(problem).makespan for name, h in HEURISTICS.items()}
+    assert result.makespan <= min(seeds.values())
+    assert result.makespan < seeds["prism"]
+    assert any("best seed" in line for line in lines)
+    assert all(line.startswith("[cpsat]") for line in lines)
+    assert tuple(lines) == result.log
+
+
+def test_shared_mapping_maps_every_batch_alike(xception, grai):
+    problem = xproblem(xception, grai, 3)
+    result = solve_cpsat(problem, time_limit=4, mapping="shared")
+    assert_sound(problem, result)
+    assert is_shared(problem, result.schedule)
+    assert result.makespan <= HEURISTICS["prism"](problem).makespan
+    # optimality among shared mappings proves nothing about per-batch schedules
+    assert result.lower_bound == lower_bound(problem) < result.makespan
+    assert result.status == "FEASIBLE"
+
+
+@pytest.mark.parametrize(("cpus", "optimum"), [(2, 131), (4, 66), (8, 55)])
+def test_stg_published_optima_are_found_and_proven(cpus, optimum):
+    problem = Problem(load_stg(STG), stg_platform(cpus), 1)
+    t0 = time.perf_counter()
+    result = solve_cpsat(problem, time_limit=10)
+    assert time.perf_counter() - t0 < 10
+    assert (result.status, result.makespan, result.lower_bound) == ("OPTIMAL", optimum, optimum)
+    assert_sound(problem, result)
+
+
+def test_homogeneous_instance_where_the_model_must_prove():
+    """Two batches on 3 CPUs: the analytic bound is not tight, the solver must close the gap."""
+    problem = Problem(load_stg(STG), stg_platform(3), 2)
+    result = solve_cpsat(problem, time_limit=20)
+    assert_sound(problem, result)
+    assert result.status == "OPTIMAL"
+    assert result.makespan <= min(h(problem).makespan for h in HEURISTICS.values())
+
+
+def test_time_limit_bounds_the_whole_run(xception, grai):
+    problem = xproblem(xception, grai, 16)
+    t0 = time.perf_counter()
+    result = solve_cpsat(problem, time_limit=4)
+    assert time.perf_counter() - t0 <= 4 * 1.05
+    assert_sound(problem, result)
+    assert result.makespan <= HEURISTICS["npufirst"](problem).makespan
+
+
+@pytest.mark.parametrize("options", [{"time_limit": 0}, {"time_limit": -1}, {"workers": 0}, {"workers": 1.5}, {"mapping": "per-op"}])
+def test_bad_options_are_user_errors(xception, grai, options):
+    with pytest.raises(PrismError):
+        solve_cpsat(xproblem(xception, grai, 1), **options)
+
+
+def test_too_large_falls_back_to_the_best_heuristic(xception, grai):
+    problem = xproblem(xception, grai, 2)
+    lines: list[str] = []
+    result = solve_cpsat(problem, time_limit=5, max_ops=100, progress=lines.append)
+    assert any("exceed the model limit" in line for line in lines)
+    assert_sound(problem, result)
+
+
+def test_platform_that_cannot_run_an_op_fails_before_solving(xception):
+    with pytest.raises(PrismError):
+        Problem(xception, Platform("npu-only", frozenset({"Conv2D"}), 100, npus=2, cpus=0), 1)
+
+
+@pytest.mark.parametrize("after_s", [0.5, 4.5])  # while seeding, while solving
+def test_ctrl_c_returns_the_best_schedule_so_far(xception, grai, after_s):
+    problem = xproblem(xception, grai, 4)
+    timer = threading.Timer(after_s, os.kill, (os.getpid(), signal.SIGINT))
+    timer.start()
+    t0 = time.perf_counter()
+    try:
+        result = solve_cpsat(problem, time_limit=30)
+    finally:
+        timer.cancel()
+    assert time.perf_counter() - t0 < after_s + 2
+    assert any("interrupted" in line for line in result.log)
+    assert_sound(problem, result)
+
+
+def test_objective_is_the_makespan_rounded_down(xception, grai):
+    problem = xproblem(xception, grai, 2)
+    s = HEURISTICS["random"](problem)
+    assert objective(problem, s) == scaled(s.makespan)
+    assert objective(problem, s) / 1000 <= s.makespan
+
+
+def test_sorted_batches_keep_a_valid_schedule(xception, grai):
+    problem = xproblem(xception, grai, 4)
+    s = HEURISTICS["staggered"](problem, stagger_us=3000.0)
+    sorted_s = sort_batches(problem, s)
+    assert validate(problem, sorted_s) == []
+    assert sorted_s.makespan == s.makespan
+    firsts = [sorted_s.start[b * problem.n_ops] for b in range(problem.nbatch)]
+    assert firsts == sorted(firsts)
+
+
+def test_plan_conversion_compacts_and_rejects_overload():
+    w = Workload("chain", ("a", "b"), ("T", "T"), np.array([[0, 1, 1]], dtype=np.int64), {"cpu": (150.0, 50.0), "npu": (0.0, 0.0)})
+    problem = Problem(w, Platform("one", frozenset(), 100, npus=0, cpus=1), 2)
+    late = Plan((0, 5, 2, 9), ("cpu",) * 4)
+    s = to_schedule(problem, late)
+    assert s.makespan < 9 * 100 + 50
+    assert validate(problem, s) == []
+    with pytest.raises(AssertionError):
+        assign_cores(problem, Plan((0, 2, 0, 2), ("cpu",) * 4))
