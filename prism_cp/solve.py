@@ -7,8 +7,9 @@ from typing import Any
 
 from prism_cp.bounds import lower_bound
 from prism_cp.errors import PrismError
-from prism_cp.heuristics import HEURISTICS, Progress
+from prism_cp.heuristics import HEURISTICS
 from prism_cp.problem import Problem
+from prism_cp.progress import Progress, ProgressLog
 from prism_cp.schedule import Result
 from prism_cp.simulate import validate
 
@@ -30,13 +31,7 @@ def solve(problem: Problem, algorithm: str = "npufirst", *, seed: int = 42, prog
         return solve_cpsat(problem, seed=seed, progress=progress, **options)
     if algorithm not in HEURISTICS:
         raise PrismError(f"unknown algorithm {algorithm!r}; choose one of {', '.join(algorithms())}")
-    lines: list[str] = []
-
-    def say(line: str) -> None:
-        lines.append(line)
-        if progress:
-            progress(line)
-
+    say = ProgressLog(progress)
     t0 = time.perf_counter()
     sched = HEURISTICS[algorithm](problem, seed=seed, progress=say, **options)
     wall = time.perf_counter() - t0
@@ -45,4 +40,4 @@ def solve(problem: Problem, algorithm: str = "npufirst", *, seed: int = 42, prog
         raise AssertionError(f"{algorithm} produced an invalid schedule: {problems[:3]}")
     bound = lower_bound(problem)
     status = "OPTIMAL" if sched.makespan <= bound else "FEASIBLE"
-    return Result(algorithm, sched, sched.core_type, bound, status, wall, tuple(lines))
+    return Result(algorithm, sched, sched.core_type, bound, status, wall, tuple(say.lines))

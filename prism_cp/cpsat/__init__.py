@@ -14,8 +14,8 @@ from prism_cp.cpsat.plan import Plan, to_schedule
 from prism_cp.cpsat.search import WHOLE_MODEL_OPS, Search
 from prism_cp.cpsat.seeds import seed_schedules
 from prism_cp.errors import PrismError
-from prism_cp.heuristics import Progress
 from prism_cp.problem import Problem
+from prism_cp.progress import Progress, ProgressLog
 from prism_cp.schedule import Result, Schedule
 
 MAX_OPS = 30_000  # larger unrolled problems get the best heuristic schedule only
@@ -51,12 +51,7 @@ def solve_cpsat(
         raise PrismError(f"workers must be a whole number >= 1, got {workers!r}")
     if mapping not in cpm.MAPPINGS:
         raise PrismError(f"mapping must be one of {', '.join(cpm.MAPPINGS)}, got {mapping!r}")
-    lines: list[str] = []
-
-    def say(line: str) -> None:
-        lines.append(line)
-        if progress:
-            progress(line)
+    say = ProgressLog(progress)
 
     deadline = t0 + time_limit * (1 - FINISH_SHARE) - min(FINISH_S, time_limit / 10)
     analytic = lower_bound(problem)
@@ -87,7 +82,7 @@ def solve_cpsat(
     bound = min(max(analytic, search.bound_us()), schedule.makespan)
     status = "OPTIMAL" if search.optimal() else "FEASIBLE"
     search.report(status.lower())
-    return Result("cpsat", schedule, schedule.core_type, bound, status, time.perf_counter() - t0, tuple(lines))
+    return Result("cpsat", schedule, schedule.core_type, bound, status, time.perf_counter() - t0, tuple(say.lines))
 
 
 def is_shared(problem: Problem, schedule: Schedule) -> bool:

@@ -19,7 +19,7 @@ from ortools.sat.python import cp_model
 
 from prism_cp.cpsat import model as cpm
 from prism_cp.cpsat.plan import Plan, done_tick, to_schedule
-from prism_cp.heuristics import Progress
+from prism_cp.progress import Progress
 from prism_cp.problem import Problem
 from prism_cp.schedule import Schedule
 

@@ -6,7 +6,8 @@ from __future__ import annotations
 import time
 from typing import Iterator
 
-from prism_cp.heuristics import HEURISTICS, Progress, hill_climb_mapping
+from prism_cp.heuristics import HEURISTICS, hill_climb_mapping
+from prism_cp.progress import Progress
 from prism_cp.heuristics.staggered import staggered_search
 from prism_cp.problem import Problem
 from prism_cp.schedule import Schedule

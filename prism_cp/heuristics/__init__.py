@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from typing import Callable
 
-from prism_cp.heuristics.hill_climb import Progress, hill_climb_mapping
+from prism_cp.heuristics.hill_climb import hill_climb_mapping
 from prism_cp.heuristics.mappings import npufirst_mapping, random_mapping
 from prism_cp.heuristics.staggered import staggered_schedule
 from prism_cp.problem import Problem
+from prism_cp.progress import Progress
 from prism_cp.schedule import Schedule
 from prism_cp.simulate import simulate
 

@@ -3,14 +3,10 @@
 from __future__ import annotations
 
 import time
-from typing import Callable
-
 from prism_cp.heuristics.mappings import random_mapping
 from prism_cp.problem import Problem
+from prism_cp.progress import Progress
 from prism_cp.simulate import check_mapping, record_checkpoints, resume_makespan
-
-Progress = Callable[[str], None]
-
 
 def hill_climb_mapping(
     problem: Problem, seed: int = 42, progress: Progress | None = None, deadline: float | None = None
