@@ -22,7 +22,7 @@ from typer.core import TyperGroup
 
 from prism_cp import IMPORT_STARTED
 from prism_cp.errors import PrismError
-from prism_cp.io import load_platform, load_workload, problem_from_reference, read_schedule_pickle, reference_pickle_path, write_reference_pickle
+from prism_cp.io import load_platform, load_workload, problem_from_reference, read_schedule_pickle, reference_pickle_path, write_reference_pickle, write_schedule_json
 from prism_cp.io.stg import load_stg, stg_platform
 from prism_cp.problem import Problem
 from prism_cp.schedule import Result
@@ -180,9 +180,12 @@ def _problem(model: str, stg: Path | None, platform: str, npus: int, cpus: int, 
 
 
 def _export(results_dir: Path, problem: Problem, result: Result, seed: int) -> Path:
+    """Write the reference pickle where the reference would, and the same
+    schedule as JSON beside it (same name, .json) for non-Python users."""
     plat = problem.platform
     path = reference_pickle_path(results_dir, result.algorithm, plat.name, plat.npus, plat.cpus, problem.workload.name)
     write_reference_pickle(path, problem, result.schedule, result.mapping, seed=seed)
+    write_schedule_json(path.with_suffix(".json"), problem, result, seed=seed)
     return path
 
 
@@ -235,7 +238,7 @@ def schedule(
     _execution_line(out, problem, result.makespan)
     _wall_lines(out, compile_s, result.wall_s)
     out.result(f"{name} : proven lower bound = ", result.lower_bound, "us ; gap = ", f"{100 * result.gap:.2f}", "%", f"({result.status})")
-    out.result("[info] schedule written to ", path)
+    out.result(f"[info] schedule written to  {path} (and {path.with_suffix('.json').name})")
     if json_out:
         out.data(
             _summary(problem)

@@ -90,7 +90,7 @@ def test_schedule_prints_the_reference_lines(tmp_path: Path) -> None:
     assert any(line.startswith("Simulation time for graph compilation (wall clock time) =  ") for line in lines)
     assert any(line.startswith("Simulation time for schedule generation (wall clock time) =  ") for line in lines)
     assert any(line.startswith("xception : proven lower bound =  ") and "gap" in line for line in lines)
-    assert lines[-1] == f"[info] schedule written to  {reference_pickle_path(tmp_path, 'npufirst', 'grai', 4, 2, 'xception')}"
+    assert lines[-1] == f"[info] schedule written to  {reference_pickle_path(tmp_path, 'npufirst', 'grai', 4, 2, 'xception')} (and xception.json)"
 
 
 def test_progress_goes_to_stdout_to_stderr_under_json_and_nowhere_when_quiet(tmp_path: Path) -> None:
@@ -284,3 +284,12 @@ def test_python_dash_m_runs_the_same_app() -> None:
     env = {**os.environ, "PYTHONPATH": str(Path(__file__).parents[1])}
     done = subprocess.run([sys.executable, "-m", "prism_cp", "--help"], capture_output=True, text=True, env=env, timeout=60)
     assert done.returncode == 0 and "schedule" in done.stdout and "validate" in done.stdout
+
+
+def test_every_export_has_a_json_twin_for_non_python_users(tmp_path: Path) -> None:
+    summary = json_line(run("schedule", "--algorithm", "random", "--batches", "2", "--results-dir", str(tmp_path), "--json"))
+    pickled = read_schedule_pickle(summary["output"]).schedule
+    doc = json.loads(Path(summary["output"]).with_suffix(".json").read_text())
+    assert doc["makespan_us"] == summary["makespan_us"] == pickled.makespan
+    assert (doc["start_times"], doc["end_times"]) == (list(pickled.start), list(pickled.end))
+    assert (doc["computing_cores"], doc["computing_ids"]) == (list(pickled.core_type), list(pickled.core_id))
