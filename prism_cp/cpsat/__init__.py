@@ -6,6 +6,7 @@ Entry point: `solve_cpsat(problem, ...) -> Result`.
 
 from __future__ import annotations
 
+import math
 import time
 
 from prism_cp.bounds import lower_bound
@@ -13,6 +14,7 @@ from prism_cp.cpsat import model as cpm
 from prism_cp.cpsat.plan import Plan, to_schedule
 from prism_cp.cpsat.search import WHOLE_MODEL_OPS, Search
 from prism_cp.cpsat.seeds import seed_schedules
+from prism_cp.cpsat.startup_bound import startup_bound
 from prism_cp.errors import PrismError
 from prism_cp.problem import Problem
 from prism_cp.progress import Progress, ProgressLog
@@ -20,6 +22,7 @@ from prism_cp.schedule import Result, Schedule
 
 MAX_OPS = 30_000  # larger unrolled problems get the best heuristic schedule only
 SEED_SHARE = {"whole": 0.1, "lns": 0.06}  # of the time limit, at most, spent on seeding
+STARTUP_SHARE = 0.1  # of the time limit, at most, spent proving the start-up bound
 FINISH_SHARE = 0.03  # of the time limit kept for the final replay and validation,
 FINISH_S = 0.5  # plus this, or a tenth of the limit if less, for the process to exit
 
@@ -67,7 +70,17 @@ def solve_cpsat(
             raise  # nothing to return: the caller sees a plain interrupt
         interrupted = True
     name, best = min(seeds.items(), key=lambda kv: kv[1].makespan)
-    search = Search(problem, to_schedule(problem, Plan.of(problem, best)), cpm.scaled(analytic), deadline, t0, say, workers, seed, mapping)
+    lower = analytic
+    if not interrupted and best.makespan > analytic:
+        try:
+            startup = startup_bound(problem, deadline=min(deadline, time.perf_counter() + STARTUP_SHARE * time_limit))
+        except KeyboardInterrupt:
+            interrupted = True
+        else:
+            if startup > -math.inf:
+                say(f"[cpsat] {time.perf_counter() - t0:7.2f}s start-up bound: {startup:.2f} us")
+            lower = max(analytic, startup)
+    search = Search(problem, to_schedule(problem, Plan.of(problem, best)), cpm.scaled(lower), deadline, t0, say, workers, seed, mapping)
     search.report(f"best seed {name}")
     if interrupted:
         search.report("interrupted")
@@ -79,7 +92,7 @@ def solve_cpsat(
         except KeyboardInterrupt:
             search.report("interrupted")
     schedule = search.incumbent
-    bound = min(max(analytic, search.bound_us()), schedule.makespan)
+    bound = min(max(lower, search.bound_us()), schedule.makespan)
     status = "OPTIMAL" if search.optimal() else "FEASIBLE"
     search.report(status.lower())
     return Result("cpsat", schedule, schedule.core_type, bound, status, time.perf_counter() - t0, tuple(say.lines))

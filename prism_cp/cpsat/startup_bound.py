@@ -1,0 +1,142 @@
+"""A lower bound from the start-up phase: how little CPU-only work any
+schedule can get done early.
+
+The analytic load bound (`bounds.load_bounds`) lets the CPUs run CPU-only
+work without a break from the earliest head of a CPU-only op. In reality
+the entry layers of every batch compete for the cores first, so the CPUs
+idle. This module proves part of that idle time:
+
+For a window end t (ticks), let U(t) be an upper bound on the CPU-only work
+(occupancy ticks) that any feasible schedule does within [0, t). When W > U(t)
+(W: all CPU-only work), the rest runs at or after t on the `cpus` CPUs, so the
+last CPU-only op completes at tick L >= t + ceil((W - U(t)) / cpus), and the
+makespan is at least L * clock + min over CPU-only ops of `after`
+(`bounds._analysis`). With t the earliest CPU-only head, U = 0 and this is
+the load bound.
+
+U(t) is the proven bound of a CP-SAT relaxation over the global ops whose
+head is below t, each either early (starts in [head, t - 1] on an allowed
+core type and holds a core of that type for its full occupancy, within the
+type's core count) or late (ignored). An early op's predecessors are early
+and complete before it starts, within the window. The objective is the sum
+over early CPU-only ops of min(occupancy, t - start). The ops starting before
+t in any feasible schedule are a solution worth exactly its CPU-only work in
+[0, t), so the solver's best objective bound, valid even when the search is
+cut short, is a valid U(t). Two redundant cuts make the linear relaxation
+(which is where the bound comes from) see the competition for cores: the ops
+completing within the window fit in each type's capacity, cores * t. Batches
+are identical, so relabelling them puts the first op's early flags and starts
+in batch order without changing the maximum.
+"""
+
+from __future__ import annotations
+
+import math
+import time
+
+from ortools.sat.python import cp_model
+
+from prism_cp.bounds import _analysis
+from prism_cp.cpsat.model import shape
+from prism_cp.problem import Problem
+
+#: default window ends, past the earliest CPU-only head, as fractions of that head
+#: (on xception/grai the bound peaks there; each window needs about a second)
+WINDOWS = (0.35, 0.4, 0.45, 0.5, 0.55, 0.6)
+
+
+def startup_bound(problem: Problem, *, deadline: float, windows: tuple[int, ...] | None = None) -> float:
+    """The best start-up bound (us) found before `deadline` (a
+    `time.perf_counter()` value): at least the CPU load bound, or -inf where
+    no op is CPU-only. `windows`: window ends in ticks (default: a few past
+    the earliest CPU-only head, where the CPUs wait for the entry layers)."""
+    head, after, _ = _analysis(problem)
+    only = [i for i in range(problem.n_ops) if problem.allowed(i) == ("cpu",)]
+    if not only:
+        return -math.inf
+    cpus, clock = problem.platform.cpus, problem.clock
+    first = min(head[i] for i in only)
+    work = problem.nbatch * sum(problem.ticks["cpu"][i] for i in only)
+    tail = min(after[i] for i in only)
+
+    def bound(window: int, early: int) -> float:
+        return float((window + -(-(work - early) // cpus)) * clock + tail)
+
+    best = bound(first, 0)
+    todo = sorted({w for w in (windows or [first + int(first * f) for f in WINDOWS]) if w > first})
+    for k, window in enumerate(todo):
+        if time.perf_counter() >= deadline:
+            break
+        early = early_work_bound(problem, window, deadline, len(todo) - k)
+        if early < work:
+            best = max(best, bound(window, early))
+    return best
+
+
+def early_work_bound(problem: Problem, window: int, deadline: float, share: int) -> int:
+    """U(window): at least the CPU-only work any schedule does in [0, window)
+    ticks, proven within 1/`share` of the time left before `deadline`."""
+    n, nb, cpus = problem.n_ops, problem.nbatch, problem.platform.cpus
+    order, head, _, _ = shape(problem)
+    inside = [i for i in order if head[i] < window]
+    m = cp_model.CpModel()
+    start: dict[int, cp_model.IntVar] = {}
+    early: dict[int, cp_model.IntVar] = {}
+    on: dict[tuple[int, str], cp_model.IntVar] = {}
+    intervals: dict[str, list[cp_model.IntervalVar]] = {"cpu": [], "npu": []}
+    gain = []
+    for b in range(nb):
+        for i in inside:
+            g = b * n + i
+            start[g] = m.new_int_var(head[i], window - 1, f"s{g}")
+            early[g] = m.new_bool_var(f"e{g}")
+            types = problem.allowed(i)
+            for c in types:
+                on[g, c] = early[g] if len(types) == 1 else m.new_bool_var(f"{c}{g}")
+                intervals[c].append(m.new_optional_fixed_size_interval_var(start[g], problem.ticks[c][i], on[g, c], f"i{c}{g}"))
+            if len(types) > 1:
+                m.add(sum(on[g, c] for c in types) == early[g])
+            if types == ("cpu",):
+                done = m.new_int_var(0, problem.ticks["cpu"][i], f"w{g}")
+                m.add(done <= window - start[g])
+                m.add(done == 0).only_enforce_if(~early[g])
+                gain.append(done)
+    # inner: completes within the window (an early successor starts after it)
+    inner = {g: m.new_bool_var(f"n{g}") for g in start}
+    energy: dict[str, list] = {"cpu": list(gain), "npu": []}
+    for g in start:
+        m.add_implication(inner[g], early[g])
+        types = problem.allowed(g % n)
+        if types == ("npu",):
+            energy["npu"].append(problem.ticks["npu"][g % n] * inner[g])
+        elif len(types) > 1:
+            used = {c: m.new_bool_var(f"u{c}{g}") for c in types}
+            m.add(sum(used.values()) == inner[g])
+            for c in types:
+                m.add_implication(used[c], on[g, c])
+                energy[c].append(problem.ticks[c][g % n] * used[c])
+        for p in problem.preds[g]:
+            m.add_implication(early[g], inner[p])
+            for c in problem.allowed(p % n):
+                m.add(start[g] >= start[p] + problem.ticks[c][p % n]).only_enforce_if([early[g], on[p, c]])
+    for c in ("cpu", "npu"):
+        if intervals[c]:
+            m.add_cumulative(intervals[c], [1] * len(intervals[c]), problem.platform.cores(c))
+            m.add(sum(energy[c]) <= problem.platform.cores(c) * window)
+    f = inside[0]  # a source: the first op in topological order
+    for b in range(nb - 1):
+        lo, hi = b * n + f, (b + 1) * n + f
+        m.add_implication(early[hi], early[lo])
+        m.add(start[lo] <= start[hi]).only_enforce_if(early[hi])
+    m.maximize(sum(gain))
+    solver = cp_model.CpSolver()
+    solver.parameters.max_time_in_seconds = max((deadline - time.perf_counter()) / share, 0.001)
+    # the bound comes from the root linear relaxation with cumulative cuts; one
+    # worker runs it (a multi-worker portfolio proved less in tests)
+    solver.parameters.num_workers = 1
+    solver.parameters.linearization_level = 2
+    solver.parameters.catch_sigint_signal = False  # Ctrl-C reaches the caller once the solve returns
+    status = solver.solve(m)
+    if status not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
+        return cpus * window  # nothing proven beyond the CPUs' capacity
+    return math.floor(solver.best_objective_bound + 1e-6)
