@@ -27,9 +27,9 @@ import networkx as nx
 
 from prism_cp.bounds import lower_bound
 from prism_cp.errors import PrismError
-from prism_cp.progress import Progress
 from prism_cp.heuristics.list_scheduling import list_schedule
 from prism_cp.problem import Problem
+from prism_cp.progress import Progress
 from prism_cp.schedule import Schedule
 
 # Tuned with benchmarks/tune_staggered.py on xception / grai / 4 NPUs + 2 CPUs
