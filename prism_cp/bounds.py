@@ -7,6 +7,7 @@ to optimal. Times are ticks inside, microseconds at the edge.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from fractions import Fraction
 from functools import lru_cache
 
@@ -15,15 +16,27 @@ import networkx as nx
 from prism_cp.problem import Problem
 
 
-@lru_cache(maxsize=32)
-def _analysis(problem: Problem) -> tuple[list[int], list[Fraction], list[int]]:
-    """(head, after, fastest) per op of one batch.
+@dataclass(frozen=True)
+class OpTiming:
+    """Per op of one batch, with every op on its fastest allowed core type.
 
-    head[i]: earliest start tick of op i (predecessor chains at their fastest
-    allowed occupancy). after[i]: a lower bound on makespan - clock * (the
-    tick op i completes), whatever core types are chosen. fastest[i]: fewest
-    ticks op i can occupy a core.
+    order: a topological order. head[i]: earliest start tick. tail[i]: fewest
+    ticks from op i's start to the completion of the last op after it.
+    fastest[i]: fewest ticks op i can occupy a core. after[i]: a lower bound
+    on makespan - clock * (the tick op i completes), exact, whatever core
+    types are chosen.
     """
+
+    order: tuple[int, ...]
+    head: tuple[int, ...]
+    tail: tuple[int, ...]
+    fastest: tuple[int, ...]
+    after: tuple[Fraction, ...]
+
+
+@lru_cache(maxsize=32)
+def op_timing(problem: Problem) -> OpTiming:
+    """The longest-path analysis every bound and the CP model start from."""
     n, clock = problem.n_ops, problem.clock
     times, ticks = problem.workload.times, problem.ticks
     fastest = [min(ticks[c][i] for c in problem.allowed(i)) for i in range(n)]
@@ -31,23 +44,24 @@ def _analysis(problem: Problem) -> tuple[list[int], list[Fraction], list[int]]:
     # the most an op's end can fall short of its completion tick * clock
     slack = [max(ticks[c][i] * clock - Fraction(times[c][i]) for c in problem.allowed(i)) for i in range(n)]
     preds, succs = problem.workload.predecessors(), problem.workload.successors()
-    order = list(nx.topological_sort(problem.workload.graph()))
-    head = [0] * n
+    order = tuple(nx.topological_sort(problem.workload.graph()))
+    head, tail = [0] * n, [0] * n
     for i in order:
         head[i] = max((head[p] + fastest[p] for p in preds[i]), default=0)
     # q[i]: makespan - clock * start tick of i is at least q[i]
     q = [Fraction(0)] * n
     after = [Fraction(0)] * n
     for i in reversed(order):
+        tail[i] = fastest[i] + max((tail[s] for s in succs[i]), default=0)
         after[i] = max((q[s] for s in succs[i]), default=-slack[i])
         q[i] = max([min_time[i]] + [fastest[i] * clock + q[s] for s in succs[i]])
-    return head, after, fastest
+    return OpTiming(order, tuple(head), tuple(tail), tuple(fastest), tuple(after))
 
 
 def critical_path_bound(problem: Problem) -> float:
     """Longest path with every op on its fastest allowed core type, in us."""
-    head, after, fastest = _analysis(problem)
-    return float(max((head[i] + fastest[i]) * problem.clock + after[i] for i in range(problem.n_ops)))
+    t = op_timing(problem)
+    return float(max((t.head[i] + t.fastest[i]) * problem.clock + t.after[i] for i in range(problem.n_ops)))
 
 
 def load_bounds(problem: Problem) -> dict[str, float]:
@@ -57,7 +71,7 @@ def load_bounds(problem: Problem) -> dict[str, float]:
     none of it can start before the earliest head among those ops, and the op
     that completes last is followed by at least its `after` time.
     """
-    head, after, _ = _analysis(problem)
+    head, after = op_timing(problem).head, op_timing(problem).after
     out: dict[str, float] = {}
     for c in ("cpu", "npu"):
         only = [i for i in range(problem.n_ops) if problem.allowed(i) == (c,)]
@@ -72,7 +86,7 @@ def load_bounds(problem: Problem) -> dict[str, float]:
 
 def total_work_bound(problem: Problem) -> float:
     """All work at its fastest occupancy, spread over every core, in us."""
-    _, after, fastest = _analysis(problem)
+    after, fastest = op_timing(problem).after, op_timing(problem).fastest
     cores = problem.platform.cpus + problem.platform.npus
     span = -(-problem.nbatch * sum(fastest) // cores)
     return float(span * problem.clock + min(after))

@@ -29,11 +29,10 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 from fractions import Fraction
-from functools import lru_cache
 
-import networkx as nx
 from ortools.sat.python import cp_model
 
+from prism_cp.bounds import op_timing
 from prism_cp.cpsat.plan import Plan, done_tick
 from prism_cp.problem import Problem
 from prism_cp.schedule import Schedule
@@ -66,26 +65,6 @@ class Model:
         for g, lit in self.on_npu.items():
             ctype[g] = "npu" if value(lit) else "cpu"
         return Plan(tuple(start), tuple(ctype))
-
-
-@lru_cache(maxsize=8)
-def shape(problem: Problem) -> tuple[tuple[int, ...], tuple[int, ...], tuple[int, ...], tuple[int, ...]]:
-    """(topological order, head, tail, fastest) per op of one batch, in ticks.
-
-    head[i]: earliest start tick; tail[i]: fewest ticks from the start of op i
-    to the completion of the last op after it, both with every op at its
-    fastest allowed occupancy.
-    """
-    n = problem.n_ops
-    order = tuple(nx.topological_sort(problem.workload.graph()))
-    fastest = [min(problem.ticks[c][i] for c in problem.allowed(i)) for i in range(n)]
-    preds, succs = problem.workload.predecessors(), problem.workload.successors()
-    head, tail = [0] * n, [0] * n
-    for i in order:
-        head[i] = max((head[p] + fastest[p] for p in preds[i]), default=0)
-    for i in reversed(order):
-        tail[i] = fastest[i] + max((tail[s] for s in succs[i]), default=0)
-    return order, tuple(head), tuple(tail), tuple(fastest)
 
 
 def core_neighbours(schedule: Schedule) -> tuple[dict[int, int], dict[int, int]]:
@@ -134,7 +113,8 @@ def build(
     bound on the makespan.
     """
     n, clock, nb = problem.n_ops, problem.clock, problem.nbatch
-    order, head, tail, fastest = shape(problem)
+    timing = op_timing(problem)
+    order, head, tail, fastest = timing.order, timing.head, timing.tail, timing.fastest
     inc = Plan.of(problem, incumbent)
     horizon = int(incumbent.makespan // clock) + 1  # no op of a better schedule completes later
     everything = free is None
@@ -252,7 +232,7 @@ def sort_batches(problem: Problem, schedule: Schedule) -> Schedule:
     """The same schedule with batches renumbered so that their first ops
     (in topological order) start in batch order; batches are interchangeable."""
     n = problem.n_ops
-    first = shape(problem)[0][0]
+    first = op_timing(problem).order[0]
     perm = sorted(range(problem.nbatch), key=lambda b: (schedule.start[b * n + first], b))
     src = [perm[b] * n + i for b in range(problem.nbatch) for i in range(n)]
     return Schedule(

@@ -11,7 +11,7 @@ For a window end t (ticks), let U(t) be an upper bound on the CPU-only work
 (W: all CPU-only work), the rest runs at or after t on the `cpus` CPUs, so the
 last CPU-only op completes at tick L >= t + ceil((W - U(t)) / cpus), and the
 makespan is at least L * clock + min over CPU-only ops of `after`
-(`bounds._analysis`). With t the earliest CPU-only head, U = 0 and this is
+(`bounds.op_timing`). With t the earliest CPU-only head, U = 0 and this is
 the load bound.
 
 U(t) is the proven bound of a CP-SAT relaxation over the global ops whose
@@ -36,8 +36,7 @@ import time
 
 from ortools.sat.python import cp_model
 
-from prism_cp.bounds import _analysis
-from prism_cp.cpsat.model import shape
+from prism_cp.bounds import op_timing
 from prism_cp.problem import Problem
 
 #: default window ends, past the earliest CPU-only head, as fractions of that head
@@ -50,7 +49,7 @@ def startup_bound(problem: Problem, *, deadline: float, windows: tuple[int, ...]
     `time.perf_counter()` value): at least the CPU load bound, or -inf where
     no op is CPU-only. `windows`: window ends in ticks (default: a few past
     the earliest CPU-only head, where the CPUs wait for the entry layers)."""
-    head, after, _ = _analysis(problem)
+    head, after = op_timing(problem).head, op_timing(problem).after
     only = [i for i in range(problem.n_ops) if problem.allowed(i) == ("cpu",)]
     if not only:
         return -math.inf
@@ -77,7 +76,7 @@ def early_work_bound(problem: Problem, window: int, deadline: float, share: int)
     """U(window): at least the CPU-only work any schedule does in [0, window)
     ticks, proven within 1/`share` of the time left before `deadline`."""
     n, nb, cpus = problem.n_ops, problem.nbatch, problem.platform.cpus
-    order, head, _, _ = shape(problem)
+    order, head = op_timing(problem).order, op_timing(problem).head
     inside = [i for i in order if head[i] < window]
     m = cp_model.CpModel()
     start: dict[int, cp_model.IntVar] = {}
