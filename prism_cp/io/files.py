@@ -24,6 +24,14 @@ def read_file(path: str | Path, what: str) -> bytes:
         raise PrismError(f"cannot read {what} {path}: {e.strerror or e}") from None
 
 
+def read_text(path: str | Path, what: str) -> str:
+    """`read_file` decoded as UTF-8; PrismError naming `what` if it is not text."""
+    try:
+        return read_file(path, what).decode("utf-8")
+    except UnicodeDecodeError as e:
+        raise PrismError(f"{what} {path} is not UTF-8 text: {e}") from None
+
+
 def atomic_write(path: str | Path, data: bytes | str) -> Path:
     """Write `data` (str is UTF-8 encoded) to `path` atomically and durably.
 

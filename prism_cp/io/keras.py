@@ -10,7 +10,7 @@ from typing import Any, Mapping
 import numpy as np
 
 from prism_cp.errors import PrismError
-from prism_cp.io.files import read_file
+from prism_cp.io.files import read_text
 from prism_cp.io.model_files import read_extime_csv
 from prism_cp.io.reference import reference_times
 from prism_cp.io.safe_pickle import load_pickle
@@ -41,7 +41,7 @@ def import_keras_json(path: str | Path, extime: str | Path | Mapping[int, Any]) 
 def keras_layers(path: Path) -> tuple[str, tuple[str, ...], tuple[str, ...], list[tuple[int, int]]]:
     """(model name, layer names, layer classes, sorted distinct producer->consumer pairs)."""
     try:
-        doc = json.loads(read_file(path, "Keras model JSON").decode("utf-8"))
+        doc = json.loads(read_text(path, "Keras model JSON"))
         config = doc["config"]
         layers = config["layers"]
         names = tuple(layer["name"] for layer in layers)

@@ -12,8 +12,8 @@ from typing import Any
 import numpy as np
 
 from prism_cp.errors import PrismError
-from prism_cp.io.files import atomic_write
 from prism_cp.io.bundled import bundled_names, resolve
+from prism_cp.io.files import atomic_write, read_text
 from prism_cp.workload import Workload
 
 EXTIME_HEADER = ["index", "name", "cpu_us", "npu_us"]
@@ -87,9 +87,10 @@ def read_extime_csv(path: Path, op_names: tuple[str, ...]) -> dict[str, tuple[fl
     ops 0..n-1 in order with the model's names. Values are parsed with float(),
     so a table written with repr round-trips exactly."""
     where = f"execution time table {path}"
+    text = read_text(path, "execution time table")
     try:
-        rows = list(csv.reader(io.StringIO(path.read_text(encoding="utf-8"))))
-    except (OSError, UnicodeDecodeError, csv.Error) as e:
+        rows = list(csv.reader(io.StringIO(text)))
+    except csv.Error as e:
         raise PrismError(f"cannot read {where}: {e}") from None
     if not rows or [h.strip() for h in rows[0]] != EXTIME_HEADER:
         raise PrismError(f"{where}: the first line must be the header {','.join(EXTIME_HEADER)}")
@@ -162,9 +163,8 @@ def _is_count(x: Any) -> bool:
 
 
 def _read_json(path: Path) -> Any:
+    text = read_text(path, "model file")
     try:
-        return json.loads(path.read_text(encoding="utf-8"))
-    except OSError as e:
-        raise PrismError(f"cannot read {path}: {e.strerror or e}") from None
-    except (UnicodeDecodeError, json.JSONDecodeError) as e:
+        return json.loads(text)
+    except json.JSONDecodeError as e:
         raise PrismError(f"{path} is not valid JSON: {e}") from None

@@ -8,6 +8,7 @@ from pathlib import Path
 
 from prism_cp.errors import PrismError
 from prism_cp.io.bundled import bundled_names, resolve
+from prism_cp.io.files import read_text
 from prism_cp.platform import Platform
 
 PLATFORM_KEYS = {"name", "description", "clock_us", "npu_ops"}
@@ -23,11 +24,10 @@ def load_platform(name_or_path: str | Path, *, npus: int | None = None, cpus: in
     given core counts (default 4 NPUs, 2 CPUs) and clock (default: the file's).
     Raises PrismError for unknown names and malformed files."""
     path = resolve("platforms", name_or_path)
+    text = read_text(path, "platform file")
     try:
-        doc = tomllib.loads(path.read_text(encoding="utf-8"))
-    except OSError as e:
-        raise PrismError(f"cannot read platform file {path}: {e.strerror or e}") from None
-    except (UnicodeDecodeError, tomllib.TOMLDecodeError) as e:
+        doc = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as e:
         raise PrismError(f"platform file {path} is not valid TOML: {e}") from None
     where = f"platform file {path}"
     unknown = set(doc) - PLATFORM_KEYS

@@ -22,7 +22,7 @@ import networkx as nx
 import numpy as np
 
 from prism_cp.errors import PrismError
-from prism_cp.io.files import read_file
+from prism_cp.io.files import read_text
 from prism_cp.platform import Platform
 from prism_cp.workload import Workload
 
@@ -46,10 +46,7 @@ def load_stg(path: str | Path) -> Workload:
     or misplaced edges, a negative time, or a cycle.
     """
     path = Path(path)
-    try:
-        text = read_file(path, "STG file").decode()
-    except UnicodeDecodeError as exc:
-        raise PrismError(f"{path}: cannot read STG file ({exc})") from None
+    text = read_text(path, "STG file")
     rows = [
         (number, line.split())
         for number, line in enumerate(text.splitlines(), start=1)
