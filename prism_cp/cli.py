@@ -28,6 +28,7 @@ from prism_cp.problem import Problem
 from prism_cp.schedule import Result
 from prism_cp.simulate import validate
 from prism_cp.solve import algorithms, solve
+from prism_cp.views import check_view_paths, plot_comparison, timeline_of, write_views
 
 INTERRUPTED = 130
 EXPORT_SHARE = 0.01  # of a --time-limit, kept for writing the schedule after the engine returns
@@ -116,6 +117,8 @@ Mapping = Annotated[MappingMode, typer.Option(help="cpsat: 'per-batch' lets each
 StaggerUs = Annotated[float | None, typer.Option(help="staggered: priority offset between consecutive batches, in us (default: the tuned one).")]
 CpuRatio = Annotated[float | None, typer.Option(help="staggered: an idle CPU takes an NPU-able op only if its CPU time is at most this times its NPU time (default: the tuned one).")]
 Quiet = Annotated[bool, typer.Option("--quiet", "-q", help="Do not print progress lines (hill-climbing passes, CP-SAT improvements).")]
+PlotOut = Annotated[Path | None, typer.Option("--plot", help="Also draw the schedule as a Gantt chart: .png, .svg or .pdf (needs matplotlib).")]
+TraceOut = Annotated[Path | None, typer.Option("--trace", help="Also write the schedule as Chrome trace-event JSON (.json) for Perfetto.")]
 
 
 @dataclass(frozen=True)
@@ -222,9 +225,12 @@ def schedule(
     stagger_us: StaggerUs = None,
     cpu_ratio: CpuRatio = None,
     quiet: Quiet = False,
+    plot: PlotOut = None,
+    trace: TraceOut = None,
 ) -> None:
     """Schedule one instance, print the makespan and its proven lower bound, and
     write the schedule in the reference pickle format."""
+    check_view_paths(plot, trace)
     out = _Console(json_out, quiet)
     t0 = time.perf_counter()
     problem = _problem(model, stg, platform, npus, cpus, clock, batches)
@@ -239,6 +245,8 @@ def schedule(
     _wall_lines(out, compile_s, result.wall_s)
     out.result(f"{name} : proven lower bound = ", result.lower_bound, "us ; gap = ", f"{100 * result.gap:.2f}", "%", f"({result.status})")
     out.result(f"[info] schedule written to  {path} (and {path.with_suffix('.json').name})")
+    for view in write_views(timeline_of(problem, result), plot, trace):
+        out.result(f"[info] written  {view}")
     if json_out:
         out.data(
             _summary(problem)
@@ -357,9 +365,11 @@ def compare(
     stagger_us: StaggerUs = None,
     cpu_ratio: CpuRatio = None,
     quiet: Quiet = False,
+    plot: PlotOut = None,
 ) -> None:
     """Run every algorithm on the same instance, export every schedule, and print
     a table: makespan, distance to the best, gap to the best proven lower bound."""
+    check_view_paths(plot)
     out = _Console(json_out, quiet)
     problem = _problem(model, stg, platform, npus, cpus, clock, batches)
     options = _Options(time_limit, workers, mapping, stagger_us, cpu_ratio)
@@ -382,6 +392,8 @@ def compare(
         }
         for r, path in rows
     ]
+    if plot is not None:
+        plot_comparison([timeline_of(problem, r) for r, _ in rows], [r.algorithm for r, _ in rows], plot, bound)
     if json_out:
         out.data(_summary(problem) | {"lower_bound_us": bound, "results": table})
         return
@@ -392,3 +404,9 @@ def compare(
         print(f"{row['algorithm']:<10} {row['makespan_us']:>18.2f} {100 * row['vs_best']:>12.2f} {100 * row['gap']:>8.2f}  "
               f"{row['status']:<9} {row['wall_s']:>9.2f}")
     print(f"[info] schedules written under {results_dir / 'performance'}")
+
+
+from prism_cp import cli_views  # noqa: E402  (its commands use the options above)
+
+for _command in (cli_views.plot, cli_views.trace, cli_views.show):
+    app.command()(_command)

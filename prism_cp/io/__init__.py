@@ -6,7 +6,7 @@ from prism_cp.io.keras import import_keras_json
 from prism_cp.io.model_files import bundled_models, load_workload, write_extime_csv, write_model_json
 from prism_cp.io.platform_files import bundled_platforms, load_platform
 from prism_cp.io.reference import import_reference
-from prism_cp.io.schedule_json import write_schedule_json
+from prism_cp.io.schedule_json import ScheduleDocument, read_schedule_json, write_schedule_json
 from prism_cp.io.schedule_pickle import (
     ReferenceSchedule,
     problem_from_reference,
@@ -17,6 +17,7 @@ from prism_cp.io.schedule_pickle import (
 
 __all__ = [
     "ReferenceSchedule",
+    "ScheduleDocument",
     "atomic_write",
     "bundled_models",
     "bundled_platforms",
@@ -25,6 +26,7 @@ __all__ = [
     "load_platform",
     "load_workload",
     "problem_from_reference",
+    "read_schedule_json",
     "read_schedule_pickle",
     "reference_pickle_path",
     "write_extime_csv",

@@ -32,6 +32,18 @@ def read_text(path: str | Path, what: str) -> str:
         raise PrismError(f"{what} {path} is not UTF-8 text: {e}") from None
 
 
+def output_path(path: str | Path, suffixes: tuple[str, ...], what: str) -> Path:
+    """`path` if a `what` can be written there: its suffix is one of `suffixes`
+    (the format is chosen by it) and its directory exists. Checked before any
+    work, so that a long run does not fail at its very end."""
+    path = Path(path)
+    if path.suffix.lower() not in suffixes:
+        raise PrismError(f"cannot write a {what} to {path}: the file name must end in {', '.join(suffixes)}")
+    if not path.parent.is_dir():
+        raise PrismError(f"cannot write a {what} to {path}: directory {path.parent} does not exist")
+    return path
+
+
 def atomic_write(path: str | Path, data: bytes | str) -> Path:
     """Write `data` (str is UTF-8 encoded) to `path` atomically and durably.
 

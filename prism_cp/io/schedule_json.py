@@ -1,24 +1,30 @@
 """A schedule as JSON: the configuration, the result and every op's placement,
-with the field names of the golden schedule files."""
+with the field names of the golden schedule files; and the reader that checks
+a file is one of them before anything draws or traces it."""
 
 from __future__ import annotations
 
 import json
+from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
-from prism_cp.io.files import atomic_write
+from prism_cp.errors import PrismError
+from prism_cp.io.files import atomic_write, read_text
 from prism_cp.problem import Problem
-from prism_cp.schedule import Result
+from prism_cp.schedule import Result, Schedule
 from prism_cp.simulate import check_mapping
+from prism_cp.workload import CORE_TYPES
 
 
 def write_schedule_json(path: str | Path, problem: Problem, result: Result, seed: int | None = None) -> Path:
     """Write `result` for `problem` atomically.
 
     Per global op `b * n_ops + i`: start_times, end_times, computing_cores,
-    computing_ids and map (the result's mapping, expanded to every batch).
-    Floats are written by `json` (shortest repr), so they reload with `==`.
-    `seed` is recorded when given (null otherwise).
+    computing_ids and map (the result's mapping, expanded to every batch);
+    per op of one batch: op_names and op_types, so that a chart or trace of
+    the file can name the ops. Floats are written by `json` (shortest repr),
+    so they reload with `==`. `seed` is recorded when given (null otherwise).
     """
     plat, s = problem.platform, result.schedule
     doc = {
@@ -40,5 +46,86 @@ def write_schedule_json(path: str | Path, problem: Problem, result: Result, seed
         "computing_cores": list(s.core_type),
         "computing_ids": list(s.core_id),
         "map": check_mapping(problem, result.mapping),
+        "op_names": list(problem.workload.op_names),
+        "op_types": list(problem.workload.op_types),
     }
     return atomic_write(path, json.dumps(doc) + "\n")
+
+
+@dataclass(frozen=True)
+class ScheduleDocument:
+    """What a schedule JSON holds that a reader can use. `op_names`, `op_types`
+    (per op of one batch), `lower_bound_us`, `status`, `npus` and `cpus` are
+    None in files that do not carry them (the golden files carry no bound)."""
+
+    model: str
+    platform: str
+    algorithm: str
+    batches: int
+    schedule: Schedule
+    npus: int | None
+    cpus: int | None
+    lower_bound_us: float | None
+    status: str | None
+    op_names: tuple[str, ...] | None
+    op_types: tuple[str, ...] | None
+
+
+def read_schedule_json(path: str | Path) -> ScheduleDocument:
+    """Read a schedule JSON written by `write_schedule_json` (or a golden file).
+
+    Raises PrismError, in one line, for anything else: not JSON, not an object,
+    a missing or mistyped field, lists of different lengths, a batch count that
+    does not divide them, an unknown core type.
+    """
+    where = f"{path} is not a prism_cp schedule JSON"
+    try:
+        doc = json.loads(read_text(path, "schedule JSON"))
+    except json.JSONDecodeError as e:
+        raise PrismError(f"{where} (invalid JSON: {e})") from None
+    if not isinstance(doc, dict):
+        raise PrismError(f"{where} (top level is a {type(doc).__name__}, not an object)")
+    scalars = {"model": str, "platform": str, "algorithm": str, "batches": int}
+    lists = {"start_times": (int,), "end_times": (int, float), "computing_cores": (str,), "computing_ids": (int,)}
+    missing = [k for k in (*scalars, *lists) if k not in doc]
+    if missing:
+        raise PrismError(f"{where} (no {', '.join(missing)})")
+    bad = [k for k, kind in scalars.items() if not _is(doc[k], (kind,))]
+    size = len(doc["start_times"]) if isinstance(doc["start_times"], list) else -1
+    bad += [k for k, kinds in lists.items() if not (isinstance(doc[k], list) and len(doc[k]) == size and all(_is(v, kinds) for v in doc[k]))]
+    if bad:
+        raise PrismError(f"{where} (malformed {', '.join(bad)}: need one entry per op, all lists of the same length)")
+    batches = doc["batches"]
+    if batches < 1 or size % batches or not size:
+        raise PrismError(f"{where} ({size} ops do not split into {batches} batches)")
+    if not set(doc["computing_cores"]) <= set(CORE_TYPES) or min(doc["computing_ids"]) < 0:
+        raise PrismError(f"{where} (computing_cores must be {' or '.join(CORE_TYPES)}, computing_ids >= 0)")
+    per_batch = {k: _optional_strings(doc, k, size // batches, where) for k in ("op_names", "op_types")}
+    counts = {k: doc.get(k) if _is(doc.get(k), (int,)) else None for k in ("npus", "cpus")}
+    bound = doc.get("lower_bound_us")
+    return ScheduleDocument(
+        doc["model"],
+        doc["platform"],
+        doc["algorithm"],
+        batches,
+        Schedule(tuple(doc["start_times"]), tuple(float(t) for t in doc["end_times"]), tuple(doc["computing_cores"]), tuple(doc["computing_ids"])),
+        counts["npus"],
+        counts["cpus"],
+        float(bound) if _is(bound, (int, float)) else None,
+        doc.get("status") if isinstance(doc.get("status"), str) else None,
+        per_batch["op_names"],
+        per_batch["op_types"],
+    )
+
+
+def _is(value: Any, kinds: tuple[type, ...]) -> bool:
+    return isinstance(value, kinds) and not isinstance(value, bool)
+
+
+def _optional_strings(doc: dict, key: str, n: int, where: str) -> tuple[str, ...] | None:
+    value = doc.get(key)
+    if value is None:
+        return None
+    if not (isinstance(value, list) and len(value) == n and all(isinstance(v, str) for v in value)):
+        raise PrismError(f"{where} ({key} must list {n} strings, one per op of a batch)")
+    return tuple(value)

@@ -1,0 +1,154 @@
+"""A schedule as pictures see it: every op's core, times, batch, op index,
+layer type and name, whatever file or result it came from; and the choice of
+which ops a view shows."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from prism_cp.errors import PrismError
+from prism_cp.io import read_schedule_json, read_schedule_pickle
+from prism_cp.problem import Problem
+from prism_cp.schedule import Result, Schedule
+from prism_cp.workload import CORE_TYPES
+
+
+@dataclass(frozen=True)
+class Timeline:
+    """A flat schedule of `nbatch` copies of `n_ops` ops (global op `b * n_ops + i`).
+
+    `op_types` and `op_names` are per op of one batch, None when the source
+    does not carry them; `lower_bound` is the proven bound when the source
+    carries one; `cores` lists every (core type, id) row to draw, CPUs first.
+    """
+
+    title: str
+    schedule: Schedule
+    n_ops: int
+    cores: tuple[tuple[str, int], ...]
+    op_types: tuple[str, ...] | None = None
+    op_names: tuple[str, ...] | None = None
+    lower_bound: float | None = None
+
+    @property
+    def size(self) -> int:
+        return len(self.schedule.start)
+
+    @property
+    def nbatch(self) -> int:
+        return self.size // self.n_ops
+
+    @property
+    def makespan(self) -> float:
+        return self.schedule.makespan
+
+    def split(self, g: int) -> tuple[int, int]:
+        """(batch, op) of global op `g`."""
+        return divmod(g, self.n_ops)
+
+    def op_type(self, g: int) -> str | None:
+        return None if self.op_types is None else self.op_types[g % self.n_ops]
+
+    def op_name(self, g: int) -> str:
+        """The op's name, else `<type>_<i>`, else `op<i>`."""
+        i = g % self.n_ops
+        if self.op_names is not None:
+            return self.op_names[i]
+        return f"op{i}" if self.op_types is None else f"{self.op_types[i]}_{i}"
+
+
+def core_label(core_type: str, core_id: int) -> str:
+    """'CPU0', 'NPU3': how rows and threads are named."""
+    return f"{core_type.upper()}{core_id}"
+
+
+def _cores(schedule: Schedule, counts: dict[str, int | None]) -> tuple[tuple[str, int], ...]:
+    """Every core of the platform when its size is known, plus any core the schedule uses."""
+    used = set(zip(schedule.core_type, schedule.core_id))
+    known = {(c, k) for c in CORE_TYPES for k in range(counts.get(c) or 0)}
+    return tuple(sorted(used | known, key=lambda ck: (CORE_TYPES.index(ck[0]), ck[1])))
+
+
+def timeline_of(problem: Problem, result: Result) -> Timeline:
+    """The timeline of a result just computed for `problem`."""
+    w, plat = problem.workload, problem.platform
+    title = f"{w.name}, {result.algorithm}, {problem.nbatch} batches on {plat.name} ({plat.npus} NPUs, {plat.cpus} CPUs)"
+    cores = _cores(result.schedule, {"cpu": plat.cpus, "npu": plat.npus})
+    return Timeline(title, result.schedule, w.n_ops, cores, w.op_types, w.op_names, result.lower_bound)
+
+
+def read_timeline(path: str | Path) -> Timeline:
+    """The timeline of a schedule file: our JSON (`.json`) or a schedule pickle
+    (ours or the reference's, any other name), read without running code from it.
+
+    A pickle records no batch count: it is the smallest one whose copies of
+    the first ops repeat every op type and every edge (PrismError if a file
+    read as a pickle or as JSON is not a schedule).
+    """
+    path = Path(path)
+    if path.suffix.lower() == ".json":
+        doc = read_schedule_json(path)
+        title = f"{doc.model}, {doc.algorithm}, {doc.batches} batches on {doc.platform}"
+        cores = _cores(doc.schedule, {"cpu": doc.cpus, "npu": doc.npus})
+        return Timeline(title, doc.schedule, len(doc.schedule.start) // doc.batches, cores, doc.op_types, doc.op_names, doc.lower_bound_us)
+    ref = read_schedule_pickle(path)
+    n_ops = batch_period(ref.operation, ref.graph)
+    return Timeline(f"{path.name}, {len(ref.operation) // n_ops} batches", ref.schedule, n_ops, _cores(ref.schedule, {}), ref.operation[:n_ops])
+
+
+def batch_period(op_types: tuple[str, ...], edges: np.ndarray) -> int:
+    """The fewest ops per batch such that the op types and the [src, dst, tokens]
+    edges are those of the first batch, repeated with indices shifted per batch."""
+    size = len(op_types)
+    types = np.array(op_types, dtype=object)
+    rows = edges[np.lexsort(edges.T[::-1])] if len(edges) else edges
+    for n in (d for d in range(1, size + 1) if size % d == 0):
+        nbatch = size // n
+        if len(rows) % nbatch or not (types == np.tile(types[:n], nbatch)).all():
+            continue
+        first = rows[: len(rows) // nbatch]
+        if len(first) and first[:, :2].max() >= n:
+            continue
+        copies = np.concatenate([first + b * n * np.array([1, 1, 0]) for b in range(nbatch)]) if len(first) else rows
+        if np.array_equal(copies, rows):
+            return n
+    return size
+
+
+@dataclass(frozen=True)
+class Window:
+    """Which ops a view shows: batches `first..last` (inclusive; None: all) and
+    the ops that overlap [from_ms, to_ms] (None: unbounded)."""
+
+    batches: tuple[int, int] | None = None
+    from_ms: float | None = None
+    to_ms: float | None = None
+
+    def ops(self, timeline: Timeline) -> list[int]:
+        """The global ops shown, in index order; PrismError if there are none."""
+        s = timeline.schedule
+        lo = -np.inf if self.from_ms is None else self.from_ms * 1000
+        hi = np.inf if self.to_ms is None else self.to_ms * 1000
+        if lo >= hi:
+            raise PrismError(f"the zoom range {self.from_ms} ms to {self.to_ms} ms is empty: --from-ms must be below --to-ms")
+        first, last = self.batches or (0, timeline.nbatch - 1)
+        shown = [g for g in range(timeline.size) if first <= g // timeline.n_ops <= last and s.start[g] <= hi and s.end[g] >= lo]
+        if not shown:
+            raise PrismError(
+                f"nothing to show: no op of batches {first}-{last} runs between {self.from_ms or 0} ms and "
+                f"{'the end' if self.to_ms is None else f'{self.to_ms} ms'} (the schedule has {timeline.nbatch} batches "
+                f"and ends at {timeline.makespan / 1000:.3f} ms)"
+            )
+        return shown
+
+
+def batch_range(text: str) -> tuple[int, int]:
+    """'3' or '0-3' as (first, last) batch; PrismError otherwise."""
+    m = re.fullmatch(r"\s*(\d+)\s*(?:-\s*(\d+)\s*)?", text)
+    if not m or (m[2] is not None and int(m[2]) < int(m[1])):
+        raise PrismError(f"--batches must be a batch number or a range like 0-3, got {text!r}")
+    return int(m[1]), int(m[2] if m[2] is not None else m[1])

@@ -1,0 +1,71 @@
+"""Schedules as Chrome trace-event JSON (the JSON Object Format that Perfetto
+and chrome://tracing open): one process per core type, one thread per core,
+one complete event per op, and a counter track of busy cores per type."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+from prism_cp.io.files import atomic_write, output_path
+from prism_cp.views.timeline import Timeline, core_label
+from prism_cp.workload import CORE_TYPES
+
+#: trace pids per core type (pid 0 is avoided: viewers treat it as the idle task)
+PID = {c: k + 1 for k, c in enumerate(CORE_TYPES)}
+BUSY = "busy cores"
+
+
+def trace_events(timeline: Timeline) -> dict[str, Any]:
+    """The trace as a JSON-ready object: `traceEvents` (timestamps and
+    durations in us, as the format requires), `displayTimeUnit` ms, and the
+    schedule's makespan and bound under `otherData`."""
+    s = timeline.schedule
+    events: list[dict[str, Any]] = []
+    for c in CORE_TYPES:
+        if any(ct == c for ct, _ in timeline.cores):
+            events.append(_meta("process_name", PID[c], 0, name=f"{c.upper()} cores"))
+            events.append(_meta("process_sort_index", PID[c], 0, sort_index=PID[c]))
+    for c, k in timeline.cores:
+        events.append(_meta("thread_name", PID[c], k + 1, name=core_label(c, k)))
+        events.append(_meta("thread_sort_index", PID[c], k + 1, sort_index=k))
+    for g in range(timeline.size):
+        batch, op = timeline.split(g)
+        c, k = s.core_type[g], s.core_id[g]
+        args = {"batch": batch, "op": op, "op_name": timeline.op_name(g), "layer_type": timeline.op_type(g), "global_op": g, "core": core_label(c, k)}
+        events.append(
+            {"name": timeline.op_name(g), "cat": timeline.op_type(g) or "op", "ph": "X", "ts": s.start[g], "dur": s.end[g] - s.start[g],
+             "pid": PID[c], "tid": k + 1, "args": args}
+        )
+    events += _busy_counters(timeline)
+    other = {"title": timeline.title, "makespan_us": timeline.makespan, "lower_bound_us": timeline.lower_bound}
+    return {"traceEvents": events, "displayTimeUnit": "ms", "otherData": other}
+
+
+def _meta(kind: str, pid: int, tid: int, **args: Any) -> dict[str, Any]:
+    return {"name": kind, "ph": "M", "ts": 0, "pid": pid, "tid": tid, "args": args}
+
+
+def _busy_counters(timeline: Timeline) -> list[dict[str, Any]]:
+    """Per core type, the number of its cores executing an op, sampled at every
+    start and end (an op ending at t no longer counts at t)."""
+    s = timeline.schedule
+    out: list[dict[str, Any]] = []
+    for c in CORE_TYPES:
+        change: dict[float, int] = {}
+        for g in range(timeline.size):
+            if s.core_type[g] == c and s.end[g] > s.start[g]:
+                change[s.start[g]] = change.get(s.start[g], 0) + 1
+                change[s.end[g]] = change.get(s.end[g], 0) - 1
+        busy = 0
+        for t in sorted(change):
+            busy += change[t]
+            out.append({"name": BUSY, "ph": "C", "ts": t, "pid": PID[c], "tid": 0, "args": {"busy": busy}})
+    return out
+
+
+def write_trace(timeline: Timeline, path: str | Path) -> Path:
+    """Write the trace of `timeline` to `path` (.json) atomically; PrismError
+    for another suffix or a missing directory."""
+    return atomic_write(output_path(path, (".json",), "trace"), json.dumps(trace_events(timeline)) + "\n")

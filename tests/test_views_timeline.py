@@ -1,0 +1,78 @@
+"""Timelines read from every schedule source agree with the schedule; the batch
+count of a pickle is recovered; windows select exactly the ops they say."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from prism_cp import PrismError
+from prism_cp.views import Window, batch_range, read_timeline, timeline_of
+from prism_cp.views.timeline import batch_period
+from tests.schedule_files import schedule_files
+
+GOLDEN = Path(__file__).parent / "golden"
+
+
+@pytest.fixture(scope="module")
+def files(tmp_path_factory):
+    return schedule_files(tmp_path_factory.mktemp("timeline"), batches=3)
+
+
+def test_a_result_our_json_and_our_pickle_give_the_same_ops(files) -> None:
+    problem, result, pkl, doc = files
+    live, from_json, from_pickle = timeline_of(problem, result), read_timeline(doc), read_timeline(pkl)
+    for t in (live, from_json, from_pickle):
+        assert t.schedule == result.schedule and (t.n_ops, t.nbatch) == (134, 3)
+        assert t.op_types == problem.workload.op_types
+    assert live.op_names == from_json.op_names == problem.workload.op_names
+    assert from_pickle.op_names is None and from_pickle.op_name(134 + 5) == f"{problem.workload.op_types[5]}_5"
+    assert live.lower_bound == from_json.lower_bound == result.lower_bound and from_pickle.lower_bound is None
+    assert live.cores == from_json.cores == (("cpu", 0), ("cpu", 1), ("npu", 0), ("npu", 1), ("npu", 2), ("npu", 3))
+
+
+def test_the_reference_pickle_has_4_batches_of_134_ops() -> None:
+    t = read_timeline(GOLDEN / "xception_grai_NPU4_CPU2_npufirst_b4.reference.pkl")
+    assert (t.n_ops, t.nbatch) == (134, 4)
+
+
+def test_a_golden_json_without_op_types_names_ops_by_index() -> None:
+    t = read_timeline(GOLDEN / "xception_grai_NPU4_CPU2_npufirst_b4.json")
+    assert (t.n_ops, t.nbatch, t.op_types, t.lower_bound) == (134, 4, None, None)
+    assert t.op_name(134 + 7) == "op7" and t.op_type(0) is None
+
+
+@pytest.mark.parametrize("nbatch", [1, 2, 5])
+def test_batch_period_finds_the_replicated_graph(nbatch: int) -> None:
+    types = ("a", "b", "a", "b")  # periodic with 2 on their own, but the edges join the halves
+    edges = np.array([[0, 1, 1], [1, 2, 1], [2, 3, 4]])
+    copies = np.concatenate([edges + b * 4 * np.array([1, 1, 0]) for b in range(nbatch)])
+    assert batch_period(types * nbatch, copies[::-1]) == 4
+    assert batch_period(("a", "a"), np.zeros((0, 3), dtype=np.int64)) == 1
+
+
+def test_windows_select_the_ops_of_their_batches_and_times(files) -> None:
+    problem, result, _, doc = files
+    t, s = read_timeline(doc), result.schedule
+    assert Window().ops(t) == list(range(problem.size))
+    assert Window((1, 2)).ops(t) == list(range(134, 3 * 134))
+    shown = Window((0, 0), 20, 40).ops(t)
+    assert shown == [g for g in range(134) if s.start[g] <= 40_000 and s.end[g] >= 20_000] and shown
+
+
+def test_a_window_that_selects_nothing_is_refused(files) -> None:
+    t = read_timeline(files[3])
+    batch0_done_ms = max(t.schedule.end[:134]) / 1000
+    for window in (Window(from_ms=1e6), Window((7, 9)), Window(from_ms=50, to_ms=50), Window((0, 0), from_ms=batch0_done_ms + 0.001)):
+        with pytest.raises(PrismError):
+            window.ops(t)
+    assert Window((0, 0), from_ms=batch0_done_ms).ops(t)
+
+
+def test_batch_ranges() -> None:
+    assert batch_range("3") == (3, 3) and batch_range(" 0 - 15 ") == (0, 15)
+    for bad in ("", "3-1", "a", "-2", "1-2-3"):
+        with pytest.raises(PrismError):
+            batch_range(bad)
