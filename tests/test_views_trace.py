@@ -1,0 +1,111 @@
+"""Traces follow the Trace Event Format (JSON Object Format) that Perfetto and
+chrome://tracing read: checked field by field, event by event, and the busy
+counters against a direct count."""
+
+from __future__ import annotations
+
+import json
+import math
+from collections import defaultdict
+from pathlib import Path
+
+import pytest
+
+from prism_cp import PrismError
+from prism_cp.views import Timeline, read_timeline, timeline_of, trace_events, write_trace
+from prism_cp.views.trace import PID
+from tests.schedule_files import schedule_files
+
+GOLDEN = Path(__file__).parent / "golden"
+METADATA = {"process_name": "name", "process_labels": "labels", "process_sort_index": "sort_index", "thread_name": "name", "thread_sort_index": "sort_index"}
+
+
+@pytest.fixture(scope="module")
+def files(tmp_path_factory):
+    return schedule_files(tmp_path_factory.mktemp("trace"), batches=2, algorithm="prism")
+
+
+def is_number(x) -> bool:
+    return isinstance(x, (int, float)) and not isinstance(x, bool) and math.isfinite(x)
+
+
+def check_trace_event_format(doc: dict) -> None:
+    """The rules of the format's JSON Object Format for the phases used here:
+    every event has name, ph, ts (us), pid, tid; 'X' has a duration >= 0;
+    'C' has numeric args; 'M' is one of the named metadata events with its
+    argument; complete events on one thread do not overlap (viewers nest them)."""
+    assert set(doc) <= {"traceEvents", "displayTimeUnit", "otherData", "metadata", "stackFrames", "samples", "systemTraceEvents"}
+    assert doc["displayTimeUnit"] in ("ms", "ns") and isinstance(doc["traceEvents"], list)
+    spans = defaultdict(list)
+    for e in doc["traceEvents"]:
+        assert isinstance(e["name"], str) and e["ph"] in ("X", "C", "M"), e
+        assert is_number(e["ts"]) and e["ts"] >= 0 and isinstance(e["pid"], int) and isinstance(e["tid"], int), e
+        assert isinstance(e.get("args", {}), dict) and isinstance(e.get("cat", ""), str), e
+        if e["ph"] == "X":
+            assert is_number(e["dur"]) and e["dur"] >= 0, e
+            spans[e["pid"], e["tid"]].append((e["ts"], e["ts"] + e["dur"]))
+        elif e["ph"] == "C":
+            assert e["args"] and all(is_number(v) for v in e["args"].values()), e
+        else:
+            assert e["name"] in METADATA and METADATA[e["name"]] in e["args"], e
+    for intervals in spans.values():
+        intervals.sort()
+        assert all(a[1] <= b[0] for a, b in zip(intervals, intervals[1:]))
+
+
+def check_trace_of(t: Timeline, doc: dict) -> None:
+    """One 'X' event per op, on its core's process and thread, with its identity in args."""
+    check_trace_event_format(doc)
+    s, events = t.schedule, doc["traceEvents"]
+    ops = sorted((e for e in events if e["ph"] == "X"), key=lambda e: e["args"]["global_op"])
+    assert [e["args"]["global_op"] for e in ops] == list(range(t.size))
+    threads = {(e["pid"], e["tid"]): e["args"]["name"] for e in events if e["name"] == "thread_name"}
+    processes = {e["pid"]: e["args"]["name"] for e in events if e["name"] == "process_name"}
+    for g, e in enumerate(ops):
+        assert (e["ts"], e["ts"] + e["dur"]) == (s.start[g], s.start[g] + (s.end[g] - s.start[g]))
+        assert processes[e["pid"]] == f"{s.core_type[g].upper()} cores" and threads[e["pid"], e["tid"]] == f"{s.core_type[g].upper()}{s.core_id[g]}"
+        assert (e["args"]["batch"], e["args"]["op"]) == divmod(g, t.n_ops)
+        assert e["args"]["op_name"] == t.op_name(g) == e["name"] and e["args"]["layer_type"] == t.op_type(g)
+    assert len(threads) == len(t.cores)
+
+
+def test_trace_of_a_result_names_every_op(files) -> None:
+    problem, result, _, _ = files
+    t = timeline_of(problem, result)
+    doc = trace_events(t)
+    check_trace_of(t, doc)
+    assert {e["args"]["op_name"] for e in doc["traceEvents"] if e["ph"] == "X"} == set(problem.workload.op_names)
+    assert doc["otherData"]["makespan_us"] == result.makespan and doc["otherData"]["lower_bound_us"] == result.lower_bound
+
+
+@pytest.mark.parametrize("source", ["ours.pkl", "ours.json", "reference.pkl", "golden.json"])
+def test_trace_files_of_every_source_follow_the_format(tmp_path: Path, files, source: str) -> None:
+    path = {
+        "ours.pkl": files[2], "ours.json": files[3],
+        "reference.pkl": GOLDEN / "xception_grai_NPU4_CPU2_npufirst_b4.reference.pkl", "golden.json": GOLDEN / "xception_grai_NPU4_CPU2_prism_b2.json",
+    }[source]
+    t = read_timeline(path)
+    out = write_trace(t, tmp_path / "t.json")
+    doc = json.loads(out.read_text(), parse_constant=lambda c: pytest.fail(f"{c} is not JSON"))
+    check_trace_of(t, doc)
+
+
+def test_busy_counters_count_the_cores_executing_an_op(files) -> None:
+    t = read_timeline(files[3])
+    s = t.schedule
+    counters = [e for e in trace_events(t)["traceEvents"] if e["ph"] == "C"]
+    for c in ("cpu", "npu"):
+        samples = [e for e in counters if e["pid"] == PID[c]]
+        assert {e["name"] for e in samples} == {"busy cores"}
+        times = sorted({s.start[g] for g in range(t.size) if s.core_type[g] == c} | {s.end[g] for g in range(t.size) if s.core_type[g] == c})
+        assert [e["ts"] for e in samples] == times
+        for e in samples:
+            direct = sum(1 for g in range(t.size) if s.core_type[g] == c and s.start[g] <= e["ts"] < s.end[g])
+            assert e["args"]["busy"] == direct
+        assert samples[-1]["args"]["busy"] == 0 and max(e["args"]["busy"] for e in samples) == {"cpu": 2, "npu": 4}[c]
+
+
+@pytest.mark.parametrize("name", ["t.txt", "missing/t.json"])
+def test_bad_outputs_are_refused(tmp_path: Path, files, name: str) -> None:
+    with pytest.raises(PrismError, match="cannot write a trace"):
+        write_trace(read_timeline(files[3]), tmp_path / name)
