@@ -12,8 +12,8 @@ import pytest
 from prism_cp.io import load_platform
 from prism_cp.summary import summarize
 from prism_cp.views import read_timeline
-from tests.schedule_files import schedule_files
-from tests.test_cli import DATA, FAST, assert_user_error, json_line, run
+from schedule_files import schedule_files
+from test_cli import DATA, FAST, assert_user_error, json_line, run
 
 NOT_OURS = {"model": "x", "batches": 1, "start": [0]}
 

@@ -1,4 +1,4 @@
-"""Atomic writes and the JSON schedule export."""
+"""Atomic writes, the JSON schedule export and its reader."""
 
 from __future__ import annotations
 
@@ -9,8 +9,8 @@ from pathlib import Path
 import pytest
 
 from conftest import golden_problem, load_golden
-from prism_cp import solve
-from prism_cp.io import atomic_write, write_schedule_json
+from prism_cp import PrismError, solve
+from prism_cp.io import atomic_write, read_schedule_json, write_schedule_json
 
 GOLDEN = Path(__file__).parent / "golden"
 
@@ -61,3 +61,38 @@ def test_schedule_json_expands_a_per_op_mapping(tmp_path, xception):
     per_op = type(result)(result.algorithm, result.schedule, result.mapping[: problem.n_ops], result.lower_bound, result.status, result.wall_s)
     doc = json.loads(write_schedule_json(tmp_path / "s.json", problem, per_op).read_text())
     assert doc["map"] == gold["map"] and doc["seed"] is None
+
+
+def test_schedule_json_reads_back_what_was_written(tmp_path, xception):
+    gold = load_golden(GOLDEN / "xception_grai_NPU4_CPU2_npufirst_b4.json")
+    problem = golden_problem(xception, gold)
+    result = solve(problem, "prism")
+    doc = read_schedule_json(write_schedule_json(tmp_path / "s.json", problem, result))
+    assert doc.schedule == result.schedule and (doc.model, doc.platform, doc.algorithm, doc.batches) == ("xception", "grai", "prism", 4)
+    assert (doc.npus, doc.cpus, doc.lower_bound_us, doc.status) == (4, 2, result.lower_bound, result.status)
+    assert (doc.op_names, doc.op_types) == (xception.op_names, xception.op_types)
+    old = read_schedule_json(GOLDEN / "xception_grai_NPU4_CPU2_npufirst_b4.json")  # no bound, no op names
+    assert old.schedule.makespan == gold["makespan_us"] and (old.lower_bound_us, old.op_names, old.op_types) == (None, None, None)
+
+
+@pytest.mark.parametrize(
+    "change, mentions",
+    [
+        (lambda d: [d], "not an object"),
+        (lambda d: {k: v for k, v in d.items() if k != "computing_ids"}, "no computing_ids"),
+        (lambda d: d | {"end_times": d["end_times"][:-1]}, "malformed end_times"),
+        (lambda d: d | {"start_times": [str(t) for t in d["start_times"]]}, "malformed start_times"),
+        (lambda d: d | {"batches": True}, "malformed batches"),
+        (lambda d: d | {"batches": 3}, "do not split into 3 batches"),
+        (lambda d: d | {"computing_cores": ["gpu"] * len(d["computing_cores"])}, "computing_cores must be"),
+        (lambda d: d | {"computing_ids": [-1] * len(d["computing_ids"])}, "computing_ids >= 0"),
+        (lambda d: d | {"op_names": ["a"]}, "op_names must list 134 strings"),
+    ],
+)
+def test_a_json_that_is_not_a_schedule_is_refused_in_one_line(tmp_path, change, mentions):
+    doc = change(load_golden(GOLDEN / "xception_grai_NPU4_CPU2_npufirst_b2.json"))
+    (tmp_path / "bad.json").write_text(json.dumps(doc))
+    with pytest.raises(PrismError, match="is not a prism_cp schedule JSON") as info:
+        read_schedule_json(tmp_path / "bad.json")
+    assert mentions in str(info.value) and "\n" not in str(info.value)
+

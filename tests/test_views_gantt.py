@@ -15,7 +15,7 @@ from prism_cp import PrismError
 from prism_cp.views import Timeline, Window, plot_comparison, plot_gantt, read_timeline, timeline_of
 from prism_cp.views.gantt import DPI
 from prism_cp.views.timeline import core_label
-from tests.schedule_files import schedule_files
+from schedule_files import schedule_files
 
 SVG = "{http://www.w3.org/2000/svg}"
 

@@ -11,7 +11,7 @@ import pytest
 from prism_cp import PrismError
 from prism_cp.views import Window, batch_range, read_timeline, timeline_of
 from prism_cp.views.timeline import batch_period
-from tests.schedule_files import schedule_files
+from schedule_files import schedule_files
 
 GOLDEN = Path(__file__).parent / "golden"
 

@@ -14,7 +14,7 @@ import pytest
 from prism_cp import PrismError
 from prism_cp.views import Timeline, read_timeline, timeline_of, trace_events, write_trace
 from prism_cp.views.trace import PID
-from tests.schedule_files import schedule_files
+from schedule_files import schedule_files
 
 GOLDEN = Path(__file__).parent / "golden"
 METADATA = {"process_name": "name", "process_labels": "labels", "process_sort_index": "sort_index", "thread_name": "name", "thread_sort_index": "sort_index"}
