@@ -99,3 +99,10 @@ def test_without_matplotlib_the_error_says_what_to_install(tmp_path: Path, files
     monkeypatch.setitem(sys.modules, "matplotlib", None)  # what an environment without the extra looks like to import
     with pytest.raises(PrismError, match=r"pip install 'prism_cp\[plot\]'"):
         plot_gantt(read_timeline(files[3]), tmp_path / "g.png")
+
+
+@pytest.mark.parametrize("color, explained", [("batch", ["batch 0", "batch 1"]), ("type", ["SeparableConv2D", "BatchNormalization"]), ("op", ["op index"])])
+def test_the_colouring_is_explained(tmp_path: Path, files, color: str, explained: list[str]) -> None:
+    text = plot_gantt(read_timeline(files[3]), tmp_path / "g.svg", color=color).read_text()
+    assert all(f"<!-- {label} -->" in text for label in explained)
+    assert ("<!-- batch 0 -->" in text) == (color == "batch")

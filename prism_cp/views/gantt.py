@@ -46,27 +46,24 @@ class _Colouring:
 
 
 def _colouring(timeline: Timeline, ops: Sequence[int], by: str) -> _Colouring:
+    """Distinct colours and a legend for up to LEGEND_MAX categories (and for
+    layer types, which have no order); beyond that, batch and op numbers map
+    onto a colour scale explained by a colour bar."""
     if by not in COLORINGS:
         raise PrismError(f"unknown colouring {by!r}; choose one of {', '.join(COLORINGS)}")
     if by == "type" and timeline.op_types is None:
         raise PrismError("this schedule file carries no layer types: colour by batch or op")
-    _, colors, cm, _ = require_matplotlib()
+    _, _, cm, _ = require_matplotlib()
     key = {"batch": lambda g: timeline.split(g)[0], "op": lambda g: timeline.split(g)[1], "type": timeline.op_type}[by]
     categories = sorted({key(g) for g in ops})
     k = len(categories)
-    if k <= 10:
-        palette = [cm.tab10(i) for i in range(k)]
-    elif k <= LEGEND_MAX:
-        palette = [cm.tab20(i) for i in range(k)]
-    else:
-        palette = [cm.turbo(i / (k - 1)) for i in range(k)]
-    of = dict(zip(categories, palette))
-    colour = {g: of[key(g)] for g in ops}
-    if k <= LEGEND_MAX:
-        return _Colouring(by, colour, [(f"{by} {c}" if by != "type" else str(c), of[c]) for c in categories], None)
-    if by == "type":  # no numeric order: a colour bar would mean nothing
-        return _Colouring(by, colour, [], None)
-    return _Colouring(f"{by} index", colour, [], (int(categories[0]), int(categories[-1])))
+    if k <= LEGEND_MAX or by == "type":
+        palette = cm.tab10.colors if k <= 10 else cm.tab20.colors if k <= 20 else [cm.turbo(i / (k - 1)) for i in range(k)]
+        of = dict(zip(categories, palette))
+        legend = [(str(c) if by == "type" else f"{by} {c}", of[c]) for c in categories]
+        return _Colouring(by, {g: of[key(g)] for g in ops}, legend, None)
+    lo, hi = categories[0], categories[-1]
+    return _Colouring(f"{by} index", {g: cm.turbo((key(g) - lo) / (hi - lo)) for g in ops}, [], (lo, hi))
 
 
 def _draw_rows(ax: Axes, timeline: Timeline, ops: Sequence[int], colouring: _Colouring, gid: str = "ops") -> None:
