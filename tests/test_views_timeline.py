@@ -3,12 +3,16 @@ count of a pickle is recovered; windows select exactly the ops they say."""
 
 from __future__ import annotations
 
+import pickle
 from pathlib import Path
 
 import numpy as np
 import pytest
 
 from prism_cp import PrismError
+from prism_cp.io import write_reference_pickle
+from prism_cp.io.safe_pickle import load_pickle
+from prism_cp.io.schedule_pickle import _reference_module_importable
 from prism_cp.views import Window, batch_range, read_timeline, timeline_of
 from prism_cp.views.timeline import batch_period
 from schedule_files import schedule_files
@@ -36,6 +40,18 @@ def test_a_result_our_json_and_our_pickle_give_the_same_ops(files) -> None:
 def test_the_reference_pickle_has_4_batches_of_134_ops() -> None:
     t = read_timeline(GOLDEN / "xception_grai_NPU4_CPU2_npufirst_b4.reference.pkl")
     assert (t.n_ops, t.nbatch) == (134, 4)
+
+
+def test_a_schedule_pickle_without_ops_is_refused(tmp_path: Path, files) -> None:
+    problem, result, _, _ = files
+    path = tmp_path / "empty.pkl"
+    write_reference_pickle(path, problem, result.schedule, result.mapping)
+    record = load_pickle(path)
+    record[0].__dict__.update(start_times=[], end_times=[], computing_cores=[], computing_ids=[], map={}, operation=[], extime=[])
+    with _reference_module_importable():
+        path.write_bytes(pickle.dumps(record))
+    with pytest.raises(PrismError, match="holds no ops"):
+        read_timeline(path)
 
 
 def test_a_golden_json_without_op_types_names_ops_by_index() -> None:

@@ -96,6 +96,8 @@ def read_timeline(path: str | Path) -> Timeline:
         cores = _cores(doc.schedule, {"cpu": doc.cpus, "npu": doc.npus})
         return Timeline(title, doc.schedule, len(doc.schedule.start) // doc.batches, cores, doc.op_types, doc.op_names, doc.lower_bound_us)
     ref = read_schedule_pickle(path)
+    if not ref.operation:
+        raise PrismError(f"schedule pickle {path} holds no ops")
     n_ops = batch_period(ref.operation, ref.graph)
     return Timeline(f"{path.name}, {len(ref.operation) // n_ops} batches", ref.schedule, n_ops, _cores(ref.schedule, {}), ref.operation[:n_ops])
 
