@@ -82,6 +82,14 @@ def test_comparison_has_a_panel_per_schedule_and_the_bar_chart(tmp_path: Path, f
     assert f"+{gap:.2f}% over the bound" in text
 
 
+def test_comparison_needs_schedules_of_one_problem(tmp_path: Path, files) -> None:
+    t = read_timeline(files[3])
+    golden = read_timeline(Path(__file__).parent / "golden" / "xception_grai_NPU4_CPU2_npufirst_b1.json")
+    for timelines, labels in (([t, golden], ["a", "b"]), ([t], ["a", "b"]), ([], [])):
+        with pytest.raises(PrismError, match="same problem"):
+            plot_comparison(timelines, labels, tmp_path / "c.png", None)
+
+
 def test_colour_by_type_needs_types(tmp_path: Path) -> None:
     golden = read_timeline(Path(__file__).parent / "golden" / "xception_grai_NPU4_CPU2_npufirst_b1.json")
     with pytest.raises(PrismError, match="no layer types"):

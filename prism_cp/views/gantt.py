@@ -136,13 +136,14 @@ def plot_comparison(timelines: Sequence[Timeline], labels: Sequence[str], path: 
     """One Gantt panel per schedule on a shared time axis, and a bar chart of
     their makespans against the proven lower bound `bound` (us; None: none known)."""
     path = output_path(path, FORMATS, "chart")
+    if not timelines or len(labels) != len(timelines) or len({(t.n_ops, t.nbatch) for t in timelines}) != 1:
+        raise PrismError("a comparison needs one label per schedule, and schedules of the same problem")
     figure, *_ = require_matplotlib()
     rows = sum(len(t.cores) for t in timelines)
     fig = figure.Figure(figsize=(12, 2.8 + 0.8 * len(timelines) + 0.3 * rows), layout="constrained")
     grid = fig.add_gridspec(len(timelines) + 1, 1, height_ratios=[len(t.cores) + 1 for t in timelines] + [max(4, len(timelines) + 1)])
     axes: list[Axes] = []
-    every = [g for t in timelines for g in range(t.size)]
-    colouring = _colouring(timelines[0], sorted(set(every)), color)
+    colouring = _colouring(timelines[0], range(timelines[0].size), color)  # the same ops in every panel
     for k, (timeline, label) in enumerate(zip(timelines, labels)):
         ax = fig.add_subplot(grid[k], sharex=axes[0] if axes else None)
         _draw_rows(ax, timeline, range(timeline.size), colouring, gid=f"ops-{label}")

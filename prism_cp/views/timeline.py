@@ -73,10 +73,15 @@ def _cores(schedule: Schedule, counts: dict[str, int | None]) -> tuple[tuple[str
     return tuple(sorted(used | known, key=lambda ck: (CORE_TYPES.index(ck[0]), ck[1])))
 
 
+def _title(model: str, algorithm: str, batches: int, platform: str, npus: int | None, cpus: int | None) -> str:
+    cores = "" if npus is None or cpus is None else f" ({npus} NPUs, {cpus} CPUs)"
+    return f"{model}, {algorithm}, {batches} batches on {platform}{cores}"
+
+
 def timeline_of(problem: Problem, result: Result) -> Timeline:
     """The timeline of a result just computed for `problem`."""
     w, plat = problem.workload, problem.platform
-    title = f"{w.name}, {result.algorithm}, {problem.nbatch} batches on {plat.name} ({plat.npus} NPUs, {plat.cpus} CPUs)"
+    title = _title(w.name, result.algorithm, problem.nbatch, plat.name, plat.npus, plat.cpus)
     cores = _cores(result.schedule, {"cpu": plat.cpus, "npu": plat.npus})
     return Timeline(title, result.schedule, w.n_ops, cores, w.op_types, w.op_names, result.lower_bound)
 
@@ -92,7 +97,7 @@ def read_timeline(path: str | Path) -> Timeline:
     path = Path(path)
     if path.suffix.lower() == ".json":
         doc = read_schedule_json(path)
-        title = f"{doc.model}, {doc.algorithm}, {doc.batches} batches on {doc.platform}"
+        title = _title(doc.model, doc.algorithm, doc.batches, doc.platform, doc.npus, doc.cpus)
         cores = _cores(doc.schedule, {"cpu": doc.cpus, "npu": doc.npus})
         return Timeline(title, doc.schedule, len(doc.schedule.start) // doc.batches, cores, doc.op_types, doc.op_names, doc.lower_bound_us)
     ref = read_schedule_pickle(path)
