@@ -82,5 +82,5 @@ def summary_lines(s: ModelSummary) -> list[str]:
     for b in s.bounds:
         parts = [f"critical path {b.critical_path_us / 1000:.3f}", f"total work {b.total_work_us / 1000:.3f}"]
         parts += [f"{c.upper()}-only load {v / 1000:.3f}" for c, v in b.load_us.items()]
-        lines.append(f"lower bound for {b.batches} batches: {b.lower_bound_us / 1000:.3f} ms ({', '.join(parts)} ms)")
+        lines.append(f"lower bound for {b.batches} batch{'es' if b.batches != 1 else ''}: {b.lower_bound_us / 1000:.3f} ms ({', '.join(parts)} ms)")
     return lines

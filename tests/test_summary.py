@@ -36,7 +36,7 @@ def test_bounds_lie_between_a_float_longest_path_and_real_schedules(xception) ->
     assert longest <= s.critical_path_us
     for b in s.bounds:
         problem = Problem(xception, plat, b.batches)
-        assert b.lower_bound_us == lower_bound(problem) == max(b.critical_path_us, b.total_work_us, *b.load_us.values())
+        assert b.lower_bound_us == lower_bound(problem) >= max(b.critical_path_us, b.total_work_us, *b.load_us.values())
         assert all(b.lower_bound_us <= solve(problem, a).makespan for a in ("npufirst", "prism"))
     assert s.bounds[0].critical_path_us == s.critical_path_us
 
