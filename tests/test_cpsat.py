@@ -21,6 +21,8 @@ from prism_cp.heuristics import HEURISTICS
 from prism_cp.io import load_platform
 from prism_cp.io.stg import load_stg, stg_platform
 
+from strategies import near_tie
+
 STG = Path(__file__).parent / "data" / "rand0000.stg"
 
 
@@ -184,8 +186,7 @@ def test_optimal_only_when_the_float_makespan_meets_the_bound(monkeypatch):
     """Two independent ops on 1 CPU + 1 NPU, each fast on one type: optimum
     100.0001 us. Seeded with the random schedule (100.0009 us), whose model
     objective rounds to the same nanosecond, the engine may not claim OPTIMAL."""
-    w = Workload("tie", ("a", "b"), ("T", "T"), np.zeros((0, 3), dtype=np.int64), {"cpu": (100.0009, 100.0001), "npu": (100.0001, 100.0009)})
-    problem = Problem(w, Platform("pair", frozenset({"T"}), 100, npus=1, cpus=1), 1)
+    problem = near_tie()
     seed = HEURISTICS["random"](problem)
     assert seed.makespan == 100.0009
     monkeypatch.setattr("prism_cp.cpsat.seed_schedules", lambda *_: iter([("random", seed)]))
