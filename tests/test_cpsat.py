@@ -12,7 +12,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from prism_cp import Platform, PrismError, Problem, Workload, algorithms, replay, solve, validate
+from prism_cp import Platform, PrismError, Problem, Status, Workload, algorithms, replay, solve, validate
 from prism_cp.bounds import lower_bound
 from prism_cp.cpsat import is_shared, solve_cpsat
 from prism_cp.cpsat.model import objective, scaled, sort_batches
@@ -44,8 +44,8 @@ def assert_sound(problem: Problem, result) -> None:
     assert result.mapping == s.core_type
     assert result.lower_bound <= result.makespan
     assert result.lower_bound >= lower_bound(problem)
-    assert result.status in ("OPTIMAL", "FEASIBLE")
-    assert (result.status == "OPTIMAL") == (result.gap < 1e-9) or result.status == "FEASIBLE"
+    assert result.status in (Status.OPTIMAL, Status.FEASIBLE)
+    assert (result.status == Status.OPTIMAL) == (result.makespan <= result.lower_bound)
 
 
 def test_cpsat_is_listed_and_dispatched(xception, grai):
