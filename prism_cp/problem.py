@@ -23,8 +23,8 @@ def completion_tick(start_tick: int, time_us: float, clock_us: int) -> int:
 
     The reference computes `end = start_tick * clock + T` in floating point and
     completes the op at the first later tick `t` with `t >= end`. This is the one
-    place that rule is written; every module (simulator, validator, CP model)
-    derives occupancy from it.
+    place that rule is written: the simulator, replay and the validator call it,
+    and `occupancy_range` bounds it over start ticks for the bounds and the CP model.
     """
     end = start_tick * clock_us + time_us
     tick = int(end // clock_us)
@@ -45,7 +45,7 @@ def occupancy_range(time_us: float, clock_us: int, horizon_us: int) -> tuple[int
     tick s with s * clock <= `horizon_us` (at most MAX_HORIZON_US).
 
     `completion_tick` ends the op at fl(s * clock + T): the float add is off the
-    exact sum by at most half an ulp of H + T, so the occupancy lies between
+    exact sum by at most u, half an ulp of H + T, so the occupancy lies between
     ceil((T - u) / clock) and ceil((T + u) / clock) (at least 1), computed
     exactly. When T is a multiple of that ulp every such sum is exact and so is
     the occupancy, ceil(T / clock). This is the one conversion every bound and

@@ -6,9 +6,13 @@ import math
 
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from prism_cp import Platform, PrismError, Problem, Workload
 from prism_cp.problem import MAX_HORIZON_US, completion_tick, occupancy_range
+
+from strategies import tricky_times
 
 
 def workload(edges, cpu=(1.0, 1.0), npu=(1.0, 1.0)):
@@ -79,6 +83,16 @@ def test_occupancy_depends_on_the_start_tick_and_the_range_covers_it():
         lo, hi = occupancy_range(time_us, 100, 10**5)
         seen = {completion_tick(s, time_us, 100) - s for s in range(1000)}
         assert lo <= min(seen) and max(seen) <= hi
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.data(), st.sampled_from([1, 10, 100]), st.integers(1, 10**7))
+def test_occupancy_range_holds_at_every_start_tick(data, clock, horizon):
+    time_us = data.draw(tricky_times(clock))
+    lo, hi = occupancy_range(time_us, clock, horizon)
+    ticks = data.draw(st.lists(st.integers(0, horizon // clock), min_size=1, max_size=50))
+    assert all(lo <= completion_tick(s, time_us, clock) - s <= hi for s in ticks)
+    assert hi - lo <= 1
 
 
 def test_problem_min_and_max_ticks():
