@@ -58,7 +58,7 @@ def test_cpsat_is_listed_and_dispatched(xception, grai):
 def test_one_and_two_batches_are_proven_optimal_fast(xception, grai, nbatch):
     problem = xproblem(xception, grai, nbatch)
     result = solve_cpsat(problem, time_limit=10)  # the <= 5 s target is measured by benchmarks/bench_cpsat.py
-    assert result.status == "OPTIMAL"
+    assert result.status == Status.OPTIMAL
     assert result.makespan == lower_bound(problem) == result.lower_bound
     assert_sound(problem, result)
 
@@ -84,14 +84,14 @@ def test_shared_mapping_maps_every_batch_alike(xception, grai):
     assert result.makespan <= HEURISTICS["prism"](problem).makespan
     # optimality among shared mappings proves nothing about per-batch schedules
     assert result.lower_bound == lower_bound(problem) < result.makespan
-    assert result.status == "FEASIBLE"
+    assert result.status == Status.FEASIBLE
 
 
 @pytest.mark.parametrize(("cpus", "optimum"), [(2, 131), (4, 66), (8, 55)])
 def test_stg_published_optima_are_found_and_proven(cpus, optimum):
     problem = Problem(load_stg(STG), stg_platform(cpus), 1)
     result = solve_cpsat(problem, time_limit=10)  # the <= 10 s target is measured by benchmarks/bench_cpsat.py
-    assert (result.status, result.makespan, result.lower_bound) == ("OPTIMAL", optimum, optimum)
+    assert (result.status, result.makespan, result.lower_bound) == (Status.OPTIMAL, optimum, optimum)
     assert_sound(problem, result)
 
 
@@ -100,7 +100,7 @@ def test_homogeneous_instance_where_the_model_must_prove():
     problem = Problem(load_stg(STG), stg_platform(3), 2)
     result = solve_cpsat(problem, time_limit=20)
     assert_sound(problem, result)
-    assert result.status == "OPTIMAL"
+    assert result.status == Status.OPTIMAL
     assert result.makespan <= min(h(problem).makespan for h in HEURISTICS.values())
 
 
@@ -192,4 +192,4 @@ def test_optimal_only_when_the_float_makespan_meets_the_bound(monkeypatch):
     monkeypatch.setattr("prism_cp.cpsat.seed_schedules", lambda *_: iter([("random", seed)]))
     result = solve_cpsat(problem, time_limit=2)
     assert result.lower_bound <= 100.0001
-    assert (result.status == "OPTIMAL") == (result.makespan == 100.0001)
+    assert (result.status == Status.OPTIMAL) == (result.makespan == 100.0001)
