@@ -392,3 +392,8 @@ def compare(
         print(f"{row['algorithm']:<10} {row['makespan_us']:>18.2f} {100 * row['vs_best']:>12.2f} {100 * row['gap']:>8.2f}  "
               f"{row['status']:<9} {row['wall_s']:>9.2f}")
     print(f"[info] schedules written under {results_dir / 'performance'}")
+
+
+from prism_cp.cli_sweep import sweep  # noqa: E402
+
+app.command()(sweep)
