@@ -38,7 +38,7 @@ def sweep(
 ) -> None:
     """Run every combination of the options (one run each) into --db, skipping
     runs already there; then optionally export the database as CSV and plot it."""
-    from prism_cp.sweep import DaskCluster, LocalPool, Store, export_csv, parse_counts, parse_names, plan, plot_pareto, run_all
+    from prism_cp.sweep import DaskCluster, LocalPool, Store, check_inputs, export_csv, parse_counts, parse_names, plan, plot_pareto, run_all
     from prism_cp.sweep.plot import METRICS
 
     if models is None and export is None and plot is None:
@@ -51,9 +51,11 @@ def sweep(
         raise PrismError(f"--export and --plot both name {export}")
     configs = None
     if models is not None:
+        model_names, platform_names = parse_names(models, "--models"), parse_names(platforms, "--platforms")
+        check_inputs(model_names, platform_names)
         configs = plan(
-            parse_names(models, "--models"),
-            parse_names(platforms, "--platforms"),
+            model_names,
+            platform_names,
             parse_counts(npus, "--npus"),
             parse_counts(cpus, "--cpus"),
             parse_counts(batches, "--batches", minimum=1),
@@ -67,8 +69,19 @@ def sweep(
             executor = DaskCluster(dask) if dask else LocalPool(jobs or 1)
             where = dask or f"{executor.slots} local process(es)"
             print(f"[sweep] {len(configs)} runs, {len(configs) - todo} already in {db}, {todo} to run on {where}", file=sys.stderr)
+            stored = 0
+
+            def advance(_row: dict) -> None:
+                nonlocal stored
+                stored += 1
+                bar.update(1)
+
             with typer.progressbar(length=todo, label="sweep", show_eta=True, show_pos=True, file=sys.stderr, hidden=quiet) as bar:
-                stored = run_all(configs, store, executor, str(schedules_dir or db.parent / "schedules"), retries=retries, workers=workers, on_result=lambda _row: bar.update(1))
+                try:
+                    run_all(configs, store, executor, str(schedules_dir or db.parent / "schedules"), retries=retries, workers=workers, on_result=advance)
+                except KeyboardInterrupt:
+                    print(f"\n[sweep] {stored} runs stored in {db}; run the same command again to resume", file=sys.stderr)
+                    raise
             failed = [r for r in store.rows() if r["key"] in {c.key for c in configs} and r["status"] in ("FAILED", "ERROR")]
             print(f"[sweep] {stored} runs stored in {db}; {len(failed)} of the sweep's runs FAILED or ERROR", file=sys.stderr)
             for r in failed:

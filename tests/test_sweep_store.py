@@ -50,9 +50,12 @@ def test_export_csv_one_row_per_run_floats_exact(tmp_path):
     assert rows[1]["status"] == "ERROR" and rows[1]["makespan_us"] == ""
 
 
-def test_a_missing_database_when_only_reading(tmp_path):
+def test_a_missing_or_empty_database_when_only_reading(tmp_path):
     with pytest.raises(PrismError, match="no sweep database at"):
         Store(tmp_path / "none.db", create=False)
+    (tmp_path / "empty.db").touch()
+    with pytest.raises(PrismError, match="no sweep database at .* \\(the file is empty\\)"):
+        Store(tmp_path / "empty.db", create=False)
 
 
 def test_a_corrupted_file_is_refused(tmp_path):

@@ -71,6 +71,17 @@ def parse_names(text: str, option: str, known: tuple[str, ...] | None = None) ->
     return list(dict.fromkeys(names))
 
 
+def check_inputs(models: list[str], platforms: list[str]) -> None:
+    """Load every model and platform once, so that a typo fails the sweep
+    before it starts instead of giving a database of ERROR rows."""
+    from prism_cp.io import load_platform, load_workload
+
+    for model in models:
+        load_workload(model)
+    for platform in platforms:
+        load_platform(platform)
+
+
 def plan(
     models: list[str],
     platforms: list[str],

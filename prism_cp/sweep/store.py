@@ -54,19 +54,27 @@ class Store:
         self.path.parent.mkdir(parents=True, exist_ok=True)
         try:
             self.db = sqlite3.connect(self.path, isolation_level=None)  # autocommit: each put is durable at once
-            self._check_or_create()
+            self._check_or_create(create)
         except sqlite3.DatabaseError as e:
             raise PrismError(f"{self.path} is not a readable prism-cp sweep database ({e}); move it away or choose another --db") from None
 
-    def _check_or_create(self) -> None:
-        app_id = self.db.execute("PRAGMA application_id").fetchone()[0]
-        version = self.db.execute("PRAGMA user_version").fetchone()[0]
-        tables = {r[0] for r in self.db.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
-        if app_id == 0 and not tables:
-            from prism_cp import __version__
+    def _check_or_create(self, create: bool) -> None:
+        self.db.execute("BEGIN IMMEDIATE")  # two sweeps creating one file: the second waits, then finds it made
+        try:
+            app_id = self.db.execute("PRAGMA application_id").fetchone()[0]
+            version = self.db.execute("PRAGMA user_version").fetchone()[0]
+            tables = {r[0] for r in self.db.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
+            if app_id == 0 and not tables:
+                if not create:
+                    raise PrismError(f"no sweep database at {self.path} (the file is empty)")
+                from prism_cp import __version__
 
-            self.db.executescript(f"BEGIN; {_SCHEMA} COMMIT;")
-            self.db.execute("INSERT INTO meta VALUES ('created_by', ?)", (f"prism_cp {__version__}",))
+                for statement in filter(str.strip, _SCHEMA.split(";")):
+                    self.db.execute(statement)
+                self.db.execute("INSERT INTO meta VALUES ('created_by', ?)", (f"prism_cp {__version__}",))
+        finally:
+            self.db.execute("COMMIT")
+        if app_id == 0 and not tables:
             return
         if app_id != APPLICATION_ID:
             raise PrismError(f"{self.path} is an SQLite database but not a prism-cp sweep database; choose another --db")
