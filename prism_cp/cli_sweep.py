@@ -6,12 +6,16 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
 from prism_cp.errors import PrismError
 from prism_cp.solve import algorithms
+
+if TYPE_CHECKING:  # the sweep package loads only when the command runs
+    from prism_cp.sweep import RunConfig, Store
+    from prism_cp.sweep.execute import Executor
 
 DEFAULT_DB = Path("results/sweep.db")
 
@@ -38,7 +42,7 @@ def sweep(
 ) -> None:
     """Run every combination of the options (one run each) into --db, skipping
     runs already there; then optionally export the database as CSV and plot it."""
-    from prism_cp.sweep import DaskCluster, LocalPool, Store, check_inputs, export_csv, parse_counts, parse_names, plan, plot_pareto, run_all
+    from prism_cp.sweep import DaskCluster, LocalPool, Store, check_inputs, export_csv, parse_counts, parse_names, plan, plot_pareto
     from prism_cp.sweep.plot import METRICS
 
     if models is None and export is None and plot is None:
@@ -53,40 +57,39 @@ def sweep(
     if models is not None:
         model_names, platform_names = parse_names(models, "--models"), parse_names(platforms, "--platforms")
         check_inputs(model_names, platform_names)
-        configs = plan(
-            model_names,
-            platform_names,
-            parse_counts(npus, "--npus"),
-            parse_counts(cpus, "--cpus"),
-            parse_counts(batches, "--batches", minimum=1),
-            parse_names(algorithms_, "--algorithms", algorithms()),
-            seed,
-            time_limit,
-        )
+        counts = [parse_counts(npus, "--npus"), parse_counts(cpus, "--cpus"), parse_counts(batches, "--batches", minimum=1)]
+        configs = plan(model_names, platform_names, *counts, parse_names(algorithms_, "--algorithms", algorithms()), seed, time_limit)
     with Store(db, create=configs is not None) as store:
         if configs is not None:
-            todo = len(configs) - len(store.finished() & {c.key for c in configs})
             executor = DaskCluster(dask) if dask else LocalPool(jobs or 1)
-            where = dask or f"{executor.slots} local process(es)"
-            print(f"[sweep] {len(configs)} runs, {len(configs) - todo} already in {db}, {todo} to run on {where}", file=sys.stderr)
-            stored = 0
-
-            def advance(_row: dict) -> None:
-                nonlocal stored
-                stored += 1
-                bar.update(1)
-
-            with typer.progressbar(length=todo, label="sweep", show_eta=True, show_pos=True, file=sys.stderr, hidden=quiet) as bar:
-                try:
-                    run_all(configs, store, executor, str(schedules_dir or db.parent / "schedules"), retries=retries, workers=workers, on_result=advance)
-                except KeyboardInterrupt:
-                    print(f"\n[sweep] {stored} runs stored in {db}; run the same command again to resume", file=sys.stderr)
-                    raise
-            failed = [r for r in store.rows() if r["key"] in {c.key for c in configs} and r["status"] in ("FAILED", "ERROR")]
-            print(f"[sweep] {stored} runs stored in {db}; {len(failed)} of the sweep's runs FAILED or ERROR", file=sys.stderr)
-            for r in failed:
-                print(f"[sweep] {r['status']}: {r['model']} {r['platform']} NPU_{r['npus']}.CPU_{r['cpus']} b{r['batches']} {r['algorithm']}: {r['error']}", file=sys.stderr)
+            _run(configs, store, executor, dask or f"{executor.slots} local process(es)", schedules_dir or db.parent / "schedules", retries, workers, quiet)
         if export is not None:
             print(f"[sweep] {export_csv(store, export)} rows written to {export}", file=sys.stderr)
         if plot is not None:
             print(f"[sweep] plot written to {plot_pareto(store.rows(), plot, metric)}", file=sys.stderr)
+
+
+def _run(configs: list[RunConfig], store: Store, executor: Executor, where: str, schedules: Path, retries: int, workers: int | None, quiet: bool) -> None:
+    """Run the sweep with a progress bar on stderr; report what was stored and what failed."""
+    from prism_cp.sweep import run_all
+
+    keys = {c.key for c in configs}
+    todo = len(keys - store.finished())
+    print(f"[sweep] {len(configs)} runs, {len(configs) - todo} already in {store.path}, {todo} to run on {where}", file=sys.stderr)
+    stored = 0
+
+    def advance(_row: dict) -> None:
+        nonlocal stored
+        stored += 1
+        bar.update(1)
+
+    with typer.progressbar(length=todo, label="sweep", show_eta=True, show_pos=True, file=sys.stderr, hidden=quiet) as bar:
+        try:  # absolute: Dask workers have their own working directory
+            run_all(configs, store, executor, str(schedules.absolute()), retries=retries, workers=workers, on_result=advance)
+        except KeyboardInterrupt:
+            print(f"\n[sweep] {stored} runs stored in {store.path}; run the same command again to resume", file=sys.stderr)
+            raise
+    failed = [r for r in store.rows() if r["key"] in keys and r["status"] in ("FAILED", "ERROR")]
+    print(f"[sweep] {stored} runs stored in {store.path}; {len(failed)} of the sweep's runs FAILED or ERROR", file=sys.stderr)
+    for r in failed:
+        print(f"[sweep] {r['status']}: {r['model']} {r['platform']} NPU_{r['npus']}.CPU_{r['cpus']} b{r['batches']} {r['algorithm']}: {r['error']}", file=sys.stderr)
