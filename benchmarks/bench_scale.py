@@ -86,7 +86,7 @@ def main() -> int:
             r = json.loads(done.stdout)
             extra = r["peak_mb"] - r["base_mb"]
             print(f"{batches:>7} {r['ops']:>7} {stage:<10} {r['seconds']:>8.2f} {r['cpu_s']:>8.2f} {r['base_mb']:>8.1f} {r['peak_mb']:>8.1f} {extra:>9.1f} "
-                  f"{extra * 2**20 / r['ops']:>6.0f} {r['makespan']:>14.2f}  {r['status']} {r['note']}", flush=True)
+                  f"{extra * 2**20 / r['ops']:>6.0f} {r['makespan']:>14.2f}  {r['status']} {r['note']}".rstrip(), flush=True)
     return 0
 
 
