@@ -117,7 +117,7 @@ def test_an_exception_in_a_run_is_recorded_failed(tmp_path):
 @pytest.fixture(scope="module")
 def dask_cluster():
     distributed = pytest.importorskip("distributed")
-    with distributed.LocalCluster(n_workers=1, threads_per_worker=2, processes=False, dashboard_address=None) as cluster:
+    with distributed.LocalCluster(n_workers=1, threads_per_worker=2, processes=False, dashboard_address=":0") as cluster:
         yield cluster
 
 
@@ -131,6 +131,20 @@ def test_dask_runs_the_same_code_path(tmp_path, dask_cluster):
             assert rows[c.key]["status"] == "FAILED" and rows[c.key]["error"] == "ZeroDivisionError: a bug"
         else:
             assert rows[c.key]["makespan_us"] == solved(c) if c.algorithm != "cpsat" else rows[c.key]["status"] == "OPTIMAL"
+
+
+def test_a_run_that_kills_its_dask_worker_is_recorded_failed(tmp_path):
+    """Worker processes (a nanny restarts them); the scheduler gives up on a
+    task at its first death here, and the sweep's own retry dies again."""
+    dask = pytest.importorskip("dask")
+    distributed = pytest.importorskip("distributed")
+    with dask.config.set({"distributed.scheduler.allowed-failures": 0}):
+        with distributed.LocalCluster(n_workers=1, threads_per_worker=1, processes=True, dashboard_address=":0") as cluster:
+            with Store(tmp_path / "s.db") as store:
+                run_all(CONFIGS, store, DaskCluster(cluster.scheduler_address), str(tmp_path), retries=1, run=always_die)
+                rows = {(r["npus"], r["cpus"]): r for r in store.rows()}
+    assert rows[1, 1]["status"] == "FAILED" and rows[1, 1]["error"] == "its worker process died 2 times (KilledWorker)"
+    assert {r["key"]: r["makespan_us"] for k, r in rows.items() if k != (1, 1)} == {c.key: solved(c) for c in CONFIGS if (c.npus, c.cpus) != (1, 1)}
 
 
 def test_a_dead_dask_address_fails_within_seconds():
