@@ -120,7 +120,9 @@ def run_all(
     cannot tell which run killed a worker, every run in flight is re-run
     alone, and only a death while alone counts against a run. Any other
     exception in a run is stored as FAILED at once.
-    `run(config, schedules_dir, workers)` is what executes a run.
+    `run(config, schedules_dir, workers)` is what executes a run. The
+    executor is closed on return, or on Ctrl-C after the runs in flight end
+    (a terminal's Ctrl-C also reaches local workers: cpsat then stops early).
     """
     from prism_cp import __version__
 
