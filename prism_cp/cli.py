@@ -410,3 +410,7 @@ from prism_cp import cli_views  # noqa: E402  (its commands use the options abov
 
 for _command in (cli_views.plot, cli_views.trace, cli_views.show):
     app.command()(_command)
+
+from prism_cp.cli_sweep import sweep  # noqa: E402
+
+app.command()(sweep)

@@ -12,6 +12,7 @@
 
 from __future__ import annotations
 
+from array import array
 from collections import deque
 from heapq import heappop, heappush
 from typing import Mapping, Sequence
@@ -124,13 +125,28 @@ class _State:
         st.queues = {"cpu": deque(), "npu": deque()}
         return st
 
-    def copy(self) -> "_State":
+    def copy(self, compact: bool = False) -> "_State":
+        """An independent copy; `compact` keeps the waiting counts in a C array
+        (1 byte each for most graphs, against an 8-byte pointer in a list):
+        the hill climber holds one checkpoint per op of a batch, each as long
+        as the whole unrolled problem. A copy of a compact state is a list again."""
         st = _State()
-        st.tick, st.max_end, st.newly, st.waiting = self.tick, self.max_end, list(self.newly), list(self.waiting)
+        st.tick, st.max_end, st.newly = self.tick, self.max_end, list(self.newly)
+        st.waiting = _narrowest(self.waiting) if compact else list(self.waiting)
         st.free = {"cpu": list(self.free["cpu"]), "npu": list(self.free["npu"])}
         st.running, st.fifo = list(self.running), list(self.fifo)
         st.queues = {"cpu": self.queues["cpu"].copy(), "npu": self.queues["npu"].copy()}
         return st
+
+
+def _narrowest(counts: Sequence[int]) -> array:
+    """`counts` (>= 0) in the narrowest unsigned C array that holds them."""
+    for code in "BHI":
+        try:
+            return array(code, counts)
+        except OverflowError:
+            continue
+    return array("Q", counts)
 
 
 def _advance(
@@ -156,7 +172,7 @@ def _advance(
             hit = {g % n for g in newly} & wanted
             if hit:
                 st.tick, st.newly, st.max_end = tick, newly, max_end
-                snap = st.copy()
+                snap = st.copy(compact=True)
                 for i in hit:
                     taken[i] = snap
                 wanted -= hit

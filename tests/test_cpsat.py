@@ -125,9 +125,11 @@ def test_bad_options_are_user_errors(xception, grai, options):
 def test_too_large_falls_back_to_the_best_heuristic(xception, grai):
     problem = xproblem(xception, grai, 2)
     lines: list[str] = []
-    result = solve_cpsat(problem, time_limit=5, max_ops=100, progress=lines.append)
-    assert any("exceed the model limit" in line for line in lines)
+    result = solve_cpsat(problem, time_limit=2, max_ops=100, progress=lines.append)
+    assert any("268 ops exceed the 100 the exact engine can model" in line for line in lines)
     assert_sound(problem, result)
+    assert result.makespan <= min(solve(problem, h).makespan for h in ("random", "npufirst", "staggered"))
+    assert result.wall_s <= 2
 
 
 def test_platform_that_cannot_run_an_op_fails_before_solving(xception):

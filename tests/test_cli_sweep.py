@@ -1,0 +1,129 @@
+"""`prism-cp sweep`: runs every combination into the database, resumes, exports
+CSV and plots; bad options are one-line errors; Ctrl-C loses no finished run."""
+
+from __future__ import annotations
+
+import csv
+import os
+import signal
+import sqlite3
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from prism_cp.cli import app
+from prism_cp.sweep import Store
+
+runner = CliRunner()
+SWEEP = ["sweep", "--models", "xception", "--npus", "1-2", "--cpus", "1,2", "--batches", "2", "--algorithms", "npufirst,staggered"]
+
+
+def run(*args: str):
+    return runner.invoke(app, list(args))
+
+
+def assert_user_error(result, mentions: str) -> None:
+    assert result.exit_code == 2, result.output
+    lines = result.stderr.splitlines()
+    assert len(lines) == 1 and lines[0].startswith("error: ") and mentions in lines[0], result.stderr
+
+
+def test_sweep_runs_every_combination_once_then_resumes_exports_and_plots(tmp_path: Path) -> None:
+    db = tmp_path / "r" / "sweep.db"
+    first = run(*SWEEP, "--jobs", "2", "--db", str(db))
+    assert first.exit_code == 0, first.output
+    assert "8 runs, 0 already in" in first.stderr and "8 runs stored" in first.stderr
+    again = run(*SWEEP, "--db", str(db), "--export", str(tmp_path / "out.csv"), "--plot", str(tmp_path / "p.png"))
+    assert again.exit_code == 0, again.output
+    assert "8 runs, 8 already in" in again.stderr and "0 runs stored" in again.stderr
+    rows = list(csv.DictReader((tmp_path / "out.csv").open()))
+    assert len(rows) == 8 and {(r["npus"], r["cpus"], r["algorithm"]) for r in rows} == {
+        (n, c, a) for n in "12" for c in "12" for a in ("npufirst", "staggered")
+    }
+    assert all(Path(r["schedule_path"]).is_file() and r["schedule_path"].startswith(str(tmp_path / "r" / "schedules")) for r in rows)
+    assert (tmp_path / "p.png").read_bytes()[:4] == b"\x89PNG"
+    assert run("sweep", "--db", str(db), "--export", str(tmp_path / "again.csv")).exit_code == 0  # export alone
+
+
+def test_failed_and_error_runs_are_listed(tmp_path: Path) -> None:
+    result = run("sweep", "--models", "xception", "--npus", "4", "--cpus", "0-1", "--batches", "1", "--db", str(tmp_path / "s.db"), "--quiet")
+    assert result.exit_code == 0, result.output
+    assert "1 of the sweep's runs FAILED or ERROR" in result.stderr
+    assert "ERROR: xception grai NPU_4.CPU_0 b1 npufirst: op" in result.stderr
+
+
+@pytest.mark.parametrize(
+    "args, mentions",
+    [
+        (["--npus", "5-1"], "--npus: the range 5-1 is empty"),
+        (["--batches", "0"], "--batches: values must be >= 1"),
+        (["--cpus", ""], "--cpus: expected whole numbers"),
+        (["--models", "xception,"], "--models: expected comma-separated names"),
+        (["--algorithms", "npufirst,fast"], "unknown name 'fast'"),
+        (["--jobs", "2", "--dask", "tcp://127.0.0.1:8786"], "--jobs and --dask contradict"),
+        (["--export", "same.x", "--plot", "same.x"], "--export and --plot both name"),
+        (["--metric", "speed"], "--metric must be one of"),
+        (["--time-limit", "0"], "time limit must be > 0"),
+        (["--models", "nosuchmodel"], "no bundled model named 'nosuchmodel'"),
+        (["--platforms", "grai,nosuch"], "nosuch"),
+    ],
+)
+def test_bad_options_are_one_line_errors(tmp_path: Path, args: list[str], mentions: str) -> None:
+    base = ["sweep", "--models", "xception", "--batches", "1", "--db", str(tmp_path / "s.db")]
+    assert_user_error(run(*base, *args), mentions)
+
+
+def test_nothing_to_do_and_no_database(tmp_path: Path) -> None:
+    assert_user_error(run("sweep", "--db", str(tmp_path / "s.db")), "nothing to do")
+    assert_user_error(run("sweep", "--db", str(tmp_path / "s.db"), "--export", str(tmp_path / "o.csv")), "no sweep database at")
+    assert not (tmp_path / "s.db").exists()
+
+
+def test_a_corrupted_or_foreign_database_is_a_one_line_error(tmp_path: Path) -> None:
+    bad = tmp_path / "bad.db"
+    bad.write_bytes(b"\x00garbage" * 512)
+    assert_user_error(run(*SWEEP, "--db", str(bad)), "is not a readable prism-cp sweep database")
+    other = tmp_path / "other.db"
+    Store(other).close()
+    with sqlite3.connect(other) as con:
+        con.execute("PRAGMA user_version = 7")
+    assert_user_error(run("sweep", "--db", str(other), "--export", str(tmp_path / "o.csv")), "schema version 7")
+
+
+def stored_runs(db: Path) -> int:
+    """Rows in the sweep database another process is writing (0 until it exists)."""
+    try:
+        with sqlite3.connect(f"file:{db}?mode=ro", uri=True) as con:
+            return con.execute("SELECT count(*) FROM runs").fetchone()[0]
+    except sqlite3.OperationalError:
+        return 0
+
+
+def test_ctrl_c_keeps_the_finished_runs_and_the_next_sweep_does_the_rest(tmp_path: Path) -> None:
+    db = tmp_path / "sweep.db"
+    args = ["sweep", "--models", "xception", "--npus", "1-4", "--batches", "8", "--algorithms", "prism", "--db", str(db), "--quiet"]
+    env = {**os.environ, "PYTHONPATH": str(Path(__file__).parents[1])}
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "prism_cp", *args], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env,
+        preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL),
+    )
+    deadline = time.monotonic() + 120
+    while not stored_runs(db) and proc.poll() is None and time.monotonic() < deadline:
+        time.sleep(0.1)
+    proc.send_signal(signal.SIGINT)
+    _, err = proc.communicate(timeout=120)
+    with Store(db) as store:
+        kept = [r["key"] for r in store.rows()]
+    assert 1 <= len(kept) <= 4
+    if len(kept) < 4:  # the signal landed mid-sweep (it nearly always does)
+        assert proc.returncode == 130 and err.splitlines()[-1] == "interrupted", err
+        assert f"{len(kept)} runs stored in {db}; run the same command again to resume" in err
+    resumed = run(*args)
+    assert resumed.exit_code == 0 and f"4 runs, {len(kept)} already in" in resumed.stderr
+    with Store(db) as store:
+        rows = store.rows()
+    assert [r["key"] for r in rows][: len(kept)] == kept and len({r["key"] for r in rows}) == len(rows) == 4
