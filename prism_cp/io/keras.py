@@ -216,7 +216,7 @@ def _infer_all(path: Path, entries: list[_Entry], order: list[int]) -> dict[int,
                 if ref.shape is None and (ref.tensor != 0 or (ref.layer, ref.node) not in outputs):
                     producer = entries[index[ref.layer]]
                     raise PrismError(f"{path}: layer {entry.name!r} ({entry.class_name}) reads output {ref.tensor} of call {ref.node} of {producer.name!r} ({producer.class_name}), whose shape is unknown")
-            call = Call(tuple(ref.shape or outputs[ref.layer, ref.node] for ref in node.refs), node.constants, node.kwargs)
+            call = Call(tuple(outputs[ref.layer, ref.node] if ref.shape is None else ref.shape for ref in node.refs), node.constants, node.kwargs)
             work = _infer_call(path, entry, call, carried.get((entry.name, k)))
             outputs[entry.name, k] = work.shape
             works[i].append(work)
