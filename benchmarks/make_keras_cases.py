@@ -92,7 +92,7 @@ def zoo(keras):
     prod = plus * m
     ln = L.LayerNormalization(name="layernorm")(prod)
     bn = L.BatchNormalization(name="bn", center=False)(ln)
-    a = L.Reshape((-1, 8), name="reshape")(bn)
+    a = L.Reshape((-1, 8), name="reshape_layer")(bn)
     a = L.Permute((2, 1), name="permute")(a)
     a = L.Conv1D(5, 3, strides=2, padding="causal", name="conv1d_causal")(a)
     a = L.MaxPooling1D(2, padding="same", name="maxpool1d")(a)
@@ -105,9 +105,20 @@ def zoo(keras):
     v = L.AveragePooling3D(2, padding="same", name="avgpool3d")(v)
     v = L.GlobalAveragePooling3D(name="gap3d")(v)
     v = L.Multiply(name="square")([v, v])  # one tensor used twice: two edges
+    if hasattr(keras, "ops"):  # Keras 3 functional ops
+        o = keras.ops
+        mean, concat, total = o.mean, o.concatenate, o.sum
+    else:  # TFOpLambda layers
+        import tensorflow as o
+
+        mean, concat, total = o.reduce_mean, o.concat, o.reduce_sum
+    f = mean(prod, axis=[1, 2], keepdims=True)  # (1, 1, 4)
+    f = o.expand_dims(o.reshape(f, (-1, 2, 2)), axis=1)  # (1, 2, 2)
+    f = o.transpose(f, (0, 2, 3, 1))  # (2, 2, 1)
+    f = total(concat([f, f], axis=-1), axis=-1)  # (2, 2)
     shared = L.Dense(3, name="shared_dense")  # one layer called twice: two calls
     pooled = L.GlobalAveragePooling2D(name="gap")(p2)
-    return keras.Model([image, volume], [a, shared(pooled), shared(L.Dense(4, name="to4")(v))], name="zoo")
+    return keras.Model([image, volume], [a, f, shared(pooled), shared(L.Dense(4, name="to4")(v))], name="zoo")
 
 
 def dims(shape) -> list[int]:

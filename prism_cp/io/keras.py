@@ -167,7 +167,7 @@ def _keras3_node(node: dict[str, Any]) -> _Node:
     if not isinstance(args, list) or not isinstance(kwargs, dict):
         raise ValueError("args must be a list and kwargs an object")
     refs = tuple(_keras3_ref(t) for t in _walk([args, kwargs], _is_keras3_tensor))
-    constants = tuple(a for a in args if not _is_keras3_tensor(a) and not isinstance(a, list | dict))
+    constants = tuple(a for a in args if not any(True for _ in _walk(a, _is_keras3_tensor)))
     rest = {k: v for k, v in kwargs.items() if not _is_keras3_tensor(v)}
     return _Node(refs, constants, rest, keras3=True)
 
