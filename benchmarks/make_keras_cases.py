@@ -12,7 +12,8 @@ Each network gives `<name>.<k2|k3>.json.gz` (the model JSON) and
 `<name>.<k2|k3>.expected.json`: `{"types", "edges", "shapes", "params"}` with
 op i = entry i of config.layers, edges sorted, one per producer->consumer use,
 tokens = elements of the producer's first output (batch left out), shapes of
-every op's first output and Keras's own `count_params()` per layer.
+every op's first output and Keras's own `count_params()` per layer. Keras 3
+also saves the zoo network as `zoo.keras` (what `model.save` writes).
 
 * Keras 3: edges from each op's call node (`node.arguments.keras_tensors`),
   shapes from the symbolic output tensors.
@@ -187,6 +188,8 @@ def main() -> None:
             model = getattr(keras.applications, ctor)(weights=None, input_shape=shape, **extra)
         with gzip.open(args.out / f"{name}.{args.layout}.json.gz", "wt", encoding="utf-8") as f:
             f.write(model.to_json())
+        if name == "zoo" and args.layout == "k3":
+            model.save(args.out / "zoo.keras")  # the archive Keras 3's model.save writes
         expected = graph(model)
         (args.out / f"{name}.{args.layout}.expected.json").write_text(json.dumps(expected, separators=(",", ":")) + "\n")
         print(f"{name}.{args.layout}: {len(expected['types'])} layers, {len(expected['edges'])} edges")

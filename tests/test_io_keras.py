@@ -6,6 +6,7 @@ from __future__ import annotations
 import copy
 import gzip
 import json
+import zipfile
 from pathlib import Path
 
 import pytest
@@ -70,6 +71,17 @@ def test_applications_give_the_frameworks_graph(tmp_path, case):
 def test_keras3_shapes_are_inferred_too(tmp_path, case):
     """Without the recorded shapes, the rules alone give the same graph and shapes."""
     check_against_expected(tmp_path, case, strip_shapes(model_doc(case)))
+
+
+def test_keras3_archive(tmp_path):
+    """A `.keras` file (Keras 3's model.save) is read through its config.json; weights are ignored."""
+    archived = read_keras(KERAS / "zoo.keras")
+    saved = read_keras(write(tmp_path, model_doc("zoo.k3")))
+    assert archived.layers == saved.layers and archived.edges == saved.edges
+    with zipfile.ZipFile(tmp_path / "empty.keras", "w") as z:
+        z.writestr("metadata.json", "{}")
+    with pytest.raises(PrismError, match="neither a Keras model JSON nor a .keras archive"):
+        read_keras(tmp_path / "empty.keras")
 
 
 def test_xception_gives_the_bundled_graph():

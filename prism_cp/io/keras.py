@@ -1,5 +1,6 @@
-"""Importer for Keras functional-model JSON (`model.to_json()`), Keras 2 and
-Keras 3 layouts, without TensorFlow or Keras.
+"""Importer for Keras functional-model JSON (`model.to_json()`, or the
+config.json of a Keras 3 `.keras` file), Keras 2 and Keras 3 layouts, without
+TensorFlow or Keras.
 
 The graph is the one the reference compiler builds from the loaded model: one
 op per entry of `config.layers` in order, typed by its `class_name` (Keras 3
@@ -12,14 +13,16 @@ tensor it passes; Keras 2 records none, so shapes come from the rules of
 
 from __future__ import annotations
 
+import io
 import json
+import zipfile
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from prism_cp.errors import PrismError
-from prism_cp.io.files import read_text
+from prism_cp.io.files import read_file
 from prism_cp.io.keras_shapes import RULES, Call, Shape, ShapeError, Work, infer
 from prism_cp.io.model_files import read_extime_csv
 from prism_cp.io.reference import reference_times
@@ -27,6 +30,8 @@ from prism_cp.io.safe_pickle import load_pickle
 from prism_cp.network import Layer, Network, topological_order
 from prism_cp.workload import Workload
 
+#: a .keras archive's config.json larger than this is refused (configs of big networks are a few MB)
+MAX_CONFIG_BYTES = 256 * 1024 * 1024
 #: keyword arguments of a Keras 2 call that are operands (TFOpLambda's `y` in `x + y`)
 OPERAND_KWARGS = ("y",)
 
@@ -102,10 +107,9 @@ def import_keras_json(path: str | Path, extime: str | Path | Mapping[int, Any]) 
 
 def _parse(path: Path) -> tuple[str, list[_Entry]]:
     """(model name, layer entries) of a functional-model JSON file."""
-    text = read_text(path, "Keras model JSON")
     try:
-        doc = json.loads(text)
-    except json.JSONDecodeError as e:
+        doc = json.loads(_model_json(path))
+    except (json.JSONDecodeError, UnicodeDecodeError) as e:
         raise PrismError(f"{path} is not valid JSON: {e}") from None
     config = doc.get("config") if isinstance(doc, dict) else None
     layers = config.get("layers") if isinstance(config, dict) else None
@@ -115,6 +119,22 @@ def _parse(path: Path) -> tuple[str, list[_Entry]]:
         raise PrismError(f"{path} is a Keras Sequential model; rebuild it as a functional model (keras.Model(inputs, outputs)) and save that")
     entries = [_parse_layer(path, i, layer) for i, layer in enumerate(layers)]
     return str(config.get("name") or path.stem), entries
+
+
+def _model_json(path: Path) -> bytes:
+    """The model JSON: the file itself, or the `config.json` of a Keras 3
+    `.keras` archive (a zip that `model.save` writes; its weights are not read)."""
+    data = read_file(path, "Keras model")
+    if not data.startswith(b"PK"):
+        return data
+    try:
+        with zipfile.ZipFile(io.BytesIO(data)) as archive:
+            info = archive.getinfo("config.json")
+            if info.file_size > MAX_CONFIG_BYTES:
+                raise PrismError(f"{path}: config.json holds {info.file_size} bytes, more than a model config needs ({MAX_CONFIG_BYTES})")
+            return archive.read(info)
+    except (zipfile.BadZipFile, KeyError) as e:
+        raise PrismError(f"{path} is neither a Keras model JSON nor a .keras archive with a config.json: {e}") from None
 
 
 def _parse_layer(path: Path, i: int, layer: Any) -> _Entry:
