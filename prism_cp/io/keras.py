@@ -17,7 +17,7 @@ import io
 import json
 import zipfile
 from collections.abc import Iterator, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -64,13 +64,18 @@ class _Entry:
     nodes: tuple[_Node, ...]
 
 
-def read_keras(path: str | Path, name: str | None = None) -> Network:
+def read_keras(path: str | Path, name: str | None = None, recorded_shapes: bool = True) -> Network:
     """The Network of the Keras model JSON at `path` (Keras 2 or 3 layout),
     named `name` (default: the model's own name). PrismError for malformed
     files, references to missing layers, duplicate names, cycles, shapes that
-    do not line up and layers whose shape cannot be inferred."""
+    do not line up and layers whose shape cannot be inferred.
+
+    `recorded_shapes=False` ignores the shapes a Keras 3 file records and
+    infers every shape as for Keras 2: a check of the rules against Keras."""
     path = Path(path)
     model_name, entries = _parse(path)
+    if not recorded_shapes:
+        entries = [_forget_shapes(e) for e in entries]
     index: dict[str, int] = {}
     for i, entry in enumerate(entries):
         if entry.name in index:
@@ -241,6 +246,11 @@ def _infer_all(path: Path, entries: list[_Entry], order: list[int]) -> dict[int,
             outputs[entry.name, k] = work.shape
             works[i].append(work)
     return works
+
+
+def _forget_shapes(entry: _Entry) -> _Entry:
+    nodes = tuple(replace(n, refs=tuple(replace(r, shape=None) for r in n.refs)) for n in entry.nodes)
+    return replace(entry, nodes=nodes)
 
 
 def _first_node_index(entry: _Entry) -> int:
