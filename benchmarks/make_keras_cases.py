@@ -122,11 +122,19 @@ def zoo(keras):
     return keras.Model([image, volume], [a, f, shared(pooled), shared(L.Dense(4, name="to4")(v))], name="zoo")
 
 
+def sequential(keras):
+    """A Sequential model (a chain of layers)."""
+    L = keras.layers
+    layers = [L.Conv2D(4, 3, strides=2, name="conv"), L.BatchNormalization(name="bn"), L.ReLU(name="relu"), L.Flatten(name="flatten"), L.Dense(3, name="dense")]
+    return keras.Sequential([keras.Input((17, 15, 3)), *layers], name="sequential")
+
+
 def dims(shape) -> list[int]:
     return [int(d) for d in shape if d is not None]
 
 
 def keras3_graph(model) -> dict:
+    model = getattr(model, "_functional", None) or model  # a Sequential's graph, its InputLayer included
     ops = model.operations
     index = {id(op): i for i, op in enumerate(ops)}
     own = model._nodes
@@ -149,7 +157,10 @@ def keras2_graph(model) -> dict:
     names = [layer["config"]["name"] for layer in model.get_config()["layers"]]
     types, shapes, params = [""] * len(names), [None] * len(names), [0] * len(names)
     edges = []
-    for layer in model.layers:
+    layers = list(model.layers)
+    if len(layers) != len(names):  # a Sequential: the reference adds the InputLayer model.layers leaves out
+        layers.insert(0, layers[0]._inbound_nodes[0].inbound_layers)
+    for layer in layers:
         i = names.index(layer.name)
         out = layer.output_shape
         out = out[0] if isinstance(out, list) else out
@@ -176,9 +187,9 @@ def main() -> None:
         graph = keras2_graph
     table = MORE if args.more else NETWORKS
     args.out.mkdir(parents=True, exist_ok=True)
-    for name in args.names or ([] if args.more else ["zoo"]) + list(table):
-        if name == "zoo":
-            model = zoo(keras)
+    for name in args.names or ([] if args.more else ["zoo", "sequential"]) + list(table):
+        if name in ("zoo", "sequential"):
+            model = zoo(keras) if name == "zoo" else sequential(keras)
         else:
             ctor, shape = {**NETWORKS, **MORE}[name]
             if not hasattr(keras.applications, ctor):

@@ -171,7 +171,7 @@ def test_bad_keras3_merge_and_reference(tmp_path):
         ('{"config": {"layers": [', "not valid JSON"),
         ('{"config": {"layers": []}}', "need config.layers"),
         ("[1, 2]", "need config.layers"),
-        ('{"class_name": "Sequential", "config": {"layers": [{"class_name": "Dense"}]}}', "Sequential"),
+        ('{"class_name": "Sequential", "config": {"layers": [{"class_name": "Dense", "name": "d"}]}}', "Sequential model without an InputLayer"),
         ('{"config": {"layers": [{"class_name": "Dense", "config": {}}]}}', r"config.layers\[0\] \(Dense\) has no name"),
         ('{"config": {"layers": [{"class_name": "Dense", "name": "d", "inbound_nodes": [[7]]}]}}', r"\(d\): unreadable inbound node"),
     ],

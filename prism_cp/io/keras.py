@@ -120,10 +120,20 @@ def _parse(path: Path) -> tuple[str, list[_Entry]]:
     layers = config.get("layers") if isinstance(config, dict) else None
     if not isinstance(layers, list) or not layers:
         raise PrismError(f"{path} is not a Keras functional-model JSON: need config.layers, a non-empty list (save the model with model.to_json())")
-    if doc.get("class_name") == "Sequential":
-        raise PrismError(f"{path} is a Keras Sequential model; rebuild it as a functional model (keras.Model(inputs, outputs)) and save that")
     entries = [_parse_layer(path, i, layer) for i, layer in enumerate(layers)]
+    if doc.get("class_name") == "Sequential":
+        entries = _chained(path, entries)
     return str(config.get("name") or path.stem), entries
+
+
+def _chained(path: Path, entries: list[_Entry]) -> list[_Entry]:
+    """A Sequential model's layers, each reading the one before it."""
+    if entries[0].class_name != "InputLayer":
+        raise PrismError(f"{path} is a Keras Sequential model without an InputLayer; start it with keras.Input(shape) so that its input shape is saved")
+    chained = entries[:1]
+    for prev, entry in zip(entries, entries[1:]):
+        chained.append(replace(entry, nodes=(_Node((_Ref(prev.name, _first_node_index(prev), 0),), (), {}),)))
+    return chained
 
 
 def _model_json(path: Path) -> bytes:
