@@ -116,7 +116,7 @@ def zoo(keras):
     f = mean(prod, axis=[1, 2], keepdims=True)  # (1, 1, 4)
     f = o.expand_dims(o.reshape(f, (-1, 2, 2)), axis=1)  # (1, 2, 2)
     f = o.transpose(f, (0, 2, 3, 1))  # (2, 2, 1)
-    f = total(concat([f, f], axis=-1), axis=-1)  # (2, 2)
+    f = 1.0 - total(concat([f, f], axis=-1), axis=-1)  # (2, 2); a constant first operand
     shared = L.Dense(3, name="shared_dense")  # one layer called twice: two calls
     pooled = L.GlobalAveragePooling2D(name="gap")(p2)
     return keras.Model([image, volume], [a, f, shared(pooled), shared(L.Dense(4, name="to4")(v))], name="zoo")

@@ -175,18 +175,24 @@ def _is_keras2_ref(x: Any) -> bool:
     return isinstance(x, list) and len(x) in (3, 4) and isinstance(x[0], str) and all(isinstance(v, int) and not isinstance(v, bool) for v in x[1:3])
 
 
+def _is_keras2_constant(x: Any) -> bool:
+    """`["_CONSTANT_VALUE", -1, value, kwargs]`: a constant first operand (TFOpLambda `1 - x`)."""
+    return isinstance(x, list) and len(x) == 4 and x[0] == "_CONSTANT_VALUE" and x[1] == -1
+
+
 def _keras2_node(node: Any) -> _Node:
     """A Keras 2 node: `[name, node, tensor, kwargs]` entries (one, or a list of them);
     kwargs may hold more tensors as `[name, node, tensor]`."""
     if not isinstance(node, list) or not node:
         raise ValueError(f"expected a list of [layer, node, tensor, kwargs] entries, got {node!r}")
     entries = [node] if isinstance(node[0], str) else node
-    if not all(_is_keras2_ref(e) for e in entries):
+    if not all(_is_keras2_ref(e) or _is_keras2_constant(e) for e in entries):
         raise ValueError(f"expected [layer, node, tensor, kwargs] entries, got {node!r}")
     kwargs = entries[0][3] if len(entries[0]) == 4 and isinstance(entries[0][3], dict) else {}
-    refs = [_Ref(e[0], e[1], e[2]) for e in entries]
+    refs = [_Ref(e[0], e[1], e[2]) for e in entries if not _is_keras2_constant(e)]
     refs += [_Ref(r[0], r[1], r[2]) for r in _walk(kwargs, lambda x: _is_keras2_ref(x) and len(x) == 3)]
-    constants = tuple(kwargs[k] for k in OPERAND_KWARGS if k in kwargs and not _is_keras2_ref(kwargs[k]))
+    constants = tuple(e[2] for e in entries if _is_keras2_constant(e))
+    constants += tuple(kwargs[k] for k in OPERAND_KWARGS if k in kwargs and not _is_keras2_ref(kwargs[k]))
     rest = {k: v for k, v in kwargs.items() if k not in OPERAND_KWARGS}
     return _Node(tuple(refs), constants, rest)
 
