@@ -102,6 +102,8 @@ def test_shaping_functions():
         ("Lambda", {"function": "..."}, [(4,)], "output_shape"),
         ("Cropping2D", {"cropping": [[4, 4], [0, 0]]}, [(7, 8, 5)], "removes all"),
         ("MyLayer", {}, [(4,)], "no shape rule"),
+        ("Conv2D", {"filters": 4, "kernel_size": 3, "strides": 0}, [(9, 9, 4)], "ZeroDivisionError"),
+        ("Dense", {"units": -2}, [(4,)], r"output shape \(-2,\)"),
     ],
 )
 def test_shape_errors(class_name, config, inputs, match):

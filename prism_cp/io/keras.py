@@ -6,9 +6,10 @@ The graph is the one the reference compiler builds from the loaded model: one
 op per entry of `config.layers` in order, typed by its `class_name` (Keras 3
 functional ops such as `keras.src.ops.numpy.Add` included), one edge per use of
 a producer's output by a consumer, tokens = elements of the producer's first
-output with the batch dimension left out. Keras 3 records the shape of every
-tensor it passes; Keras 2 records none, so shapes come from the rules of
-`keras_shapes`, which also give each layer's MACs and weights.
+output with the batch dimension left out (a Sequential model is the chain of
+its layers). Keras 3 records the shape of every tensor it passes; Keras 2
+records none, so shapes come from the rules of `keras_shapes`, which also give
+each layer's MACs and weights.
 """
 
 from __future__ import annotations

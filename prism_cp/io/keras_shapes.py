@@ -51,9 +51,12 @@ def infer(class_name: str, config: Mapping[str, Any], call: Call) -> Work:
     if rule is None:
         raise ShapeError("no shape rule for this layer type")
     try:
-        return rule(config, call)
-    except (KeyError, TypeError, ValueError, IndexError) as e:
+        work = rule(config, call)
+    except (KeyError, TypeError, ValueError, IndexError, ArithmeticError) as e:
         raise ShapeError(f"unexpected config or inputs ({type(e).__name__}: {e})") from None
+    if not all(isinstance(d, int) and d > 0 for d in work.shape) or work.macs < 0 or work.params < 0:
+        raise ShapeError(f"the config gives output shape {work.shape}, {work.macs} MACs, {work.params} weights")
+    return work
 
 
 # --- helpers -----------------------------------------------------------------------
