@@ -129,6 +129,18 @@ def sequential(keras):
     return keras.Sequential([keras.Input((17, 15, 3)), *layers], name="sequential")
 
 
+def transfer(keras):
+    """A pretrained-base pattern: a keras.applications model used as one layer,
+    with a new head. (The base is built for the input size it gets: for a base
+    built for any size, the reference counts only the known dims of its output
+    shape, (None, None, None, 1280) -> 1280 tokens, where prism_cp counts the
+    elements of the output it really gives.)"""
+    base = keras.applications.MobileNetV2(weights=None, include_top=False, alpha=0.35, input_shape=(64, 80, 3))
+    image = keras.Input((64, 80, 3), name="image")
+    x = keras.layers.GlobalAveragePooling2D(name="pool")(base(image))
+    return keras.Model(image, keras.layers.Dense(5, name="head")(x), name="transfer")
+
+
 def dims(shape) -> list[int]:
     return [int(d) for d in shape if d is not None]
 
@@ -187,9 +199,9 @@ def main() -> None:
         graph = keras2_graph
     table = MORE if args.more else NETWORKS
     args.out.mkdir(parents=True, exist_ok=True)
-    for name in args.names or ([] if args.more else ["zoo", "sequential"]) + list(table):
-        if name in ("zoo", "sequential"):
-            model = zoo(keras) if name == "zoo" else sequential(keras)
+    for name in args.names or ([] if args.more else list(BUILT)) + list(table):
+        if name in BUILT:
+            model = BUILT[name](keras)
         else:
             ctor, shape = {**NETWORKS, **MORE}[name]
             if not hasattr(keras.applications, ctor):
@@ -205,6 +217,9 @@ def main() -> None:
         (args.out / f"{name}.{args.layout}.expected.json").write_text(json.dumps(expected, separators=(",", ":")) + "\n")
         print(f"{name}.{args.layout}: {len(expected['types'])} layers, {len(expected['edges'])} edges")
 
+
+#: networks built here rather than taken from keras.applications
+BUILT = {"zoo": zoo, "sequential": sequential, "transfer": transfer}
 
 if __name__ == "__main__":
     main()

@@ -77,17 +77,7 @@ def read_keras(path: str | Path, name: str | None = None, recorded_shapes: bool 
     model_name, entries = _parse(path)
     if not recorded_shapes:
         entries = [_forget_shapes(e) for e in entries]
-    index: dict[str, int] = {}
-    for i, entry in enumerate(entries):
-        if entry.name in index:
-            raise PrismError(f"{path}: layer name {entry.name!r} is used twice (layers {index[entry.name]} and {i})")
-        index[entry.name] = i
-    uses = [(ref, j) for j, entry in enumerate(entries) for node in entry.nodes for ref in node.refs]
-    for ref, j in uses:
-        if ref.layer not in index:
-            raise PrismError(f"{path}: layer {entries[j].name!r} takes input from {ref.layer!r}, which is not a layer of the model")
-    order = _topological_order(path, entries, [(index[ref.layer], j) for ref, j in uses])
-    works = _infer_all(path, entries, order)
+    index, uses, works, _ = _analyse(str(path), entries, {})
     layers = tuple(Layer(e.name, e.class_name, works[i][0].shape, sum(w.macs for w in works[i]), works[i][0].params) for i, e in enumerate(entries))
     edges = tuple(sorted((index[ref.layer], j, layers[index[ref.layer]].tokens) for ref, j in uses))
     return Network(name or model_name, layers, edges, source=f"Keras model {path}")
@@ -153,7 +143,7 @@ def _model_json(path: Path) -> bytes:
         raise PrismError(f"{path} is neither a Keras model JSON nor a .keras archive with a config.json: {e}") from None
 
 
-def _parse_layer(path: Path, i: int, layer: Any) -> _Entry:
+def _parse_layer(path: Path | str, i: int, layer: Any) -> _Entry:
     where = f"{path}: config.layers[{i}]"
     if not isinstance(layer, dict) or not isinstance(layer.get("class_name"), str) or not layer["class_name"]:
         raise PrismError(f"{where} is not a Keras layer: need an object with a class_name")
@@ -237,15 +227,35 @@ def _walk(value: Any, match: Any) -> Iterator[Any]:
 # --- graph order and shapes -----------------------------------------------------------
 
 
-def _topological_order(path: Path, entries: list[_Entry], pairs: list[tuple[int, int]]) -> list[int]:
+def _analyse(where: str, entries: list[_Entry], given: Mapping[str, Shape]) -> tuple[dict[str, int], list[tuple[_Ref, int]], dict[int, list[Work]], dict[tuple[str, int], Shape]]:
+    """(layer index by name, every (input ref, consumer) use, the Work of every
+    call per layer, the output shape of every (layer, call)) of a layer graph
+    whose input layers named in `given` take those shapes. PrismError for
+    duplicate names, missing layers, cycles and shapes that cannot be inferred."""
+    index: dict[str, int] = {}
+    for i, entry in enumerate(entries):
+        if entry.name in index:
+            raise PrismError(f"{where}: layer name {entry.name!r} is used twice (layers {index[entry.name]} and {i})")
+        index[entry.name] = i
+    uses = [(ref, j) for j, entry in enumerate(entries) for node in entry.nodes for ref in node.refs]
+    for ref, j in uses:
+        if ref.layer not in index:
+            raise PrismError(f"{where}: layer {entries[j].name!r} takes input from {ref.layer!r}, which is not a layer of the model")
+    order = _topological_order(where, entries, [(index[ref.layer], j) for ref, j in uses])
+    works, outputs = _infer_all(where, entries, order, given)
+    return index, uses, works, outputs
+
+
+def _topological_order(path: str, entries: list[_Entry], pairs: list[tuple[int, int]]) -> list[int]:
     order, cycle = topological_order(len(entries), pairs)
     if cycle:
         raise PrismError(f"{path}: the layers form a cycle: {' -> '.join(entries[i].name for i in cycle + cycle[:1])}")
     return order
 
 
-def _infer_all(path: Path, entries: list[_Entry], order: list[int]) -> dict[int, list[Work]]:
-    """Per layer, the Work of each of its calls (a layer without inbound nodes, an input, has one)."""
+def _infer_all(path: str, entries: list[_Entry], order: list[int], given: Mapping[str, Shape]) -> tuple[dict[int, list[Work]], dict[tuple[str, int], Shape]]:
+    """Per layer, the Work of each of its calls (a layer without inbound nodes,
+    an input, has one), and the output shape of each (layer, call)."""
     index = {e.name: i for i, e in enumerate(entries)}
     carried = {(r.layer, r.node): r.shape for e in entries for n in e.nodes for r in n.refs if r.tensor == 0 and r.shape is not None}
     outputs: dict[tuple[str, int], Shape] = {}
@@ -259,10 +269,10 @@ def _infer_all(path: Path, entries: list[_Entry], order: list[int]) -> dict[int,
                     producer = entries[index[ref.layer]]
                     raise PrismError(f"{path}: layer {entry.name!r} ({entry.class_name}) reads output {ref.tensor} of call {ref.node} of {producer.name!r} ({producer.class_name}), whose shape is unknown")
             call = Call(tuple(outputs[ref.layer, ref.node] if ref.shape is None else ref.shape for ref in node.refs), node.constants, node.kwargs)
-            work = _infer_call(path, entry, call, carried.get((entry.name, k)))
+            work = Work(given[entry.name]) if entry.name in given else _infer_call(path, entry, call, carried.get((entry.name, k)))
             outputs[entry.name, k] = work.shape
             works[i].append(work)
-    return works
+    return works, outputs
 
 
 def _forget_shapes(entry: _Entry) -> _Entry:
@@ -271,22 +281,38 @@ def _forget_shapes(entry: _Entry) -> _Entry:
 
 
 def _first_node_index(entry: _Entry) -> int:
-    """The saved index of a layer's first call: 1 for a nested functional model
-    (Keras keeps the model's own input->output node as node 0), which Keras 2's
-    Sequential is too, but Keras 3's is not."""
-    if not isinstance(entry.config.get("layers"), list):
-        return 0
-    keras3 = any(node.keras3 for node in entry.nodes)
-    return 0 if keras3 and entry.class_name == "Sequential" else 1
+    """The saved index of a layer's first call: in Keras 2, 1 for a nested
+    model (Keras keeps the model's own input->output node as node 0); Keras 3
+    leaves that node out of the indices."""
+    nested = isinstance(entry.config.get("layers"), list)
+    return 1 if nested and not any(node.keras3 for node in entry.nodes) else 0
 
 
-def _infer_call(path: Path, entry: _Entry, call: Call, carried: Shape | None) -> Work:
+def _infer_call(path: str, entry: _Entry, call: Call, carried: Shape | None) -> Work:
     """The call's Work; the shape the file records (Keras 3) wins over the rules,
     which still give the MACs and weights, and the shape where none is recorded."""
-    if carried is not None and entry.class_name not in RULES:
+    nested = "output_layers" in entry.config and isinstance(entry.config.get("layers"), list)
+    if carried is not None and not nested and entry.class_name not in RULES:
         return Work(carried)
     try:
-        work = infer(entry.class_name, entry.config, call)
+        work = _nested_model(path, entry, call) if nested else infer(entry.class_name, entry.config, call)
     except ShapeError as e:
         raise PrismError(f"{path}: cannot infer the output shape of layer {entry.name!r} ({entry.class_name}): {e}") from None
     return work if carried is None else Work(carried, work.macs, work.params)
+
+
+def _nested_model(path: str, entry: _Entry, call: Call) -> Work:
+    """A functional model used as a layer (a pretrained base, say): its own
+    graph run on the call's input shapes; its MACs and weights add up."""
+    where = f"{path}, inside layer {entry.name!r}"
+    inner = [_parse_layer(where, i, layer) for i, layer in enumerate(entry.config["layers"])]
+    inputs = [ref[0] for ref in _walk(entry.config.get("input_layers", []), _is_keras2_ref)]
+    outputs = list(_walk(entry.config["output_layers"], _is_keras2_ref))
+    if len(inputs) != len(call.inputs) or not outputs:
+        raise ShapeError(f"the model has {len(inputs)} inputs and {len(outputs)} outputs, called with {len(call.inputs)} tensors")
+    _, _, works, shapes = _analyse(where, inner, dict(zip(inputs, call.inputs)))
+    out = outputs[0]
+    if out[2] != 0 or (out[0], out[1]) not in shapes:
+        raise ShapeError(f"its output {out} is not the first output of a call of its layers")
+    calls = list(works.values())
+    return Work(shapes[out[0], out[1]], sum(w.macs for ws in calls for w in ws), sum(ws[0].params for ws in calls))
