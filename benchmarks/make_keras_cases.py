@@ -109,17 +109,22 @@ def zoo(keras):
     if hasattr(keras, "ops"):  # Keras 3 functional ops
         o = keras.ops
         mean, concat, total = o.mean, o.concatenate, o.sum
+        parts = o.split(prod, [1], axis=-1)  # split points
     else:  # TFOpLambda layers
         import tensorflow as o
 
         mean, concat, total = o.reduce_mean, o.concat, o.reduce_sum
+        parts = o.split(prod, [1, -1], axis=-1)  # part sizes
+    parts = L.Add(name="split_sum")(parts)  # (12, 9, 1) + (12, 9, 3): outputs 0 and 1 of one op
+    rows = o.unstack(parts, axis=1)  # 12 outputs of (9, 3)
+    rows = L.Add(name="rows")([rows[0], rows[2]])
     f = mean(prod, axis=[1, 2], keepdims=True)  # (1, 1, 4)
     f = o.expand_dims(o.reshape(f, (-1, 2, 2)), axis=1)  # (1, 2, 2)
     f = o.transpose(f, (0, 2, 3, 1))  # (2, 2, 1)
     f = 1.0 - total(concat([f, f], axis=-1), axis=-1)  # (2, 2); a constant first operand
     shared = L.Dense(3, name="shared_dense")  # one layer called twice: two calls
     pooled = L.GlobalAveragePooling2D(name="gap")(p2)
-    return keras.Model([image, volume], [a, f, shared(pooled), shared(L.Dense(4, name="to4")(v))], name="zoo")
+    return keras.Model([image, volume], [a, f, rows, shared(pooled), shared(L.Dense(4, name="to4")(v))], name="zoo")
 
 
 def sequential(keras):

@@ -227,9 +227,9 @@ def _walk(value: Any, match: Any) -> Iterator[Any]:
 # --- graph order and shapes -----------------------------------------------------------
 
 
-def _analyse(where: str, entries: list[_Entry], given: Mapping[str, Shape]) -> tuple[dict[str, int], list[tuple[_Ref, int]], dict[int, list[Work]], dict[tuple[str, int], Shape]]:
+def _analyse(where: str, entries: list[_Entry], given: Mapping[str, Shape]) -> tuple[dict[str, int], list[tuple[_Ref, int]], dict[int, list[Work]], dict[tuple[str, int], tuple[Shape, ...]]]:
     """(layer index by name, every (input ref, consumer) use, the Work of every
-    call per layer, the output shape of every (layer, call)) of a layer graph
+    call per layer, the output shapes of every (layer, call)) of a layer graph
     whose input layers named in `given` take those shapes. PrismError for
     duplicate names, missing layers, cycles and shapes that cannot be inferred."""
     index: dict[str, int] = {}
@@ -253,24 +253,28 @@ def _topological_order(path: str, entries: list[_Entry], pairs: list[tuple[int, 
     return order
 
 
-def _infer_all(path: str, entries: list[_Entry], order: list[int], given: Mapping[str, Shape]) -> tuple[dict[int, list[Work]], dict[tuple[str, int], Shape]]:
+def _infer_all(path: str, entries: list[_Entry], order: list[int], given: Mapping[str, Shape]) -> tuple[dict[int, list[Work]], dict[tuple[str, int], tuple[Shape, ...]]]:
     """Per layer, the Work of each of its calls (a layer without inbound nodes,
-    an input, has one), and the output shape of each (layer, call)."""
+    an input, has one), and the output shapes of each (layer, call)."""
     index = {e.name: i for i, e in enumerate(entries)}
     carried = {(r.layer, r.node): r.shape for e in entries for n in e.nodes for r in n.refs if r.tensor == 0 and r.shape is not None}
-    outputs: dict[tuple[str, int], Shape] = {}
+    outputs: dict[tuple[str, int], tuple[Shape, ...]] = {}
+
+    def shape_of(ref: _Ref, consumer: _Entry) -> Shape:
+        known = outputs.get((ref.layer, ref.node), ())
+        if ref.shape is not None or ref.tensor < len(known):
+            return ref.shape if ref.shape is not None else known[ref.tensor]
+        producer = entries[index[ref.layer]]
+        raise PrismError(f"{path}: layer {consumer.name!r} ({consumer.class_name}) reads output {ref.tensor} of call {ref.node} of {producer.name!r} ({producer.class_name}), whose shape is unknown")
+
     works: dict[int, list[Work]] = {}
     for i in order:
         entry = entries[i]
         works[i] = []
         for k, node in enumerate(entry.nodes or (_Node((), (), {}),), start=_first_node_index(entry)):
-            for ref in node.refs:
-                if ref.shape is None and (ref.tensor != 0 or (ref.layer, ref.node) not in outputs):
-                    producer = entries[index[ref.layer]]
-                    raise PrismError(f"{path}: layer {entry.name!r} ({entry.class_name}) reads output {ref.tensor} of call {ref.node} of {producer.name!r} ({producer.class_name}), whose shape is unknown")
-            call = Call(tuple(outputs[ref.layer, ref.node] if ref.shape is None else ref.shape for ref in node.refs), node.constants, node.kwargs)
+            call = Call(tuple(shape_of(ref, entry) for ref in node.refs), node.constants, node.kwargs)
             work = Work(given[entry.name]) if entry.name in given else _infer_call(path, entry, call, carried.get((entry.name, k)))
-            outputs[entry.name, k] = work.shape
+            outputs[entry.name, k] = work.outputs
             works[i].append(work)
     return works, outputs
 
@@ -298,7 +302,7 @@ def _infer_call(path: str, entry: _Entry, call: Call, carried: Shape | None) -> 
         work = _nested_model(path, entry, call) if nested else infer(entry.class_name, entry.config, call)
     except ShapeError as e:
         raise PrismError(f"{path}: cannot infer the output shape of layer {entry.name!r} ({entry.class_name}): {e}") from None
-    return work if carried is None else Work(carried, work.macs, work.params)
+    return work if carried is None else replace(work, shape=carried)
 
 
 def _nested_model(path: str, entry: _Entry, call: Call) -> Work:
@@ -312,7 +316,7 @@ def _nested_model(path: str, entry: _Entry, call: Call) -> Work:
         raise ShapeError(f"the model has {len(inputs)} inputs and {len(outputs)} outputs, called with {len(call.inputs)} tensors")
     _, _, works, shapes = _analyse(where, inner, dict(zip(inputs, call.inputs)))
     out = outputs[0]
-    if out[2] != 0 or (out[0], out[1]) not in shapes:
-        raise ShapeError(f"its output {out} is not the first output of a call of its layers")
+    if out[2] >= len(shapes.get((out[0], out[1]), ())):
+        raise ShapeError(f"its output {out} is not an output of a call of its layers")
     calls = list(works.values())
-    return Work(shapes[out[0], out[1]], sum(w.macs for ws in calls for w in ws), sum(ws[0].params for ws in calls))
+    return Work(shapes[out[0], out[1]][out[2]], sum(w.macs for ws in calls for w in ws), sum(ws[0].params for ws in calls))
