@@ -6,6 +6,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import math
 from pathlib import Path
 from typing import Any
 
@@ -14,11 +15,12 @@ import numpy as np
 from prism_cp.errors import PrismError
 from prism_cp.io.bundled import bundled_names, resolve
 from prism_cp.io.files import atomic_write, read_text
+from prism_cp.network import Layer, Network, is_count
 from prism_cp.workload import Workload
 
 EXTIME_HEADER = ["index", "name", "cpu_us", "npu_us"]
 MODEL_KEYS = {"name", "description", "ops", "edges"}
-OP_KEYS = {"index", "name", "type", "tokens"}
+OP_KEYS = {"index", "name", "type", "tokens", "shape", "macs", "params"}
 
 
 def bundled_models() -> tuple[str, ...]:
@@ -53,6 +55,25 @@ def default_extime_path(model_path: Path) -> Path:
 
 def read_model_json(path: Path) -> tuple[str, tuple[str, ...], tuple[str, ...], np.ndarray]:
     """(name, op names, op types, edges) of a model file, checked field by field."""
+    name, ops, edges = _read_model_doc(path)
+    return name, tuple(op["name"] for op in ops), tuple(op["type"] for op in ops), np.array(edges, dtype=np.int64).reshape(-1, 3)
+
+
+def read_network(path: str | Path) -> Network:
+    """The Network of a bundled model name or a model file whose ops all carry
+    `shape` (files written by `write_network_json` do); `macs` and `params`
+    default to 0."""
+    path = resolve("models", path)
+    name, ops, edges = _read_model_doc(path)
+    missing = [op["name"] for op in ops if op.get("shape") is None]
+    if missing:
+        raise PrismError(f"model file {path}: op {missing[0]!r} (and {len(missing) - 1} more) has no 'shape'; import the model again to record shapes")
+    layers = tuple(Layer(op["name"], op["type"], tuple(op["shape"]), op.get("macs", 0), op.get("params", 0)) for op in ops)
+    return Network(name, layers, tuple(map(tuple, edges)), source=str(path))
+
+
+def _read_model_doc(path: Path) -> tuple[str, list[dict[str, Any]], list[list[int]]]:
+    """(name, ops, edges) of a model file, every field checked."""
     doc = _read_json(path)
     where = f"model file {path}"
     if not isinstance(doc, dict) or not {"name", "ops", "edges"} <= set(doc) or not set(doc) <= MODEL_KEYS:
@@ -63,23 +84,34 @@ def read_model_json(path: Path) -> tuple[str, tuple[str, ...], tuple[str, ...], 
     if not isinstance(ops, list) or not ops:
         raise PrismError(f"{where}: 'ops' must be a non-empty list")
     for i, op in enumerate(ops):
-        if not isinstance(op, dict) or not {"index", "name", "type"} <= set(op) or not set(op) <= OP_KEYS:
-            raise PrismError(f"{where}: ops[{i}] must be an object with index, name, type (and optionally tokens)")
-        if op["index"] != i or isinstance(op["index"], bool):
-            raise PrismError(f"{where}: ops[{i}] has index {op['index']!r}; ops must be listed in index order from 0")
-        for key in ("name", "type"):
-            if not isinstance(op[key], str) or not op[key]:
-                raise PrismError(f"{where}: ops[{i}].{key} must be a non-empty string")
-        tokens = op.get("tokens")
-        if tokens is not None and not _is_count(tokens):
-            raise PrismError(f"{where}: ops[{i}].tokens must be a whole number >= 0 or null")
-    names = tuple(op["name"] for op in ops)
+        _check_op(where, i, op)
+    names = [op["name"] for op in ops]
     if len(set(names)) != len(names):
         dup = next(n for n in names if names.count(n) > 1)
         raise PrismError(f"{where}: op name {dup!r} is used twice; names identify ops in the time table")
-    if not isinstance(edges, list) or not all(isinstance(e, list) and len(e) == 3 and all(map(_is_count, e)) for e in edges):
+    if not isinstance(edges, list) or not all(isinstance(e, list) and len(e) == 3 and all(map(is_count, e)) for e in edges):
         raise PrismError(f"{where}: 'edges' must be a list of [src, dst, tokens] whole numbers >= 0")
-    return name, names, tuple(op["type"] for op in ops), np.array(edges, dtype=np.int64).reshape(-1, 3)
+    return name, ops, edges
+
+
+def _check_op(where: str, i: int, op: Any) -> None:
+    """Raise PrismError unless `op` is a valid ops[i] entry."""
+    if not isinstance(op, dict) or not {"index", "name", "type"} <= set(op) or not set(op) <= OP_KEYS:
+        raise PrismError(f"{where}: ops[{i}] must be an object with index, name, type (and optionally {', '.join(sorted(OP_KEYS - {'index', 'name', 'type'}))})")
+    if op["index"] != i or isinstance(op["index"], bool):
+        raise PrismError(f"{where}: ops[{i}] has index {op['index']!r}; ops must be listed in index order from 0")
+    for key in ("name", "type"):
+        if not isinstance(op[key], str) or not op[key]:
+            raise PrismError(f"{where}: ops[{i}].{key} must be a non-empty string")
+    for key in ("tokens", "macs", "params"):
+        if op.get(key) is not None and not is_count(op[key]):
+            raise PrismError(f"{where}: ops[{i}].{key} must be a whole number >= 0 or null")
+    shape = op.get("shape")
+    if shape is not None:
+        if not isinstance(shape, list) or not all(map(is_count, shape)):
+            raise PrismError(f"{where}: ops[{i}].shape must be a list of whole numbers >= 0 (batch dimension left out) or null")
+        if op.get("tokens") is not None and op["tokens"] != math.prod(shape):
+            raise PrismError(f"{where}: ops[{i}].tokens is {op['tokens']} but its shape {shape} has {math.prod(shape)} elements")
 
 
 def read_extime_csv(path: Path, op_names: tuple[str, ...]) -> dict[str, tuple[float, ...]]:
@@ -127,8 +159,22 @@ def write_model_json(path: str | Path, workload: Workload, description: str | No
         {"index": i, "name": n, "type": t, "tokens": out_tokens.get(i)}
         for i, (n, t) in enumerate(zip(workload.op_names, workload.op_types))
     ]
-    doc = {"name": workload.name} | ({"description": description} if description else {})
-    doc |= {"ops": ops, "edges": workload.edges.tolist()}
+    return _write_model_doc(path, workload.name, description, ops, workload.edges.tolist())
+
+
+def write_network_json(path: str | Path, network: Network, description: str | None = None) -> Path:
+    """Write `network` as a model file whose ops carry their output `shape`,
+    `tokens`, `macs` and `params`; `read_network` reads it back equal."""
+    ops = [
+        {"index": i, "name": layer.name, "type": layer.type, "tokens": layer.tokens, "shape": list(layer.shape), "macs": layer.macs, "params": layer.params}
+        for i, layer in enumerate(network.layers)
+    ]
+    return _write_model_doc(path, network.name, description, ops, [list(e) for e in network.edges])
+
+
+def _write_model_doc(path: str | Path, name: str, description: str | None, ops: list[dict[str, Any]], edges: list[list[int]]) -> Path:
+    doc = {"name": name} | ({"description": description} if description else {})
+    doc |= {"ops": ops, "edges": edges}
     return atomic_write(path, _json_one_item_per_line(doc))
 
 
@@ -156,10 +202,6 @@ def _csv_field(text: str) -> str:
     buf = io.StringIO()
     csv.writer(buf, lineterminator="").writerow([text])
     return buf.getvalue()
-
-
-def _is_count(x: Any) -> bool:
-    return isinstance(x, int) and not isinstance(x, bool) and x >= 0
 
 
 def _read_json(path: Path) -> Any:
