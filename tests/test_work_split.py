@@ -27,7 +27,8 @@ def instances(draw, max_ops: int = 5, max_count: int = 3):
         for c in TYPES:
             occ[c].append(draw(st.integers(0, 20)) if c in where else None)
     count = [draw(st.integers(0, max_count)) for _ in range(n)]
-    return occ, count, cores
+    offset = {c: Fraction(draw(st.integers(0, 30)), draw(st.integers(1, 3))) for c in TYPES}
+    return occ, count, cores, offset
 
 
 def allowed(occ, cores, i: int) -> list[str]:
@@ -37,8 +38,8 @@ def allowed(occ, cores, i: int) -> list[str]:
 @settings(max_examples=300, deadline=None)
 @given(instances())
 def test_split_and_dual_certify_the_optimum(instance) -> None:
-    occ, count, cores = instance
-    ws = work_split(occ, count, cores)
+    occ, count, cores, offset = instance
+    ws = work_split(occ, count, cores, offset)
     # primal: a split of every op over its allowed types with these loads, each within span * cores
     for i, share in enumerate(ws.share):
         assert sum(share.values()) == 1
@@ -47,11 +48,11 @@ def test_split_and_dual_certify_the_optimum(instance) -> None:
     for c in TYPES:
         load = sum((count[i] * ws.share[i][c] * occ[c][i] for i in range(len(count)) if ws.share[i][c]), Fraction(0))
         assert load == ws.load[c]
-        assert load <= ws.span * cores[c]
-    assert ws.span == max(ws.load[c] / cores[c] for c in TYPES if cores[c])
+        assert load <= (ws.span - offset[c]) * cores[c]
+    assert ws.span == max(ws.load[c] / cores[c] + offset[c] for c in TYPES if cores[c])
     # dual: with weights summing to 1, every split costs at least this much, and it equals the span
     assert sum(ws.dual.values()) == 1 and all(w >= 0 for w in ws.dual.values())
-    dual_value = sum(
+    dual_value = sum(ws.dual.get(c, 0) * offset[c] for c in TYPES) + sum(
         (count[i] * min(ws.dual.get(c, Fraction(0)) * Fraction(occ[c][i], cores[c]) for c in allowed(occ, cores, i)) for i in range(len(count)) if count[i]),
         Fraction(0),
     )
@@ -61,17 +62,17 @@ def test_split_and_dual_certify_the_optimum(instance) -> None:
 @settings(max_examples=200, deadline=None)
 @given(instances(max_ops=4, max_count=2))
 def test_no_integral_mapping_beats_the_bound(instance) -> None:
-    occ, count, cores = instance
-    bound = work_split_bound(occ, count, cores)
+    occ, count, cores, offset = instance
+    bound = work_split_bound(occ, count, cores, offset)
     copies = [i for i in range(len(count)) for _ in range(count[i])]
     best = None
     for choice in itertools.product(*(allowed(occ, cores, i) for i in copies)):
         load = {c: Fraction(0) for c in TYPES}
         for i, c in zip(copies, choice):
             load[c] += occ[c][i]
-        span = max(load[c] / cores[c] for c in TYPES if cores[c])
+        span = max(load[c] / cores[c] + offset[c] for c in TYPES if cores[c])
         best = span if best is None else min(best, span)
-    assert bound <= (best if best is not None else 0)
+    assert best is None or bound <= best
 
 
 def test_split_balances_two_types() -> None:
@@ -89,3 +90,9 @@ def test_split_balances_two_types() -> None:
 def test_an_op_with_nowhere_to_run_is_refused() -> None:
     with pytest.raises(ValueError, match="op 0"):
         work_split({"cpu": [1], "npu": [None]}, [1], {"cpu": 0, "npu": 1})
+
+
+def test_offsets_shift_the_balance() -> None:
+    # op 0 (cpu 3, npu 1) x 4 on 1 cpu + 1 npu, the npu busy 2 longer: 3x = 4 - x + 2 -> x = 3/2
+    ws = work_split({"cpu": [3], "npu": [1]}, [4], {"cpu": 1, "npu": 1}, {"npu": Fraction(2)})
+    assert ws.span == Fraction(9, 2) and ws.load == {"cpu": Fraction(9, 2), "npu": Fraction(5, 2)}
