@@ -51,7 +51,7 @@ def lp_cpu_ratio(problem: Problem) -> float:
     (partly) on the CPUs; CPU_RATIO where it puts none there."""
     if not (problem.platform.cpus and problem.platform.npus):
         return CPU_RATIO
-    ticks, share = problem.ticks, type_split(problem)[0].share
+    ticks, share = problem.min_ticks, type_split(problem)[0].share
     ratios = [ticks["cpu"][i] / ticks["npu"][i] for i in range(problem.n_ops) if problem.npu_ok[i] and share[i].get("cpu", 0) > 0]
     return STEAL_MARGIN * max(ratios) if ratios else CPU_RATIO
 
