@@ -186,8 +186,9 @@ def staggered_search(
     key, see `priority_keys`; home ratio x 0.9, 1.05; ratio x 0.3..1.4,
     stagger x 0..4, tail 1..6);
     then, from the best, random local
-    moves on the per-global-op priorities and steal flags (shift one batch,
-    jitter one op, flip whether an idle CPU may take one op), keeping a move
+    moves on the per-global-op priorities, steal flags and home types (shift
+    one batch, jitter one op, flip whether an idle core of the other type may
+    take one op, or which type it waits for), keeping a move
     when the makespan, then the sum of batch completion times, does not get
     worse. Stops early once the makespan meets the analytic lower bound
     (proven optimal). Never worse than `staggered_schedule` with the same
@@ -240,7 +241,7 @@ def staggered_search(
     moves = 0
     while time.perf_counter() < deadline and best_cost[0] > floor:
         moves += 1
-        trial_prio, trial_steal = prio, steal
+        trial_prio, trial_steal, trial_homes = prio, steal, homes
         r = rng.random()
         if r < 0.3 and problem.nbatch > 1:
             b, delta = rng.randrange(problem.nbatch), rng.uniform(-shift, shift)
@@ -249,14 +250,18 @@ def staggered_search(
             g = rng.randrange(problem.size)
             trial_prio = list(prio)
             trial_prio[g] += rng.gauss(0.0, jitter)
-        else:
+        elif r < 0.9:
             g = rng.choice(npu_able)
             trial_steal = list(steal)
             trial_steal[g] = not steal[g]
-        sched = list_schedule(problem, trial_prio, trial_steal, homes)
+        else:
+            g = rng.choice(npu_able)
+            trial_homes = list(homes)
+            trial_homes[g] = not homes[g]
+        sched = list_schedule(problem, trial_prio, trial_steal, trial_homes)
         c = cost(sched)
         if c <= current:
-            current, prio, steal = c, trial_prio, trial_steal
+            current, prio, steal, homes = c, trial_prio, trial_steal, trial_homes
             if c < best_cost:
                 if c[0] < best_cost[0]:
                     say(f"[staggered-search] move {moves}: makespan {c[0]!r}")
