@@ -1,0 +1,250 @@
+"""The modulo (periodic) schedule of a stream of batches, with CP-SAT.
+
+`unroll` = k batches are launched every `period` = P ticks: copy j of one
+period's batches is released at tick ceil(j * P / k) (arrivals evenly spaced,
+P / k ticks apart), and every op of copy j gets a start tick s (its offset
+from the start of the period) and one core. The batch launched c periods
+later runs the same ops c * P ticks later on the same cores, so each core
+holds the same pattern in every period: an op occupying d <= P ticks from s
+covers the residues [s mod P, s mod P + d) of a circle of P ticks, and the
+ops of one core must not overlap on that circle. Two such arcs overlap
+exactly when one of the line intervals [r, r + d), [r + P, r + P + d) of one
+op overlaps one of those of the other, so each op puts both on its core and
+a plain no-overlap constraint does the folding. Occupancy is the op's tick
+count (`Problem.ticks`), never less than what the simulator charges at any
+start tick.
+
+Precedence never makes a period infeasible: given the residues, each op can
+start whole periods later, after its predecessors. So a period is feasible
+exactly when the ops can be packed onto the cores with at most P ticks per
+core (`pack`, exact), and precedence only decides the latency
+(`place` builds a schedule from a packing, `improve_latency` minimises it).
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from fractions import Fraction
+
+from ortools.sat.python import cp_model
+
+from prism_cp.bounds import op_timing
+from prism_cp.problem import Problem
+
+Core = tuple[str, int]
+
+
+@dataclass(frozen=True)
+class ModuloSchedule:
+    """k = `unroll` batches per `period` ticks. Per copy j and op i of a
+    batch: `start[j][i]`, the tick offset from the start of its period, and
+    the core `core[j][i]` (type, id) it runs on in every period."""
+
+    period: int
+    unroll: int
+    start: tuple[tuple[int, ...], ...]
+    core: tuple[tuple[Core, ...], ...]
+
+
+def release_ticks(period: int, unroll: int) -> list[int]:
+    """Per copy: the first tick at or after its arrival j * period / unroll."""
+    return [-(-j * period // unroll) for j in range(unroll)]
+
+
+def _solver(time_limit: float, workers: int, seed: int) -> cp_model.CpSolver:
+    solver = cp_model.CpSolver()
+    solver.parameters.max_time_in_seconds = max(time_limit, 0.05)
+    solver.parameters.num_workers = workers
+    solver.parameters.random_seed = seed
+    solver.parameters.catch_sigint_signal = False
+    return solver
+
+
+def _cores(problem: Problem, op: int, period: int) -> list[tuple[Core, int]]:
+    """(core, occupancy) of every core op `op` may run on within one period."""
+    ticks = problem.ticks
+    return [
+        ((c, x), ticks[c][op])
+        for c in problem.allowed(op)
+        if ticks[c][op] <= period
+        for x in range(problem.platform.cores(c))
+    ]
+
+
+def pack(problem: Problem, period: int, unroll: int, *, time_limit: float, workers: int = 2, seed: int = 42) -> tuple[str, list[list[Core]] | None]:
+    """('feasible' | 'infeasible' | 'unknown', core of each op of each copy):
+    an assignment that puts at most `period` ticks of work on every core.
+    'infeasible' is a proof that no modulo schedule has this period."""
+    n, k = problem.n_ops, unroll
+    options = [_cores(problem, i, period) for i in range(n)]
+    if any(not o for o in options):
+        return "infeasible", None
+    m = cp_model.CpModel()
+    x = [[{core: m.new_bool_var("") for core, _ in options[i]} for i in range(n)] for _ in range(k)]
+    load: dict[Core, list] = {}
+    for j in range(k):
+        for i in range(n):
+            m.add_exactly_one(x[j][i].values())
+            for core, d in options[i]:
+                load.setdefault(core, []).append(d * x[j][i][core])
+    for core, terms in load.items():
+        m.add(sum(terms) <= period)
+    # cores of a type are interchangeable: their loads in decreasing order
+    for c in ("cpu", "npu"):
+        for a in range(problem.platform.cores(c) - 1):
+            if (c, a) in load and (c, a + 1) in load:
+                m.add(sum(load[c, a]) >= sum(load[c, a + 1]))
+    solver = _solver(time_limit, workers, seed)
+    status = solver.solve(m)
+    if status == cp_model.INFEASIBLE:
+        return "infeasible", None
+    if status not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
+        return "unknown", None
+    return "feasible", [[next(core for core, lit in x[j][i].items() if solver.boolean_value(lit)) for i in range(n)] for j in range(k)]
+
+
+def place(problem: Problem, period: int, unroll: int, cores: list[list[Core]], rounds: int = 8) -> ModuloSchedule:
+    """A modulo schedule on the cores of `pack`, built for a short latency.
+
+    From the as-soon-as-possible start of each op (ignoring the cores), each
+    core's ops go around its circle in order of their wished residue (start
+    mod P), each as near after its wish as the previous one allows, or all
+    back to back from the first wish when that overflows the circle. Each op
+    then starts at the first tick with its residue after its predecessors
+    complete. The starts found are the next round's wishes; the best of
+    `rounds` rounds is returned."""
+    wish = _starts(problem, period, unroll, cores, None)
+    best: ModuloSchedule | None = None
+    for _ in range(rounds):
+        found = ModuloSchedule(period, unroll, _starts(problem, period, unroll, cores, _residues(problem, period, unroll, cores, wish)), _freeze(cores))
+        if best is None or latency_units(problem, found) < latency_units(problem, best):
+            best = found
+        wish = found.start
+    assert best is not None
+    return best
+
+
+def _freeze(rows: list[list[Core]]) -> tuple[tuple[Core, ...], ...]:
+    return tuple(tuple(row) for row in rows)
+
+
+def _residues(problem: Problem, period: int, unroll: int, cores: list[list[Core]], wish) -> dict[tuple[int, int], int]:
+    """Per (copy, op): its residue on its core's circle, as near after its wish as possible."""
+    P = period
+    on: dict[Core, list[tuple[int, int]]] = {}
+    for j in range(unroll):
+        for i in range(problem.n_ops):
+            on.setdefault(cores[j][i], []).append((j, i))
+    residue: dict[tuple[int, int], int] = {}
+    for core, ops in on.items():
+        ops.sort(key=lambda ji: (wish[ji[0]][ji[1]] % P, ji))
+        d = [problem.ticks[core[0]][i] for _, i in ops]
+        first = wish[ops[0][0]][ops[0][1]] % P
+        r, end = [], first
+        for (j, i), dur in zip(ops, d):
+            r.append(max(wish[j][i] % P, end))
+            end = r[-1] + dur
+        if end > first + P:  # overflow: back to back from the first wish
+            r = [first + sum(d[:x]) for x in range(len(d))]
+        residue.update({ji: x % P for ji, x in zip(ops, r)})
+    return residue
+
+
+def _starts(problem: Problem, period: int, unroll: int, cores: list[list[Core]], residue: dict[tuple[int, int], int] | None) -> tuple[tuple[int, ...], ...]:
+    """Per copy and op: the first tick after its release and its predecessors'
+    completion, with its residue if given."""
+    preds = problem.workload.predecessors()
+    rel = release_ticks(period, unroll)
+    start = [[0] * problem.n_ops for _ in range(unroll)]
+    for j in range(unroll):
+        for i in op_timing(problem).order:
+            ready = max([rel[j]] + [start[j][p] + problem.ticks[cores[j][p][0]][p] for p in preds[i]])
+            start[j][i] = ready if residue is None else ready + (residue[j, i] - ready) % period
+    return tuple(map(tuple, start))
+
+
+def latency_units(problem: Problem, schedule: ModuloSchedule) -> int:
+    """k times the latency (us) of `schedule`, each op's float time rounded up
+    to whole us: the model's objective (never below k times the true latency)."""
+    k, clock, n = schedule.unroll, problem.clock, problem.n_ops
+    times, succs = problem.workload.times, problem.workload.successors()
+    return max(
+        k * clock * schedule.start[j][i] + math.ceil(k * Fraction(times[schedule.core[j][i][0]][i])) - j * schedule.period * clock
+        for j in range(k)
+        for i in range(n)
+        if not succs[i]
+    )
+
+
+def improve_latency(
+    problem: Problem,
+    incumbent: ModuloSchedule,
+    *,
+    time_limit: float,
+    deadline_us: float | None = None,
+    workers: int = 2,
+    seed: int = 42,
+) -> tuple[str, ModuloSchedule | None]:
+    """('optimal' | 'feasible' | 'infeasible' | 'unknown', schedule): a modulo
+    schedule of the incumbent's period and unroll with the least latency
+    (latest end of a batch minus its arrival) found in `time_limit` seconds,
+    at most `deadline_us` if given, hinted with `incumbent`. 'infeasible'
+    proves that no schedule of this period meets the deadline."""
+    n, clock, k, P = problem.n_ops, problem.clock, incumbent.unroll, incumbent.period
+    timing = op_timing(problem)
+    times, succs = problem.workload.times, problem.workload.successors()
+    rel = release_ticks(P, k)
+    options = [_cores(problem, i, P) for i in range(n)]
+    horizon = max(max(row) for row in incumbent.start) + max(problem.ticks[c][i] for i in range(n) for c in problem.allowed(i)) + P
+    m = cp_model.CpModel()
+    per_core: dict[Core, list[cp_model.IntervalVar]] = {}
+    per_type: dict[str, list[cp_model.IntervalVar]] = {"cpu": [], "npu": []}
+    upper = latency_units(problem, incumbent)
+    latency = m.new_int_var(0, max(upper, k * horizon * clock), "latency")
+    start = [[m.new_int_var(rel[j] + timing.head[i], horizon, "") for i in range(n)] for j in range(k)]
+    assign: list[list[dict[Core, cp_model.IntVar]]] = [[{} for _ in range(n)] for _ in range(k)]
+    for j in range(k):
+        for i in range(n):
+            s = start[j][i]
+            m.add_hint(s, incumbent.start[j][i])
+            residue = m.new_int_var(0, P - 1, "")
+            m.add(s == m.new_int_var(0, horizon // P, "") * P + residue)
+            lits = assign[j][i]
+            for core, d in options[i]:
+                lit = lits[core] = m.new_bool_var("")
+                m.add_hint(lit, incumbent.core[j][i] == core)
+                per_core.setdefault(core, []).extend(m.new_optional_fixed_size_interval_var(residue + shift, d, lit, "") for shift in (0, P))
+                if not succs[i]:
+                    m.add(latency >= k * clock * s + math.ceil(k * Fraction(times[core[0]][i])) - j * P * clock).only_enforce_if(lit)
+            m.add_exactly_one(lits.values())
+            for c in problem.allowed(i):
+                typed = [lit for core, lit in lits.items() if core[0] == c]
+                if typed and problem.platform.cores(c) > 1:
+                    present = m.new_bool_var("")
+                    m.add(present == sum(typed))
+                    per_type[c].extend(m.new_optional_fixed_size_interval_var(residue + shift, problem.ticks[c][i], present, "") for shift in (0, P))
+            for t in succs[i]:
+                m.add(start[j][t] >= s + sum(d * lits[core] for core, d in options[i]))
+    for intervals in per_core.values():
+        m.add_no_overlap(intervals)
+    for c, intervals in per_type.items():
+        if intervals:
+            m.add_cumulative(intervals, [1] * len(intervals), problem.platform.cores(c))
+    if deadline_us is not None:
+        m.add(latency <= math.floor(k * Fraction(deadline_us)))
+    m.add_hint(latency, upper)
+    m.minimize(latency)
+    solver = _solver(time_limit, workers, seed)
+    status = solver.solve(m)
+    if status == cp_model.INFEASIBLE:
+        return "infeasible", None
+    if status not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
+        return "unknown", None
+    found = ModuloSchedule(
+        P,
+        k,
+        tuple(tuple(solver.value(start[j][i]) for i in range(n)) for j in range(k)),
+        tuple(tuple(next(core for core, lit in assign[j][i].items() if solver.boolean_value(lit)) for i in range(n)) for j in range(k)),
+    )
+    return ("optimal" if status == cp_model.OPTIMAL else "feasible"), found
