@@ -8,7 +8,7 @@ finishes earliest, inserted into the first idle gap of that core that is
 long enough (insertion policy). Occupancy is the project's tick rule
 (`completion_tick`), which may depend on the start tick, so a gap is checked
 at the start it would really get. Each global op is placed on its own, so
-batches may map an op differently.
+batches may map an op differently; none starts before its batch's release.
 """
 
 from __future__ import annotations
@@ -73,7 +73,7 @@ def heft_schedule(problem: Problem, *, seed: int = 42, progress: Progress | None
     ctype, cid = [""] * size, [0] * size
     done = [0] * size
     for g in sorted(range(size), key=lambda g: (-rank[g % n], position[g % n], g // n)):
-        ready = max((done[p] for p in problem.preds[g]), default=0)
+        ready = max([problem.release[g // n]] + [done[p] for p in problem.preds[g]])
         best = None
         for c in problem.allowed(g % n):
             t = times[c][g]

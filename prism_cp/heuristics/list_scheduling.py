@@ -12,7 +12,7 @@ returned here.
 
 from __future__ import annotations
 
-from heapq import heappop, heappush
+from heapq import heapify, heappop, heappush
 from typing import Sequence
 
 from prism_cp.problem import Problem, completion_tick
@@ -21,7 +21,8 @@ from prism_cp.schedule import Schedule
 
 def list_schedule(problem: Problem, priority: Sequence[float], steal: Sequence[bool]) -> Schedule:
     """Dispatch every global op by `priority` (higher first, ties to the lower
-    global index) at the first tick it is ready and a core can take it.
+    global index) at the first tick it is ready (its batch released, its
+    predecessors complete) and a core can take it.
 
     Ops the NPU cannot run use CPUs. NPU-able ops use NPUs, except that a CPU
     left free after the CPU-only ops and the NPUs have been served takes the
@@ -54,11 +55,12 @@ def list_schedule(problem: Problem, priority: Sequence[float], steal: Sequence[b
         start[g], end[g], ctype[g], cid[g] = t, t + dur, c, heappop(free[c])
         heappush(running, (completion_tick(tick, dur, clock), g))
 
-    for g in range(size):
-        if not waiting[g]:
-            release(g)
+    arrivals = [(problem.release[g // n], g) for g in range(size) if not waiting[g]]
+    heapify(arrivals)
     tick = 0
     while True:
+        while arrivals and arrivals[0][0] <= tick:
+            release(heappop(arrivals)[1])
         warming_up = warming_up and not ready["cpu"]
         for c in ("cpu", "npu"):
             q, f = ready[c], free[c]
@@ -75,9 +77,9 @@ def list_schedule(problem: Problem, priority: Sequence[float], steal: Sequence[b
                     kept.append(item)
             for item in kept:
                 heappush(q, item)
-        if not running:
+        if not running and not arrivals:
             break
-        tick = running[0][0]
+        tick = min(running[0][0] if running else arrivals[0][0], arrivals[0][0] if arrivals else running[0][0])
         while running and running[0][0] == tick:
             g = heappop(running)[1]
             heappush(free[ctype[g]], cid[g])
