@@ -92,6 +92,11 @@ def total_work_bound(problem: Problem) -> float:
     return float(span * problem.clock + min(after))
 
 
+def release_bound(problem: Problem) -> float:
+    """The last batch's release plus the critical path: it cannot finish earlier (us)."""
+    return problem.release[-1] * problem.clock + critical_path_bound(problem)
+
+
 def lower_bound(problem: Problem) -> float:
     """The best analytic bound (us)."""
-    return max([critical_path_bound(problem), total_work_bound(problem), *load_bounds(problem).values()])
+    return max([release_bound(problem), total_work_bound(problem), *load_bounds(problem).values()])

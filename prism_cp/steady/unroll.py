@@ -11,6 +11,7 @@ from prism_cp.problem import Problem
 from prism_cp.schedule import Schedule
 from prism_cp.simulate import replay, validate
 from prism_cp.steady.modulo import ModuloSchedule
+from prism_cp.steady.stream import batch_latencies
 
 
 @dataclass(frozen=True)
@@ -44,12 +45,6 @@ def unrolled(stream: Problem, schedule: ModuloSchedule) -> Schedule:
             ctype.append(core[0])
             cid.append(core[1])
     return Schedule(tuple(start), tuple(end), tuple(ctype), tuple(cid))
-
-
-def batch_latencies(stream: Problem, schedule: Schedule) -> list[float]:
-    """Per batch: its last end minus its arrival (us)."""
-    n = stream.n_ops
-    return [float(max(schedule.end[b * n : (b + 1) * n]) - stream.arrival(b)) for b in range(stream.nbatch)]
 
 
 def check(problem: Problem, schedule: ModuloSchedule, periods: int) -> Measured:
