@@ -21,7 +21,7 @@ from prism_cp.steady.modulo import ModuloSchedule, improve_latency, latency_unit
 from prism_cp.steady.unroll import Measured, check
 
 CHECK_PERIODS = 200  # periods unrolled to validate and measure a modulo schedule (plus its drain)
-PACK_SHARE = 0.1  # of the time left, for each packing proof
+PACK_SHARE = 0.5  # of the time left, for each packing proof
 
 
 @dataclass(frozen=True)
@@ -127,7 +127,8 @@ def steady_state(
 
 def _least_period(problem: Problem, first: int, unroll: int, end: float, workers: int, seed: int, say: Progress) -> tuple[ModuloSchedule | None, bool]:
     """The least packable period from `first` on, and whether every shorter
-    one was proven infeasible; then its latency minimised with the time left."""
+    one was proven infeasible; then its latency minimised with the time left.
+    Out of time before any packing: the batches one after another."""
     least, period = True, first
     while time.perf_counter() < end:
         status, cores = pack(problem, period, unroll, time_limit=PACK_SHARE * (end - time.perf_counter()), workers=workers, seed=seed)
@@ -138,7 +139,8 @@ def _least_period(problem: Problem, first: int, unroll: int, end: float, workers
             return (better or found), least
         least = least and status == "infeasible"
         period += 1
-    return None, False
+    say("[steady] no packing found in time: batches one after another")
+    return sequential(problem, unroll), False
 
 
 def _least_period_within(
