@@ -22,6 +22,11 @@ from prism_cp.steady.stream import stream_report
 from prism_cp.steady.unroll import check
 
 
+def ticks(problem: Problem, c: str, i: int) -> int:
+    """max(1, ceil(T / clock)): exact for the whole-number times used here."""
+    return max(1, math.ceil(Fraction(problem.workload.times[c][i]) / problem.clock))
+
+
 def glop_period(problem: Problem) -> float:
     """The work-split LP solved by a general LP solver, ticks from ceil(T / clock)."""
     from ortools.linear_solver import pywraplp
@@ -77,9 +82,9 @@ def least_period_exhaustive(problem: Problem, unroll: int, most: int) -> int | N
             if k == len(order):
                 return True
             j, i = order[k]
-            ready = max([rel[j]] + [start[j, p] + problem.ticks[core[j, p][0]][p] for p in preds[i]])
+            ready = max([rel[j]] + [start[j, p] + ticks(problem, core[j, p][0], p) for p in preds[i]])
             for c in problem.allowed(i):
-                d = problem.ticks[c][i]
+                d = ticks(problem, c, i)
                 for x in range(problem.platform.cores(c)):
                     for s in range(ready, ready + period):
                         ticks = [(s + t) % period for t in range(d)]
@@ -113,7 +118,7 @@ def tiny_problems(draw) -> Problem:
 @given(tiny_problems(), st.integers(1, 2))
 def test_bound_holds_and_packing_finds_the_least_period_of_exhaustive_search(problem, unroll):
     bound = period_bound(problem)
-    most = unroll * sum(max(problem.ticks[c][i] for c in problem.allowed(i)) for i in range(problem.n_ops))
+    most = unroll * sum(max(ticks(problem, c, i) for c in problem.allowed(i)) for i in range(problem.n_ops))
     least = least_period_exhaustive(problem, unroll, most)
     assert least is not None and Fraction(least, unroll) >= bound.ticks
     first = math.ceil(unroll * bound.ticks)

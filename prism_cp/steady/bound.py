@@ -14,8 +14,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from fractions import Fraction
+from functools import lru_cache
 
-from prism_cp.problem import Problem
+from prism_cp.problem import MAX_HORIZON_US, Problem, occupancy_range
 from prism_cp.work_split import work_split
 from prism_cp.workload import CORE_TYPES
 
@@ -34,10 +35,18 @@ class PeriodBound:
         return float(self.ticks * clock)
 
 
+@lru_cache(maxsize=32)
+def stream_ticks(problem: Problem) -> dict[str, tuple[tuple[int, int], ...]]:
+    """Per core type, per op: (fewest, most) ticks it holds a core at any
+    start tick of an endless stream (below MAX_HORIZON_US, ~100 days)."""
+    return {c: tuple(occupancy_range(t, problem.clock, MAX_HORIZON_US) for t in ts) for c, ts in problem.workload.times.items()}
+
+
 def fewest_ticks(problem: Problem) -> dict[str, list[int | None]]:
     """Per core type, per op: the fewest ticks it can hold a core of that
     type at any start tick; None where it may not run there."""
-    return {c: [problem.ticks[c][i] if c in problem.allowed(i) else None for i in range(problem.n_ops)] for c in CORE_TYPES}
+    occ = stream_ticks(problem)
+    return {c: [occ[c][i][0] if c in problem.allowed(i) else None for i in range(problem.n_ops)] for c in CORE_TYPES}
 
 
 def period_bound(problem: Problem) -> PeriodBound:

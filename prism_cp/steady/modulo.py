@@ -10,9 +10,8 @@ covers the residues [s mod P, s mod P + d) of a circle of P ticks, and the
 ops of one core must not overlap on that circle. Two such arcs overlap
 exactly when one of the line intervals [r, r + d), [r + P, r + P + d) of one
 op overlaps one of those of the other, so each op puts both on its core and
-a plain no-overlap constraint does the folding. Occupancy is the op's tick
-count (`Problem.ticks`), never less than what the simulator charges at any
-start tick.
+a plain no-overlap constraint does the folding. Occupancy is the most ticks
+the op can hold its core at any start tick (`most_ticks`).
 
 Precedence never makes a period infeasible: given the residues, each op can
 start whole periods later, after its predecessors. So a period is feasible
@@ -25,12 +24,14 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
+from functools import lru_cache
 from fractions import Fraction
 
 from ortools.sat.python import cp_model
 
 from prism_cp.bounds import op_timing
 from prism_cp.problem import Problem
+from prism_cp.steady.bound import stream_ticks
 
 Core = tuple[str, int]
 
@@ -45,6 +46,13 @@ class ModuloSchedule:
     unroll: int
     start: tuple[tuple[int, ...], ...]
     core: tuple[tuple[Core, ...], ...]
+
+
+@lru_cache(maxsize=32)
+def most_ticks(problem: Problem) -> dict[str, tuple[int, ...]]:
+    """Per core type, per op: the most ticks it holds a core at any start tick
+    of an endless stream: what a modulo schedule reserves for it."""
+    return {c: tuple(hi for _, hi in occ) for c, occ in stream_ticks(problem).items()}
 
 
 def release_ticks(period: int, unroll: int) -> list[int]:
@@ -63,7 +71,7 @@ def _solver(time_limit: float, workers: int, seed: int) -> cp_model.CpSolver:
 
 def _cores(problem: Problem, op: int, period: int) -> list[tuple[Core, int]]:
     """(core, occupancy) of every core op `op` may run on within one period."""
-    ticks = problem.ticks
+    ticks = most_ticks(problem)
     return [
         ((c, x), ticks[c][op])
         for c in problem.allowed(op)
@@ -139,7 +147,7 @@ def _residues(problem: Problem, period: int, unroll: int, cores: list[list[Core]
     residue: dict[tuple[int, int], int] = {}
     for core, ops in on.items():
         ops.sort(key=lambda ji: (wish[ji[0]][ji[1]] % P, ji))
-        d = [problem.ticks[core[0]][i] for _, i in ops]
+        d = [most_ticks(problem)[core[0]][i] for _, i in ops]
         first = wish[ops[0][0]][ops[0][1]] % P
         r, end = [], first
         for (j, i), dur in zip(ops, d):
@@ -159,7 +167,7 @@ def _starts(problem: Problem, period: int, unroll: int, cores: list[list[Core]],
     start = [[0] * problem.n_ops for _ in range(unroll)]
     for j in range(unroll):
         for i in op_timing(problem).order:
-            ready = max([rel[j]] + [start[j][p] + problem.ticks[cores[j][p][0]][p] for p in preds[i]])
+            ready = max([rel[j]] + [start[j][p] + most_ticks(problem)[cores[j][p][0]][p] for p in preds[i]])
             start[j][i] = ready if residue is None else ready + (residue[j, i] - ready) % period
     return tuple(map(tuple, start))
 
@@ -196,7 +204,7 @@ def improve_latency(
     times, succs = problem.workload.times, problem.workload.successors()
     rel = release_ticks(P, k)
     options = [_cores(problem, i, P) for i in range(n)]
-    horizon = max(max(row) for row in incumbent.start) + max(problem.ticks[c][i] for i in range(n) for c in problem.allowed(i)) + P
+    horizon = max(max(row) for row in incumbent.start) + max(most_ticks(problem)[c][i] for i in range(n) for c in problem.allowed(i)) + P
     m = cp_model.CpModel()
     per_core: dict[Core, list[cp_model.IntervalVar]] = {}
     per_type: dict[str, list[cp_model.IntervalVar]] = {"cpu": [], "npu": []}
@@ -223,7 +231,7 @@ def improve_latency(
                 if typed and problem.platform.cores(c) > 1:
                     present = m.new_bool_var("")
                     m.add(present == sum(typed))
-                    per_type[c].extend(m.new_optional_fixed_size_interval_var(residue + shift, problem.ticks[c][i], present, "") for shift in (0, P))
+                    per_type[c].extend(m.new_optional_fixed_size_interval_var(residue + shift, most_ticks(problem)[c][i], present, "") for shift in (0, P))
             for t in succs[i]:
                 m.add(start[j][t] >= s + sum(d * lits[core] for core, d in options[i]))
     for intervals in per_core.values():

@@ -10,7 +10,7 @@ from fractions import Fraction
 from prism_cp.problem import Problem
 from prism_cp.schedule import Schedule
 from prism_cp.simulate import replay, validate
-from prism_cp.steady.modulo import ModuloSchedule
+from prism_cp.steady.modulo import ModuloSchedule, most_ticks
 from prism_cp.steady.stream import batch_latencies
 
 
@@ -55,7 +55,7 @@ def check(problem: Problem, schedule: ModuloSchedule, periods: int) -> Measured:
     Raises AssertionError on any violation: a modulo schedule that does not
     hold when unrolled is a bug, never a result."""
     k, P, n = schedule.unroll, schedule.period, problem.n_ops
-    span = max(schedule.start[j][i] + problem.ticks[schedule.core[j][i][0]][i] for j in range(k) for i in range(n))
+    span = max(schedule.start[j][i] + most_ticks(problem)[schedule.core[j][i][0]][i] for j in range(k) for i in range(n))
     kept = k * periods
     stream = stream_problem(problem, schedule, kept + k * (-(-span // P) + 1))
     concrete = unrolled(stream, schedule)
