@@ -6,11 +6,16 @@ from __future__ import annotations
 import itertools
 from fractions import Fraction
 
+import numpy as np
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from prism_cp import Platform, Problem, Workload, simulate
+from prism_cp.bounds import critical_path_bound, lower_bound, split_bound, total_work_bound
+from prism_cp.heuristics import HEURISTICS
 from prism_cp.work_split import work_split, work_split_bound
+from strategies import problems_and_mappings
 
 TYPES = ("cpu", "npu")
 
@@ -96,3 +101,26 @@ def test_offsets_shift_the_balance() -> None:
     # op 0 (cpu 3, npu 1) x 4 on 1 cpu + 1 npu, the npu busy 2 longer: 3x = 4 - x + 2 -> x = 3/2
     ws = work_split({"cpu": [3], "npu": [1]}, [4], {"cpu": 1, "npu": 1}, {"npu": Fraction(2)})
     assert ws.span == Fraction(9, 2) and ws.load == {"cpu": Fraction(9, 2), "npu": Fraction(5, 2)}
+
+
+@settings(max_examples=150, deadline=None)
+@given(problems_and_mappings(allow_any=False))
+def test_split_bound_is_below_every_schedule(instance) -> None:
+    problem, mapping = instance
+    bound = split_bound(problem)
+    assert bound <= simulate(problem, mapping).makespan
+    for name in ("npufirst", "staggered", "heft"):
+        assert bound <= HEURISTICS[name](problem).makespan, name
+
+
+def test_split_bound_counts_the_work_every_type_must_take() -> None:
+    # 2 batches of one op (cpu 300 us, npu 100 us), 1 CPU + 1 NPU, clock 100:
+    # 3x = 2 - x ticks -> x = 1/2: 150 us of load per type, rounded up to the tick
+    # grid of the sink's after (its end falls 0 us short of its completion tick)
+    w = Workload("one", ("op",), ("A",), np.zeros((0, 3), dtype=np.int64), {"cpu": (300.0,), "npu": (100.0,)})
+    problem = Problem(w, Platform("p", frozenset({"A"}), 100, npus=1, cpus=1), 2)
+    assert split_bound(problem) == 200.0
+    assert critical_path_bound(problem) == total_work_bound(problem) == 100.0  # blind to the core types' speeds
+    assert lower_bound(problem) == 200.0
+    best = min(simulate(problem, m).makespan for m in (["npu", "npu"], ["cpu", "npu"], ["npu", "cpu"], ["cpu", "cpu"]))
+    assert best == 200.0
