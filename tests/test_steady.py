@@ -87,15 +87,15 @@ def least_period_exhaustive(problem: Problem, unroll: int, most: int) -> int | N
                 d = ticks(problem, c, i)
                 for x in range(problem.platform.cores(c)):
                     for s in range(ready, ready + period):
-                        ticks = [(s + t) % period for t in range(d)]
-                        if d > period or any(busy.get((c, x, r)) for r in ticks):
+                        residues = [(s + t) % period for t in range(d)]
+                        if d > period or any(busy.get((c, x, r)) for r in residues):
                             continue
-                        for r in ticks:
+                        for r in residues:
                             busy[c, x, r] = True
                         start[j, i], core[j, i] = s, (c, x)
                         if place(k + 1, start, core, busy):
                             return True
-                        for r in ticks:
+                        for r in residues:
                             busy[c, x, r] = False
             return False
 
