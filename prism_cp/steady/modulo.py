@@ -80,9 +80,12 @@ def _cores(problem: Problem, op: int, period: int) -> list[tuple[Core, int]]:
     ]
 
 
-def pack(problem: Problem, period: int, unroll: int, *, time_limit: float, workers: int = 2, seed: int = 42) -> tuple[str, list[list[Core]] | None]:
+def pack(
+    problem: Problem, period: int, unroll: int, *, time_limit: float, workers: int = 2, seed: int = 42, first: bool = False
+) -> tuple[str, list[list[Core]] | None]:
     """('feasible' | 'infeasible' | 'unknown', core of each op of each copy):
-    an assignment that puts at most `period` ticks of work on every core.
+    an assignment that puts at most `period` ticks of work on every core,
+    with the least total occupancy found (the first one found if `first`).
     'infeasible' is a proof that no modulo schedule has this period."""
     n, k = problem.n_ops, unroll
     options = [_cores(problem, i, period) for i in range(n)]
@@ -103,7 +106,10 @@ def pack(problem: Problem, period: int, unroll: int, *, time_limit: float, worke
         for a in range(problem.platform.cores(c) - 1):
             if (c, a) in load and (c, a + 1) in load:
                 m.add(sum(load[c, a]) >= sum(load[c, a + 1]))
+    # the least total occupancy leaves the most room on every circle
+    m.minimize(sum(sum(terms) for terms in load.values()))
     solver = _solver(time_limit, workers, seed)
+    solver.parameters.stop_after_first_solution = first
     status = solver.solve(m)
     if status == cp_model.INFEASIBLE:
         return "infeasible", None
@@ -113,24 +119,58 @@ def pack(problem: Problem, period: int, unroll: int, *, time_limit: float, worke
 
 
 def place(problem: Problem, period: int, unroll: int, cores: list[list[Core]], rounds: int = 8) -> ModuloSchedule:
-    """A modulo schedule on the cores of `pack`, built for a short latency.
+    """A modulo schedule on the core types of `pack`, built for a short latency.
 
-    From the as-soon-as-possible start of each op (ignoring the cores), each
-    core's ops go around its circle in order of their wished residue (start
-    mod P), each as near after its wish as the previous one allows, or all
-    back to back from the first wish when that overflows the circle. Each op
-    then starts at the first tick with its residue after its predecessors
-    complete. The starts found are the next round's wishes; the best of
-    `rounds` rounds is returned."""
+    First modulo list scheduling (`_first_fit`); where a core's circle is too
+    fragmented for it, and to compare: from the as-soon-as-possible start of
+    each op, each core's ops go around its circle in order of their wished
+    residue (start mod P), each as near after its wish as the previous one
+    allows, or all back to back from the first wish when that overflows the
+    circle; each op then starts at the first tick with its residue after its
+    predecessors complete, and those starts are the next round's wishes.
+    The least latency of all is returned."""
     wish = _starts(problem, period, unroll, cores, None)
-    best: ModuloSchedule | None = None
+    found: list[ModuloSchedule] = []
     for _ in range(rounds):
-        found = ModuloSchedule(period, unroll, _starts(problem, period, unroll, cores, _residues(problem, period, unroll, cores, wish)), _freeze(cores))
-        if best is None or latency_units(problem, found) < latency_units(problem, best):
-            best = found
-        wish = found.start
-    assert best is not None
-    return best
+        found.append(ModuloSchedule(period, unroll, _starts(problem, period, unroll, cores, _residues(problem, period, unroll, cores, wish)), _freeze(cores)))
+        wish = found[-1].start
+    listed = _first_fit(problem, period, unroll, cores)
+    if listed is not None:
+        found.append(listed)
+    return min(found, key=lambda f: latency_units(problem, f))
+
+
+def _first_fit(problem: Problem, period: int, unroll: int, cores: list[list[Core]]) -> ModuloSchedule | None:
+    """Modulo list scheduling: op copies in order of earliest start (longest
+    path to the end first), each at the first tick after its predecessors at
+    which a core of its packed type has a free arc for it on its circle.
+    None when some op finds no arc wide enough."""
+    P, n = period, problem.n_ops
+    ticks, timing = most_ticks(problem), op_timing(problem)
+    preds = problem.workload.predecessors()
+    rel = release_ticks(P, unroll)
+    free = {(c, x): [P] * P for c in ("cpu", "npu") for x in range(problem.platform.cores(c))}  # free run from each residue
+    start = [[0] * n for _ in range(unroll)]
+    chosen = [list(row) for row in cores]
+    for j, i in sorted(((j, i) for j in range(unroll) for i in range(n)), key=lambda ji: (rel[ji[0]] + timing.head[ji[1]], -timing.tail[ji[1]], ji)):
+        c = cores[j][i][0]
+        d = ticks[c][i]
+        ready = max([rel[j]] + [start[j][p] + ticks[chosen[j][p][0]][p] for p in preds[i]])
+        options = [min(((t, (c, x)) for t in range(ready, ready + P) if free[c, x][t % P] >= d), default=None) for x in range(problem.platform.cores(c))]
+        options = [o for o in options if o is not None]
+        if not options:
+            return None
+        s, core = min(options)
+        run = free[core]
+        for x in range(d):
+            run[(s + x) % P] = 0
+        after = 0  # free runs, recomputed backwards around the circle twice
+        for r in reversed(range(2 * P)):
+            after = after + 1 if run[r % P] else 0
+            if r < P and run[r]:
+                run[r] = min(after, P)
+        start[j][i], chosen[j][i] = s, core
+    return ModuloSchedule(P, unroll, tuple(map(tuple, start)), _freeze(chosen))
 
 
 def _freeze(rows: list[list[Core]]) -> tuple[tuple[Core, ...], ...]:

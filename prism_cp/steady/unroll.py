@@ -7,7 +7,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from fractions import Fraction
 
-from prism_cp.problem import Problem
+from prism_cp.problem import Problem, completion_tick
 from prism_cp.schedule import Schedule
 from prism_cp.simulate import replay, validate
 from prism_cp.steady.modulo import ModuloSchedule, most_ticks
@@ -17,8 +17,9 @@ from prism_cp.steady.stream import batch_latencies
 @dataclass(frozen=True)
 class Measured:
     """What the replay of `batches` unrolled batches shows: the mean time
-    between batch completions over the second half (us), and the largest and
-    mean batch latency (completion - arrival, us)."""
+    between batch completion ticks (the last op frees its core) over the
+    second half (us, exact), and the largest and mean batch latency there
+    (last float end - arrival, us)."""
 
     batches: int
     period_us: float
@@ -65,6 +66,7 @@ def check(problem: Problem, schedule: ModuloSchedule, periods: int) -> Measured:
         if violations:
             raise AssertionError(f"the {name} modulo schedule is invalid: {violations[:3]}")
     half = kept // 2 // k * k
-    done = [max(replayed.end[b * n : (b + 1) * n]) for b in range(kept)]
+    times, clock = stream.global_times, stream.clock
+    done = [max(completion_tick(replayed.start[g] // clock, times[replayed.core_type[g]][g], clock) for g in range(b * n, (b + 1) * n)) for b in range(kept)]
     latency = batch_latencies(stream, replayed)[kept - half : kept]
-    return Measured(kept, (done[-1] - done[-1 - half]) / half, max(latency), sum(latency) / len(latency))
+    return Measured(kept, (done[-1] - done[-1 - half]) * clock / half, max(latency), sum(latency) / len(latency))
