@@ -23,11 +23,13 @@ from __future__ import annotations
 import math
 import random
 import time
+from typing import Sequence
 
 import networkx as nx
 
 from prism_cp.bounds import lower_bound, type_split
 from prism_cp.errors import PrismError
+from prism_cp.heuristics.heft import upward_rank
 from prism_cp.heuristics.list_scheduling import list_schedule
 from prism_cp.problem import Problem
 from prism_cp.progress import Progress
@@ -78,14 +80,23 @@ def cpu_work_ahead(problem: Problem) -> tuple[list[float], list[float]]:
     return rank, lead
 
 
-def staggered_priorities(problem: Problem, stagger_us: float, tail_batches: int) -> list[float]:
-    """Per global op: rank - lead (see `cpu_work_ahead`) minus `stagger_us`
-    per batch index, the index capped so the last `tail_batches` batches
-    share one offset."""
-    rank, lead = cpu_work_ahead(problem)
-    key = [r - d for r, d in zip(rank, lead)]
+def staggered_priorities(problem: Problem, stagger_us: float, tail_batches: int, key: Sequence[float] | None = None) -> list[float]:
+    """Per global op: `key` of its op (default: rank - lead, see
+    `cpu_work_ahead`) minus `stagger_us` per batch index, the index capped so
+    the last `tail_batches` batches share one offset."""
+    if key is None:
+        rank, lead = cpu_work_ahead(problem)
+        key = [r - d for r, d in zip(rank, lead)]
     last = max(problem.nbatch - tail_batches, 0)
     return [k - min(b, last) * stagger_us for b in range(problem.nbatch) for k in key]
+
+
+def priority_keys(problem: Problem) -> dict[str, list[float]]:
+    """The per-op priority keys the search tries (us): the CPU-only work ahead
+    (`cpu_work_ahead`, for CPU-bound configurations) and HEFT's upward rank
+    (the whole work ahead, for configurations where both types are busy)."""
+    rank, lead = cpu_work_ahead(problem)
+    return {"cpu-work": [r - d for r, d in zip(rank, lead)], "upward-rank": [problem.clock * r for r in upward_rank(problem)]}
 
 
 def stealable(problem: Problem, cpu_ratio: float) -> list[bool]:
@@ -140,8 +151,9 @@ def staggered_search(
     time.perf_counter() value).
 
     First the given options (`cpu_ratio` None: `lp_cpu_ratio`), then each
-    option in turn over a few values around the best so far (ratio x 0.3..1.4,
-    stagger x 0..4, tail 1..6); then, from the best, random local
+    option in turn over a few values around the best so far (the priority
+    key, see `priority_keys`; ratio x 0.3..1.4, stagger x 0..4, tail 1..6);
+    then, from the best, random local
     moves on the per-global-op priorities and steal flags (shift one batch,
     jitter one op, flip whether an idle CPU may take one op), keeping a move
     when the makespan, then the sum of batch completion times, does not get
@@ -160,16 +172,23 @@ def staggered_search(
     def cost(s: Schedule) -> tuple[float, float]:
         return s.makespan, sum(max(s.end[b * n:(b + 1) * n]) for b in range(problem.nbatch))
 
-    def build(stagger: float, ratio: float, tail: int) -> tuple[Schedule, list[float], list[bool]]:
-        prio, steal = staggered_priorities(problem, stagger, tail), stealable(problem, ratio)
+    keys = priority_keys(problem)
+
+    def build(stagger: float, ratio: float, tail: int, key: str) -> tuple[Schedule, list[float], list[bool]]:
+        prio, steal = staggered_priorities(problem, stagger, tail, keys[key]), stealable(problem, ratio)
         return list_schedule(problem, prio, steal), prio, steal
 
     floor = lower_bound(problem)
-    options = [stagger_us, cpu_ratio, tail_batches]
+    options = [stagger_us, cpu_ratio, tail_batches, "cpu-work"]
     best_sched, prio, steal = build(*options)
     current = cost(best_sched)
     tails = range(1, min(6, problem.nbatch) + 1)
-    grid = [(1, [cpu_ratio * r for r in (0.3, 0.8, 1.2, 1.4)]), (0, [stagger_us * m for m in (0, 0.5, 2, 4)]), (2, tails)]
+    grid = [
+        (3, ["upward-rank"]),
+        (1, [cpu_ratio * r for r in (0.3, 0.8, 1.2, 1.4)]),
+        (0, [stagger_us * m for m in (0, 0.2, 0.5, 2, 4)]),
+        (2, tails),
+    ]
     for which, values in grid:
         base = list(options)
         for value in values:
