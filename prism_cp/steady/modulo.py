@@ -25,6 +25,7 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 from functools import lru_cache
+from heapq import heapify, heappop, heappush
 from fractions import Fraction
 
 from ortools.sat.python import cp_model
@@ -121,8 +122,8 @@ def pack(
 def place(problem: Problem, period: int, unroll: int, cores: list[list[Core]], rounds: int = 8) -> ModuloSchedule:
     """A modulo schedule on the core types of `pack`, built for a short latency.
 
-    First modulo list scheduling (`_first_fit`); where a core's circle is too
-    fragmented for it, and to compare: from the as-soon-as-possible start of
+    First iterative modulo scheduling (`_iterative`); where it does not
+    settle, and to compare: from the as-soon-as-possible start of
     each op, each core's ops go around its circle in order of their wished
     residue (start mod P), each as near after its wish as the previous one
     allows, or all back to back from the first wish when that overflows the
@@ -134,43 +135,95 @@ def place(problem: Problem, period: int, unroll: int, cores: list[list[Core]], r
     for _ in range(rounds):
         found.append(ModuloSchedule(period, unroll, _starts(problem, period, unroll, cores, _residues(problem, period, unroll, cores, wish)), _freeze(cores)))
         wish = found[-1].start
-    listed = _first_fit(problem, period, unroll, cores)
+    listed = _iterative(problem, period, unroll, cores)
     if listed is not None:
         found.append(listed)
     return min(found, key=lambda f: latency_units(problem, f))
 
 
-def _first_fit(problem: Problem, period: int, unroll: int, cores: list[list[Core]]) -> ModuloSchedule | None:
-    """Modulo list scheduling: op copies in order of earliest start (longest
-    path to the end first), each at the first tick after its predecessors at
-    which a core of its packed type has a free arc for it on its circle.
-    None when some op finds no arc wide enough."""
-    P, n = period, problem.n_ops
+class _Circles:
+    """Which op copy holds each residue of each core's circle, and the free
+    run (ticks) starting at each residue, kept up to date."""
+
+    def __init__(self, problem: Problem, period: int) -> None:
+        self.period = period
+        self.owner = {(c, x): [None] * period for c in ("cpu", "npu") for x in range(problem.platform.cores(c))}
+        self.free = {core: [period] * period for core in self.owner}
+
+    def holders(self, core: Core, start: int, d: int) -> set:
+        """The op copies an arc of `d` ticks from `start` would overlap."""
+        row, P = self.owner[core], self.period
+        return {row[(start + x) % P] for x in range(d)} - {None}
+
+    def set(self, core: Core, start: int, d: int, op) -> None:
+        row, P = self.owner[core], self.period
+        for x in range(d):
+            row[(start + x) % P] = op
+        run, after = self.free[core], 0
+        for r in reversed(range(2 * P)):  # twice around: runs wrap
+            after = after + 1 if row[r % P] is None else 0
+            if r < P:
+                run[r] = min(after, P)
+
+
+def _iterative(problem: Problem, period: int, unroll: int, cores: list[list[Core]], effort: int = 8) -> ModuloSchedule | None:
+    """Iterative modulo scheduling (Rau, 1994) on the core types of `cores`:
+    op copies by priority (longest path to the end first), each at the first
+    tick after its scheduled predecessors at which a core of its type has a
+    free arc for it; when none has, at the arc (from the tick after its last
+    try) that evicts the least work, the evicted ops and any successor it now
+    precedes too late going back to the queue. None when `effort` placements
+    per op copy do not settle."""
+    P, n, k = period, problem.n_ops, unroll
     ticks, timing = most_ticks(problem), op_timing(problem)
-    preds = problem.workload.predecessors()
-    rel = release_ticks(P, unroll)
-    free = {(c, x): [P] * P for c in ("cpu", "npu") for x in range(problem.platform.cores(c))}  # free run from each residue
-    start = [[0] * n for _ in range(unroll)]
-    chosen = [list(row) for row in cores]
-    for j, i in sorted(((j, i) for j in range(unroll) for i in range(n)), key=lambda ji: (rel[ji[0]] + timing.head[ji[1]], -timing.tail[ji[1]], ji)):
+    preds, succs = problem.workload.predecessors(), problem.workload.successors()
+    rel = release_ticks(P, k)
+    circles = _Circles(problem, P)
+    placed: dict[tuple[int, int], tuple[int, Core]] = {}
+    tried: dict[tuple[int, int], int] = {}
+
+    def priority(op: tuple[int, int]) -> tuple:
+        return (-timing.tail[op[1]], rel[op[0]] + timing.head[op[1]], op)
+
+    todo = [priority((j, i)) for j in range(k) for i in range(n)]
+    heapify(todo)
+    waiting = {(j, i) for j in range(k) for i in range(n)}
+
+    def evict(op: tuple[int, int]) -> None:
+        s, core = placed.pop(op)
+        circles.set(core, s, ticks[core[0]][op[1]], None)
+        if op not in waiting:
+            waiting.add(op)
+            heappush(todo, priority(op))
+
+    for _ in range(effort * k * n):
+        if not todo:
+            break
+        op = heappop(todo)[-1]
+        waiting.discard(op)
+        j, i = op
         c = cores[j][i][0]
         d = ticks[c][i]
-        ready = max([rel[j]] + [start[j][p] + ticks[chosen[j][p][0]][p] for p in preds[i]])
-        options = [min(((t, (c, x)) for t in range(ready, ready + P) if free[c, x][t % P] >= d), default=None) for x in range(problem.platform.cores(c))]
-        options = [o for o in options if o is not None]
-        if not options:
-            return None
-        s, core = min(options)
-        run = free[core]
-        for x in range(d):
-            run[(s + x) % P] = 0
-        after = 0  # free runs, recomputed backwards around the circle twice
-        for r in reversed(range(2 * P)):
-            after = after + 1 if run[r % P] else 0
-            if r < P and run[r]:
-                run[r] = min(after, P)
-        start[j][i], chosen[j][i] = s, core
-    return ModuloSchedule(P, unroll, tuple(map(tuple, start)), _freeze(chosen))
+        ready = max([rel[j]] + [placed[j, p][0] + ticks[placed[j, p][1][0]][p] for p in preds[i] if (j, p) in placed])
+        mine = [(c, x) for x in range(problem.platform.cores(c))]
+        fits = [min((t for t in range(ready, ready + P) if circles.free[core][t % P] >= d), default=None) for core in mine]
+        options = [(t, core) for t, core in zip(fits, mine) if t is not None]
+        if options:
+            s, core = min(options)
+        else:
+            lo = max(ready, tried.get(op, ready - 1) + 1)
+            s, core = min(((t, core) for core in mine for t in range(lo, lo + P)), key=lambda tc: (sum(ticks[placed[e][1][0]][e[1]] for e in circles.holders(tc[1], tc[0], d)), tc))
+            for other in circles.holders(core, s, d):
+                evict(other)
+        tried[op] = s
+        placed[op] = (s, core)
+        circles.set(core, s, d, op)
+        for t in succs[i]:
+            if (j, t) in placed and placed[j, t][0] < s + d:
+                evict((j, t))
+    if todo:
+        return None
+    return ModuloSchedule(P, k, tuple(tuple(placed[j, i][0] for i in range(n)) for j in range(k)), tuple(tuple(placed[j, i][1] for i in range(n)) for j in range(k)))
 
 
 def _freeze(rows: list[list[Core]]) -> tuple[tuple[Core, ...], ...]:
