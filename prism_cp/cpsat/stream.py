@@ -1,8 +1,10 @@
 """The exact engine on a stream (batches arriving over time, with a deadline
-per batch): seeds from every heuristic (all honour the arrivals), then one
-solve of the whole model with the stream objective (`model.stream_objective`:
-deadline misses, then maximum latency, then makespan). Larger problems keep
-the best seed: the makespan LNS does not know that objective."""
+per batch): seeds from every heuristic (all honour the arrivals), then the
+model with the stream objective (`model.stream_objective`: deadline misses,
+then maximum latency, then makespan): whole up to WHOLE_MODEL_OPS ops, else
+over rolling windows of batches in arrival order (earlier batches fixed or
+held in order, later ones kept as they are), each solution replayed and
+judged on the whole stream."""
 
 from __future__ import annotations
 
@@ -53,26 +55,43 @@ def solve_stream(problem: Problem, *, seed: int, say: ProgressLog, deadline: flo
             raise
         deadline = 0.0  # no search: return the best seed
     assert best is not None
-    if problem.size > WHOLE_MODEL_OPS:
-        say(f"[cpsat] {problem.size} ops: the stream objective is solved whole up to {WHOLE_MODEL_OPS} ops; keeping the best seed")
-    elif time.perf_counter() < deadline:
-        built = cpm.build(problem, to_schedule(problem, Plan.of(problem, best)), bound, mapping=mapping)
-        solver = cp_model.CpSolver()
-        solver.parameters.max_time_in_seconds = max(0.05, deadline - time.perf_counter())
-        solver.parameters.num_workers = workers
-        solver.parameters.random_seed = seed
-        solver.parameters.catch_sigint_signal = False
-
-        class OnSolution(cp_model.CpSolverSolutionCallback):
-            def on_solution_callback(self) -> None:
-                offer("improved", to_schedule(problem, built.plan(self.value)))
-
-        try:
-            status = Search._interruptible(solver, built, OnSolution())
-        except KeyboardInterrupt:
-            say("[cpsat] interrupted")
-        else:
+    n, nb = problem.n_ops, problem.nbatch
+    window = max(1, WHOLE_MODEL_OPS // n)  # batches per model
+    if nb > window:
+        say(f"[cpsat] {problem.size} ops: rolling windows of {window} batches (earlier ones fixed, later ones kept)")
+    firsts = [0] if nb <= window else list(range(0, nb - window + 1, max(1, window // 2))) + [nb - window]
+    try:
+        for step, first in enumerate(dict.fromkeys(firsts)):
+            if time.perf_counter() >= deadline:
+                break
+            last = min(first + window, nb)
+            free = None if nb <= window else frozenset(range(first * n, last * n))
+            far = frozenset(range(last * n, nb * n))
+            built = cpm.build(problem, to_schedule(problem, Plan.of(problem, best)), bound, mapping=mapping, free=free, far=far)
+            limit = (deadline - time.perf_counter()) / (len(dict.fromkeys(firsts)) - step)
+            status = _solve(built, limit, workers, seed, lambda plan: offer("improved", to_schedule(problem, plan)))
             if status in (cp_model.OPTIMAL, cp_model.FEASIBLE):
-                offer("final", to_schedule(problem, built.plan(solver.value)))
+                say(f"[cpsat] {time.perf_counter() - t0:7.2f}s batches {first}..{last - 1}: {cp_model.CpSolver().status_name(status).lower()}")
+    except KeyboardInterrupt:
+        say("[cpsat] interrupted")
     status = Status.OPTIMAL if best.makespan <= bound else Status.FEASIBLE
     return Result("cpsat", best, best.core_type, bound, status, time.perf_counter() - t0, tuple(say.lines))
+
+
+def _solve(built: cpm.Model, limit: float, workers: int, seed: int, adopt) -> int:
+    """Solve `built` for at most `limit` seconds, handing every solution's
+    plan to `adopt`; the solver's status."""
+    solver = cp_model.CpSolver()
+    solver.parameters.max_time_in_seconds = max(0.05, limit)
+    solver.parameters.num_workers = workers
+    solver.parameters.random_seed = seed
+    solver.parameters.catch_sigint_signal = False
+
+    class OnSolution(cp_model.CpSolverSolutionCallback):
+        def on_solution_callback(self) -> None:
+            adopt(built.plan(self.value))
+
+    status = Search._interruptible(solver, built, OnSolution())
+    if status in (cp_model.OPTIMAL, cp_model.FEASIBLE):
+        adopt(built.plan(solver.value))
+    return status
