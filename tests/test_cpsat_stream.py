@@ -52,3 +52,19 @@ def test_late_after_is_the_last_start_whose_float_end_meets_the_due_time(time_us
     due = problem.arrival(batch) + Fraction(deadline)
     assert k == -1 or Fraction(k * clock + time_us) <= due  # the float end, exactly
     assert Fraction((k + 1) * clock + time_us) > due
+
+
+@settings(max_examples=4, deadline=None)
+@given(streams(), st.floats(1.0, 3000.0))
+def test_rolling_windows_are_valid_and_never_worse_than_a_heuristic(problem, deadline):
+    import prism_cp.cpsat.stream as engine
+
+    problem = replace(problem, deadline_us=deadline)
+    original = engine.WHOLE_MODEL_OPS
+    engine.WHOLE_MODEL_OPS = problem.n_ops  # one batch per window
+    try:
+        result = solve(problem, "cpsat", time_limit=1.5, workers=1)
+    finally:
+        engine.WHOLE_MODEL_OPS = original
+    assert validate(problem, result.schedule) == []
+    assert stream_key(problem, result.schedule) <= min(stream_key(problem, h(problem)) for h in HEURISTICS.values())

@@ -193,3 +193,13 @@ def test_stream_report_is_hand_checkable():
     assert report.sustainable and report.bound_period_us == 100.0 and not report.infeasible
     assert not stream_report(replace(problem, arrival_us=99.0), s).sustainable
     assert stream_report(replace(problem, deadline_us=49.0), s).infeasible
+
+
+@settings(max_examples=15, deadline=None)
+@given(tiny_problems(), st.integers(1, 3))
+def test_every_steady_state_replays_at_its_period_above_the_bound(problem, unroll):
+    state = steady_state(problem, unroll=unroll, time_limit=3, workers=1)
+    assert state.status == "feasible"
+    assert state.period_us >= state.bound_period_us
+    assert state.measured.period_us == state.period_us
+    assert state.measured.max_latency_us >= critical_path_bound(problem)
