@@ -21,7 +21,8 @@ from prism_cp import Problem, solve
 from prism_cp.bounds import critical_path_bound
 from prism_cp.io import load_platform, load_workload
 from prism_cp.steady import steady_state
-from prism_cp.steady.modulo import pack, place
+from prism_cp.steady.modulo import pack
+from prism_cp.steady.placement import place
 from prism_cp.steady.unroll import check
 
 TARGET_GAP = 0.02

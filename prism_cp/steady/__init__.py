@@ -17,7 +17,8 @@ from prism_cp.heuristics import HEURISTICS
 from prism_cp.problem import Problem, completion_tick
 from prism_cp.progress import Progress
 from prism_cp.steady.bound import PeriodBound, period_bound
-from prism_cp.steady.modulo import ModuloSchedule, improve_latency, latency_units, pack, place
+from prism_cp.steady.modulo import ModuloSchedule, improve_latency, latency_units, pack
+from prism_cp.steady.placement import place
 from prism_cp.steady.unroll import Measured, check
 
 CHECK_PERIODS = 200  # periods unrolled to validate and measure a modulo schedule (plus its drain)

@@ -17,7 +17,8 @@ Precedence never makes a period infeasible: given the residues, each op can
 start whole periods later, after its predecessors. So a period is feasible
 exactly when the ops can be packed onto the cores with at most P ticks per
 core (`pack`, exact), and precedence only decides the latency
-(`place` builds a schedule from a packing, `improve_latency` minimises it).
+(`placement.place` builds a schedule from a packing, `improve_latency`
+minimises it).
 """
 
 from __future__ import annotations
@@ -25,7 +26,6 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 from functools import lru_cache
-from heapq import heapify, heappop, heappush
 from fractions import Fraction
 
 from ortools.sat.python import cp_model
@@ -117,152 +117,6 @@ def pack(
     if status not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
         return "unknown", None
     return "feasible", [[next(core for core, lit in x[j][i].items() if solver.boolean_value(lit)) for i in range(n)] for j in range(k)]
-
-
-def place(problem: Problem, period: int, unroll: int, cores: list[list[Core]], rounds: int = 8) -> ModuloSchedule:
-    """A modulo schedule on the core types of `pack`, built for a short latency.
-
-    First iterative modulo scheduling (`_iterative`); where it does not
-    settle, and to compare: from the as-soon-as-possible start of
-    each op, each core's ops go around its circle in order of their wished
-    residue (start mod P), each as near after its wish as the previous one
-    allows, or all back to back from the first wish when that overflows the
-    circle; each op then starts at the first tick with its residue after its
-    predecessors complete, and those starts are the next round's wishes.
-    The least latency of all is returned."""
-    wish = _starts(problem, period, unroll, cores, None)
-    found: list[ModuloSchedule] = []
-    for _ in range(rounds):
-        found.append(ModuloSchedule(period, unroll, _starts(problem, period, unroll, cores, _residues(problem, period, unroll, cores, wish)), _freeze(cores)))
-        wish = found[-1].start
-    listed = _iterative(problem, period, unroll, cores)
-    if listed is not None:
-        found.append(listed)
-    return min(found, key=lambda f: latency_units(problem, f))
-
-
-class _Circles:
-    """Which op copy holds each residue of each core's circle, and the free
-    run (ticks) starting at each residue, kept up to date."""
-
-    def __init__(self, problem: Problem, period: int) -> None:
-        self.period = period
-        self.owner = {(c, x): [None] * period for c in ("cpu", "npu") for x in range(problem.platform.cores(c))}
-        self.free = {core: [period] * period for core in self.owner}
-
-    def holders(self, core: Core, start: int, d: int) -> set:
-        """The op copies an arc of `d` ticks from `start` would overlap."""
-        row, P = self.owner[core], self.period
-        return {row[(start + x) % P] for x in range(d)} - {None}
-
-    def set(self, core: Core, start: int, d: int, op) -> None:
-        row, P = self.owner[core], self.period
-        for x in range(d):
-            row[(start + x) % P] = op
-        run, after = self.free[core], 0
-        for r in reversed(range(2 * P)):  # twice around: runs wrap
-            after = after + 1 if row[r % P] is None else 0
-            if r < P:
-                run[r] = min(after, P)
-
-
-def _iterative(problem: Problem, period: int, unroll: int, cores: list[list[Core]], effort: int = 8) -> ModuloSchedule | None:
-    """Iterative modulo scheduling (Rau, 1994) on the core types of `cores`:
-    op copies by priority (longest path to the end first), each at the first
-    tick after its scheduled predecessors at which a core of its type has a
-    free arc for it; when none has, at the arc (from the tick after its last
-    try) that evicts the least work, the evicted ops and any successor it now
-    precedes too late going back to the queue. None when `effort` placements
-    per op copy do not settle."""
-    P, n, k = period, problem.n_ops, unroll
-    ticks, timing = most_ticks(problem), op_timing(problem)
-    preds, succs = problem.workload.predecessors(), problem.workload.successors()
-    rel = release_ticks(P, k)
-    circles = _Circles(problem, P)
-    placed: dict[tuple[int, int], tuple[int, Core]] = {}
-    tried: dict[tuple[int, int], int] = {}
-
-    def priority(op: tuple[int, int]) -> tuple:
-        return (-timing.tail[op[1]], rel[op[0]] + timing.head[op[1]], op)
-
-    todo = [priority((j, i)) for j in range(k) for i in range(n)]
-    heapify(todo)
-    waiting = {(j, i) for j in range(k) for i in range(n)}
-
-    def evict(op: tuple[int, int]) -> None:
-        s, core = placed.pop(op)
-        circles.set(core, s, ticks[core[0]][op[1]], None)
-        if op not in waiting:
-            waiting.add(op)
-            heappush(todo, priority(op))
-
-    for _ in range(effort * k * n):
-        if not todo:
-            break
-        op = heappop(todo)[-1]
-        waiting.discard(op)
-        j, i = op
-        c = cores[j][i][0]
-        d = ticks[c][i]
-        ready = max([rel[j]] + [placed[j, p][0] + ticks[placed[j, p][1][0]][p] for p in preds[i] if (j, p) in placed])
-        mine = [(c, x) for x in range(problem.platform.cores(c))]
-        fits = [min((t for t in range(ready, ready + P) if circles.free[core][t % P] >= d), default=None) for core in mine]
-        options = [(t, core) for t, core in zip(fits, mine) if t is not None]
-        if options:
-            s, core = min(options)
-        else:
-            lo = max(ready, tried.get(op, ready - 1) + 1)
-            s, core = min(((t, core) for core in mine for t in range(lo, lo + P)), key=lambda tc: (sum(ticks[placed[e][1][0]][e[1]] for e in circles.holders(tc[1], tc[0], d)), tc))
-            for other in circles.holders(core, s, d):
-                evict(other)
-        tried[op] = s
-        placed[op] = (s, core)
-        circles.set(core, s, d, op)
-        for t in succs[i]:
-            if (j, t) in placed and placed[j, t][0] < s + d:
-                evict((j, t))
-    if todo:
-        return None
-    return ModuloSchedule(P, k, tuple(tuple(placed[j, i][0] for i in range(n)) for j in range(k)), tuple(tuple(placed[j, i][1] for i in range(n)) for j in range(k)))
-
-
-def _freeze(rows: list[list[Core]]) -> tuple[tuple[Core, ...], ...]:
-    return tuple(tuple(row) for row in rows)
-
-
-def _residues(problem: Problem, period: int, unroll: int, cores: list[list[Core]], wish) -> dict[tuple[int, int], int]:
-    """Per (copy, op): its residue on its core's circle, as near after its wish as possible."""
-    P = period
-    on: dict[Core, list[tuple[int, int]]] = {}
-    for j in range(unroll):
-        for i in range(problem.n_ops):
-            on.setdefault(cores[j][i], []).append((j, i))
-    residue: dict[tuple[int, int], int] = {}
-    for core, ops in on.items():
-        ops.sort(key=lambda ji: (wish[ji[0]][ji[1]] % P, ji))
-        d = [most_ticks(problem)[core[0]][i] for _, i in ops]
-        first = wish[ops[0][0]][ops[0][1]] % P
-        r, end = [], first
-        for (j, i), dur in zip(ops, d):
-            r.append(max(wish[j][i] % P, end))
-            end = r[-1] + dur
-        if end > first + P:  # overflow: back to back from the first wish
-            r = [first + sum(d[:x]) for x in range(len(d))]
-        residue.update({ji: x % P for ji, x in zip(ops, r)})
-    return residue
-
-
-def _starts(problem: Problem, period: int, unroll: int, cores: list[list[Core]], residue: dict[tuple[int, int], int] | None) -> tuple[tuple[int, ...], ...]:
-    """Per copy and op: the first tick after its release and its predecessors'
-    completion, with its residue if given."""
-    preds = problem.workload.predecessors()
-    rel = release_ticks(period, unroll)
-    start = [[0] * problem.n_ops for _ in range(unroll)]
-    for j in range(unroll):
-        for i in op_timing(problem).order:
-            ready = max([rel[j]] + [start[j][p] + most_ticks(problem)[cores[j][p][0]][p] for p in preds[i]])
-            start[j][i] = ready if residue is None else ready + (residue[j, i] - ready) % period
-    return tuple(map(tuple, start))
 
 
 def latency_units(problem: Problem, schedule: ModuloSchedule) -> int:
