@@ -32,7 +32,9 @@ class SteadyState:
     status: 'feasible' (a validated periodic schedule), 'infeasible' (proven:
     no schedule meets the deadline) or 'unknown' (none found in time).
     least: the period is proven the least of any modulo schedule with this
-    unroll (meeting the deadline, if any). measured: the replay of the
+    unroll (meeting the deadline, if any) in which each op reserves the most
+    ticks it can hold a core (`modulo.most_ticks`; equal to the fewest unless
+    a time lies within a rounding error above a tick multiple). measured: the replay of the
     unrolled schedule (its period equals the schedule's)."""
 
     bound: PeriodBound
