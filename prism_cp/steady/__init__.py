@@ -18,11 +18,12 @@ from prism_cp.problem import Problem, completion_tick
 from prism_cp.progress import Progress
 from prism_cp.steady.bound import PeriodBound, period_bound
 from prism_cp.steady.modulo import ModuloSchedule, improve_latency, latency_units, pack
-from prism_cp.steady.placement import place
+from prism_cp.steady.placement import bottleneck_first, place
 from prism_cp.steady.unroll import Measured, check
 
 CHECK_PERIODS = 200  # periods unrolled to validate and measure a modulo schedule (plus its drain)
 PACK_SHARE = 0.5  # of the time left, for each packing proof
+BOTTLENECK_SHARE = 0.5  # of the time left after packing, for the bottleneck-first model
 
 
 @dataclass(frozen=True)
@@ -137,9 +138,7 @@ def _least_period(problem: Problem, first: int, unroll: int, end: float, workers
         status, cores = pack(problem, period, unroll, time_limit=PACK_SHARE * (end - time.perf_counter()), workers=workers, seed=seed)
         say(f"[steady] period {period} ticks for {unroll} batch(es): {status}")
         if cores is not None:
-            found = place(problem, period, unroll, cores)
-            _, better = improve_latency(problem, found, time_limit=end - time.perf_counter(), workers=workers, seed=seed)
-            return (better or found), least
+            return _short_latency(problem, period, unroll, cores, None, end, workers, seed), least
         least = least and status == "infeasible"
         period += 1
     say("[steady] no packing found in time: batches one after another")
@@ -169,14 +168,34 @@ def _least_period_within(
 
 def _within(problem: Problem, period: int, unroll: int, deadline_us: float, limit: float, workers: int, seed: int) -> ModuloSchedule | None:
     """A schedule of this period with latency <= deadline_us, if found in `limit` seconds."""
-    t0 = time.perf_counter()
+    end = time.perf_counter() + limit
     _, cores = pack(problem, period, unroll, time_limit=PACK_SHARE * limit, workers=workers, seed=seed)
     if cores is None:
         return None
+    return _short_latency(problem, period, unroll, cores, deadline_us, end, workers, seed)
+
+
+def _short_latency(
+    problem: Problem, period: int, unroll: int, cores, deadline_us: float | None, end: float, workers: int, seed: int
+) -> ModuloSchedule | None:
+    """The shortest-latency schedule found on a packing by `end`: the
+    placement heuristics, then the bottleneck-first model, then CP-SAT on the
+    whole from the best. With `deadline_us`, the first one meeting it (None
+    if none does)."""
+
+    def meets(found: ModuloSchedule | None) -> bool:
+        return found is not None and deadline_us is not None and latency_units(problem, found) <= unroll * deadline_us
+
     found = place(problem, period, unroll, cores)
-    if latency_units(problem, found) <= unroll * deadline_us:
+    if meets(found):
         return found
-    return improve_latency(problem, found, time_limit=limit - (time.perf_counter() - t0), deadline_us=deadline_us, workers=workers, seed=seed)[1]
+    other = bottleneck_first(problem, period, unroll, cores, time_limit=BOTTLENECK_SHARE * (end - time.perf_counter()), workers=workers, seed=seed)
+    if other is not None and latency_units(problem, other) < latency_units(problem, found):
+        found = other
+    if meets(found):
+        return found
+    _, better = improve_latency(problem, found, time_limit=end - time.perf_counter(), deadline_us=deadline_us, workers=workers, seed=seed)
+    return better or (found if deadline_us is None else None)
 
 
 def _horizon(problem: Problem, unroll: int) -> int:

@@ -61,7 +61,7 @@ def release_ticks(period: int, unroll: int) -> list[int]:
     return [-(-j * period // unroll) for j in range(unroll)]
 
 
-def _solver(time_limit: float, workers: int, seed: int) -> cp_model.CpSolver:
+def new_solver(time_limit: float, workers: int, seed: int) -> cp_model.CpSolver:
     solver = cp_model.CpSolver()
     solver.parameters.max_time_in_seconds = max(time_limit, 0.05)
     solver.parameters.num_workers = workers
@@ -109,7 +109,7 @@ def pack(
                 m.add(sum(load[c, a]) >= sum(load[c, a + 1]))
     # the least total occupancy leaves the most room on every circle
     m.minimize(sum(sum(terms) for terms in load.values()))
-    solver = _solver(time_limit, workers, seed)
+    solver = new_solver(time_limit, workers, seed)
     solver.parameters.stop_after_first_solution = first
     status = solver.solve(m)
     if status == cp_model.INFEASIBLE:
@@ -190,7 +190,7 @@ def improve_latency(
         m.add(latency <= math.floor(k * Fraction(deadline_us)))
     m.add_hint(latency, upper)
     m.minimize(latency)
-    solver = _solver(time_limit, workers, seed)
+    solver = new_solver(time_limit, workers, seed)
     status = solver.solve(m)
     if status == cp_model.INFEASIBLE:
         return "infeasible", None

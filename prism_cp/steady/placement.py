@@ -10,6 +10,8 @@ from prism_cp.bounds import op_timing
 from prism_cp.problem import Problem
 from prism_cp.steady.modulo import Core, ModuloSchedule, latency_units, most_ticks, release_ticks
 
+TIGHT_FIT = 20  # bottleneck_first may start an op up to period / TIGHT_FIT late for a tighter gap
+
 
 def place(problem: Problem, period: int, unroll: int, cores: list[list[Core]], rounds: int = 8) -> ModuloSchedule:
     """A modulo schedule on the core types of `pack`, built for a short latency.
@@ -155,3 +157,84 @@ def _starts(problem: Problem, period: int, unroll: int, cores: list[list[Core]],
             ready = max([rel[j]] + [start[j][p] + most_ticks(problem)[cores[j][p][0]][p] for p in preds[i]])
             start[j][i] = ready if residue is None else ready + (residue[j, i] - ready) % period
     return tuple(map(tuple, start))
+
+
+def bottleneck_first(problem: Problem, period: int, unroll: int, cores: list[list[Core]], *, time_limit: float, workers: int = 2, seed: int = 42) -> ModuloSchedule | None:
+    """A modulo schedule built around its busiest core type, for tight periods.
+
+    First CP-SAT places the ops the packing puts on the busiest type (by
+    load per core) on that type's circles, and the others with only their
+    type's core count on its circle (no core chosen), minimising the latency. Then, in order of those starts,
+    each op of the busiest type keeps its core and residue and starts at the
+    first such tick after its predecessors; every other op takes the first
+    free arc on a core of its type. None if some op finds no free arc or the
+    solver finds nothing in `time_limit` seconds."""
+    from ortools.sat.python import cp_model
+
+    from prism_cp.steady.modulo import new_solver
+
+    P, n, k = period, problem.n_ops, unroll
+    ticks, timing = most_ticks(problem), op_timing(problem)
+    succs, preds = problem.workload.successors(), problem.workload.predecessors()
+    rel = release_ticks(P, k)
+    load: dict[str, int] = {}
+    for j in range(k):
+        for i in range(n):
+            load[cores[j][i][0]] = load.get(cores[j][i][0], 0) + ticks[cores[j][i][0]][i]
+    busy = max(load, key=lambda c: load[c] / problem.platform.cores(c))
+    horizon = rel[-1] + sum(ticks[cores[j][i][0]][i] + P for j in range(k) for i in range(n))
+    m = cp_model.CpModel()
+    start = [[m.new_int_var(rel[j] + timing.head[i], horizon, "") for i in range(n)] for j in range(k)]
+    latency = m.new_int_var(0, horizon, "latency")
+    circle: dict[int, list] = {x: [] for x in range(problem.platform.cores(busy))}
+    on: dict[tuple[int, int], dict[int, cp_model.IntVar]] = {}
+    folded: dict[str, list] = {}
+    for j in range(k):
+        for i in range(n):
+            c = cores[j][i][0]
+            d = ticks[c][i]
+            for t in succs[i]:
+                m.add(start[j][t] >= start[j][i] + d)
+            if not succs[i]:
+                m.add(latency >= start[j][i] + d - rel[j])
+            residue = m.new_int_var(0, P - 1, "")
+            m.add(start[j][i] == m.new_int_var(0, horizon // P, "") * P + residue)
+            if c != busy:
+                folded.setdefault(c, []).extend(m.new_fixed_size_interval_var(residue + shift, d, "") for shift in (0, P))
+            else:
+                on[j, i] = {x: m.new_bool_var("") for x in circle}
+                m.add_exactly_one(on[j, i].values())
+                for x, lit in on[j, i].items():
+                    circle[x].extend(m.new_optional_fixed_size_interval_var(residue + shift, d, lit, "") for shift in (0, P))
+    for intervals in circle.values():
+        m.add_no_overlap(intervals)
+    for c, intervals in folded.items():  # the other types' cores, counted only
+        m.add_cumulative(intervals, [1] * len(intervals), problem.platform.cores(c))
+    m.minimize(latency)
+    solver = new_solver(time_limit, workers, seed)
+    if solver.solve(m) not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
+        return None
+    wish = {(j, i): solver.value(start[j][i]) for j in range(k) for i in range(n)}
+    pinned = {ji: ((busy, next(x for x, lit in lits.items() if solver.boolean_value(lit))), wish[ji] % P) for ji, lits in on.items()}
+    circles = _Circles(problem, P)
+    for (j, i), (core, r) in pinned.items():
+        circles.set(core, r, ticks[busy][i], (j, i))
+    placed: dict[tuple[int, int], tuple[int, Core]] = {}
+    for j, i in sorted(wish, key=lambda ji: (wish[ji], timing.order.index(ji[1]))):
+        ready = max([rel[j]] + [placed[j, p][0] + ticks[placed[j, p][1][0]][p] for p in preds[i]])
+        if (j, i) in pinned:
+            core, r = pinned[j, i]
+            placed[j, i] = (ready + (r - ready) % P, core)
+            continue
+        c = cores[j][i][0]
+        d = ticks[c][i]
+        options = [(t, (c, x)) for x in range(problem.platform.cores(c)) for t in range(ready, ready + P) if circles.free[c, x][t % P] >= d]
+        if not options:
+            return None
+        # the planned tick if free, else the tightest gap among the early
+        # ones: fewer holes too small for later ops
+        planned = [o for o in options if o[0] == wish[j, i]]
+        soon = planned[0][0] if planned else min(options)[0] + P // TIGHT_FIT
+        placed[j, i] = min((o for o in options if o[0] <= soon), key=lambda o: (circles.free[o[1]][o[0] % P], o))
+        circles.set(placed[j, i][1], placed[j, i][0], d, (j, i))
+    return ModuloSchedule(P, k, tuple(tuple(placed[j, i][0] for i in range(n)) for j in range(k)), tuple(tuple(placed[j, i][1] for i in range(n)) for j in range(k)))
