@@ -18,6 +18,7 @@ from prism_cp.bounds import critical_path_bound
 from prism_cp.io import load_platform
 from prism_cp.steady import ModuloSchedule, period_bound, steady_state
 from prism_cp.steady.modulo import pack, release_ticks
+from prism_cp.steady.placement import bottleneck_first, place
 from prism_cp.steady.stream import stream_report
 from prism_cp.steady.unroll import check
 
@@ -114,7 +115,7 @@ def tiny_problems(draw) -> Problem:
     return tiny(times, edges, cpus, npus, "AB" if not cpus else draw(st.sampled_from(["", "A", "AB"])))
 
 
-@settings(max_examples=40, deadline=None)
+@settings(max_examples=25, deadline=None)
 @given(tiny_problems(), st.integers(1, 2))
 def test_bound_holds_and_packing_finds_the_least_period_of_exhaustive_search(problem, unroll):
     bound = period_bound(problem)
@@ -203,3 +204,14 @@ def test_every_steady_state_replays_at_its_period_above_the_bound(problem, unrol
     assert state.period_us >= state.bound_period_us
     assert state.measured.period_us == state.period_us
     assert state.measured.max_latency_us >= critical_path_bound(problem)
+
+
+@settings(max_examples=15, deadline=None)
+@given(tiny_problems(), st.integers(1, 2), st.integers(0, 2))
+def test_placements_of_a_packing_hold_when_unrolled(problem, unroll, extra):
+    first = math.ceil(unroll * period_bound(problem).ticks) + extra
+    period = next(p for p in range(first, first + 50) if pack(problem, p, unroll, time_limit=5, workers=1)[0] == "feasible")
+    cores = pack(problem, period, unroll, time_limit=5, workers=1)[1]
+    for found in (place(problem, period, unroll, cores), bottleneck_first(problem, period, unroll, cores, time_limit=1, workers=1)):
+        if found is not None:
+            assert check(problem, found, 10).period_us == Fraction(period, unroll) * problem.clock
