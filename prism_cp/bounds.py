@@ -67,9 +67,10 @@ def op_timing(problem: Problem) -> OpTiming:
 
 
 def critical_path_bound(problem: Problem) -> float:
-    """Longest path with every op on its fastest allowed core type, in us."""
-    t = op_timing(problem)
-    return float(max(t.head[i] * problem.clock + t.rest[i] for i in range(problem.n_ops)))
+    """Longest path with every op on its fastest allowed core type, from the
+    last batch's release (tick 0 without a stream), in us."""
+    t, last = op_timing(problem), problem.release[-1]
+    return float(max((last + t.head[i]) * problem.clock + t.rest[i] for i in range(problem.n_ops)))
 
 
 def load_bounds(problem: Problem) -> dict[str, float]:
@@ -98,11 +99,6 @@ def total_work_bound(problem: Problem) -> float:
     cores = problem.platform.cpus + problem.platform.npus
     span = -(-problem.nbatch * sum(fastest) // cores)
     return float(span * problem.clock + min(after))
-
-
-def release_bound(problem: Problem) -> float:
-    """The last batch's release plus the critical path: it cannot finish earlier (us)."""
-    return problem.release[-1] * problem.clock + critical_path_bound(problem)
 
 
 @lru_cache(maxsize=32)
@@ -136,4 +132,4 @@ def split_bound(problem: Problem) -> float:
 
 def lower_bound(problem: Problem) -> float:
     """The best analytic bound (us)."""
-    return max([release_bound(problem), total_work_bound(problem), split_bound(problem), *load_bounds(problem).values()])
+    return max([critical_path_bound(problem), total_work_bound(problem), split_bound(problem), *load_bounds(problem).values()])

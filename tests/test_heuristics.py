@@ -75,3 +75,16 @@ def test_late_arrivals_delay_the_reference_schedule(xception):
     n = xception.n_ops
     assert min(s.start[3 * n : 4 * n]) == 600_000  # batch 3 starts when it arrives, not before
     assert s.makespan > simulate(plain, npufirst_mapping(plain)).makespan
+
+
+def test_stream_bound_rounds_like_the_simulator():
+    # 1752 + 296.643629529812394 rounds above fl(2002 + 46.643629529812394):
+    # the bound must add the release before rounding, as the simulator does
+    import numpy as np
+
+    from prism_cp import Platform, Workload
+
+    w = Workload("pair", ("a", "b"), ("A", "A"), np.array([[0, 1, 1]], dtype=np.int64), {"cpu": (250.0, 46.643629529812394), "npu": (0.0, 0.0)})
+    problem = Problem(w, Platform("p", frozenset(), 1, 0, 2), 3, arrival_us=876.0)
+    s = HEURISTICS["npufirst"](problem)
+    assert s.makespan == 2048.643629529812 and lower_bound(problem) <= s.makespan
