@@ -5,6 +5,7 @@ at all (its period at least the steady-state bound)."""
 from __future__ import annotations
 
 from dataclasses import dataclass
+from fractions import Fraction
 
 from prism_cp.bounds import critical_path_bound
 from prism_cp.problem import Problem
@@ -53,13 +54,13 @@ def misses(problem: Problem, schedule: Schedule) -> int:
 def stream_report(problem: Problem, schedule: Schedule) -> StreamReport:
     """The real-time figures of `schedule` (a schedule of `problem`)."""
     latency = batch_latencies(problem, schedule)
-    bound = period_bound(problem).us(problem.clock)
+    bound = period_bound(problem)
     one = Problem(problem.workload, problem.platform, 1)
     return StreamReport(
         max(latency),
         sum(latency) / len(latency),
         misses(problem, schedule),
-        None if problem.arrival_us is None else problem.arrival_us >= bound,
-        bound,
+        None if problem.arrival_us is None else Fraction(problem.arrival_us) >= bound.ticks * problem.clock,
+        bound.us(problem.clock),
         problem.deadline_us is not None and problem.deadline_us < critical_path_bound(one),
     )
