@@ -11,7 +11,6 @@ import math
 import time
 from dataclasses import dataclass
 
-from prism_cp.bounds import critical_path_bound
 from prism_cp.errors import PrismError
 from prism_cp.heuristics import HEURISTICS
 from prism_cp.problem import Problem, completion_tick
@@ -19,6 +18,7 @@ from prism_cp.progress import Progress
 from prism_cp.steady.bound import PeriodBound, period_bound
 from prism_cp.steady.modulo import ModuloSchedule, improve_latency, latency_units, pack
 from prism_cp.steady.placement import bottleneck_first, place
+from prism_cp.steady.stream import least_latency_us
 from prism_cp.steady.unroll import Measured, check
 
 CHECK_PERIODS = 200  # periods unrolled to validate and measure a modulo schedule (plus its drain)
@@ -115,7 +115,7 @@ def steady_state(
     one = Problem(problem.workload, problem.platform, 1)
     bound = period_bound(one)
     say(f"[steady] period bound {bound.us(one.clock):.2f} us per batch ({bound.bottleneck} bound)")
-    if deadline_us is not None and deadline_us < (cp := critical_path_bound(one)):
+    if deadline_us is not None and deadline_us < (cp := least_latency_us(one)):
         return SteadyState(bound, one.clock, "infeasible", f"the deadline {deadline_us:g} us is shorter than the critical path {cp:.2f} us")
     first = math.ceil(unroll * bound.ticks)
     if deadline_us is None:
