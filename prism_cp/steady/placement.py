@@ -10,7 +10,6 @@ from prism_cp.bounds import op_timing
 from prism_cp.problem import Problem
 from prism_cp.steady.modulo import Core, ModuloSchedule, latency_units, most_ticks, release_ticks
 
-TIGHT_FIT = 20  # bottleneck_first may start an op up to period / TIGHT_FIT late for a tighter gap
 
 
 def place(problem: Problem, period: int, unroll: int, cores: list[list[Core]], rounds: int = 8) -> ModuloSchedule:
@@ -60,19 +59,26 @@ class _Circles:
                 run[r] = min(after, P)
 
 
-def _iterative(problem: Problem, period: int, unroll: int, cores: list[list[Core]], effort: int = 8) -> ModuloSchedule | None:
+def _iterative(
+    problem: Problem, period: int, unroll: int, cores: list[list[Core]], effort: int = 8, pinned: dict[tuple[int, int], tuple[Core, int]] | None = None
+) -> ModuloSchedule | None:
     """Iterative modulo scheduling (Rau, 1994) on the core types of `cores`:
     op copies by priority (longest path to the end first), each at the first
     tick after its scheduled predecessors at which a core of its type has a
     free arc for it; when none has, at the arc (from the tick after its last
     try) that evicts the least work, the evicted ops and any successor it now
-    precedes too late going back to the queue. None when `effort` placements
-    per op copy do not settle."""
+    precedes too late going back to the queue. `pinned` op copies keep their
+    (core, residue): they start at the first tick with it and are never
+    evicted from their arc. None when `effort` placements per op copy do not
+    settle."""
     P, n, k = period, problem.n_ops, unroll
     ticks, timing = most_ticks(problem), op_timing(problem)
     preds, succs = problem.workload.predecessors(), problem.workload.successors()
     rel = release_ticks(P, k)
     circles = _Circles(problem, P)
+    pinned = pinned or {}
+    for op, (core, r) in pinned.items():
+        circles.set(core, r, ticks[core[0]][op[1]], op)
     placed: dict[tuple[int, int], tuple[int, Core]] = {}
     tried: dict[tuple[int, int], int] = {}
 
@@ -85,7 +91,8 @@ def _iterative(problem: Problem, period: int, unroll: int, cores: list[list[Core
 
     def evict(op: tuple[int, int]) -> None:
         s, core = placed.pop(op)
-        circles.set(core, s, ticks[core[0]][op[1]], None)
+        if op not in pinned:
+            circles.set(core, s, ticks[core[0]][op[1]], None)
         if op not in waiting:
             waiting.add(op)
             heappush(todo, priority(op))
@@ -102,16 +109,23 @@ def _iterative(problem: Problem, period: int, unroll: int, cores: list[list[Core
         mine = [(c, x) for x in range(problem.platform.cores(c))]
         fits = [min((t for t in range(ready, ready + P) if circles.free[core][t % P] >= d), default=None) for core in mine]
         options = [(t, core) for t, core in zip(fits, mine) if t is not None]
-        if options:
+        if op in pinned:
+            core, r = pinned[op]
+            s = ready + (r - ready) % P
+        elif options:
             s, core = min(options)
         else:
             lo = max(ready, tried.get(op, ready - 1) + 1)
-            s, core = min(((t, core) for core in mine for t in range(lo, lo + P)), key=lambda tc: (sum(ticks[placed[e][1][0]][e[1]] for e in circles.holders(tc[1], tc[0], d)), tc))
+            movable = [(t, core) for core in mine for t in range(lo, lo + P) if not circles.holders(core, t, d) & pinned.keys()]
+            if not movable:
+                return None
+            s, core = min(movable, key=lambda tc: (sum(ticks[placed[e][1][0]][e[1]] for e in circles.holders(tc[1], tc[0], d)), tc))
             for other in circles.holders(core, s, d):
                 evict(other)
         tried[op] = s
         placed[op] = (s, core)
-        circles.set(core, s, d, op)
+        if op not in pinned:
+            circles.set(core, s, d, op)
         for t in succs[i]:
             if (j, t) in placed and placed[j, t][0] < s + d:
                 evict((j, t))
@@ -164,11 +178,10 @@ def bottleneck_first(problem: Problem, period: int, unroll: int, cores: list[lis
 
     First CP-SAT places the ops the packing puts on the busiest type (by
     load per core) on that type's circles, and the others with only their
-    type's core count on its circle (no core chosen), minimising the latency. Then, in order of those starts,
-    each op of the busiest type keeps its core and residue and starts at the
-    first such tick after its predecessors; every other op takes the first
-    free arc on a core of its type. None if some op finds no free arc or the
-    solver finds nothing in `time_limit` seconds."""
+    type's core count on its circle (no core chosen), minimising the latency.
+    Then iterative modulo scheduling (`_iterative`) places every op, those of
+    the busiest type pinned to their core and residue. None if the solver
+    finds nothing in `time_limit` seconds or the scheduling does not settle."""
     from ortools.sat.python import cp_model
 
     from prism_cp.steady.modulo import new_solver
@@ -214,27 +227,5 @@ def bottleneck_first(problem: Problem, period: int, unroll: int, cores: list[lis
     solver = new_solver(time_limit, workers, seed)
     if solver.solve(m) not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
         return None
-    wish = {(j, i): solver.value(start[j][i]) for j in range(k) for i in range(n)}
-    pinned = {ji: ((busy, next(x for x, lit in lits.items() if solver.boolean_value(lit))), wish[ji] % P) for ji, lits in on.items()}
-    circles = _Circles(problem, P)
-    for (j, i), (core, r) in pinned.items():
-        circles.set(core, r, ticks[busy][i], (j, i))
-    placed: dict[tuple[int, int], tuple[int, Core]] = {}
-    for j, i in sorted(wish, key=lambda ji: (wish[ji], timing.order.index(ji[1]))):
-        ready = max([rel[j]] + [placed[j, p][0] + ticks[placed[j, p][1][0]][p] for p in preds[i]])
-        if (j, i) in pinned:
-            core, r = pinned[j, i]
-            placed[j, i] = (ready + (r - ready) % P, core)
-            continue
-        c = cores[j][i][0]
-        d = ticks[c][i]
-        options = [(t, (c, x)) for x in range(problem.platform.cores(c)) for t in range(ready, ready + P) if circles.free[c, x][t % P] >= d]
-        if not options:
-            return None
-        # the planned tick if free, else the tightest gap among the early
-        # ones: fewer holes too small for later ops
-        planned = [o for o in options if o[0] == wish[j, i]]
-        soon = planned[0][0] if planned else min(options)[0] + P // TIGHT_FIT
-        placed[j, i] = min((o for o in options if o[0] <= soon), key=lambda o: (circles.free[o[1]][o[0] % P], o))
-        circles.set(placed[j, i][1], placed[j, i][0], d, (j, i))
-    return ModuloSchedule(P, k, tuple(tuple(placed[j, i][0] for i in range(n)) for j in range(k)), tuple(tuple(placed[j, i][1] for i in range(n)) for j in range(k)))
+    pinned = {(j, i): ((busy, next(x for x, lit in lits.items() if solver.boolean_value(lit))), solver.value(start[j][i]) % P) for (j, i), lits in on.items()}
+    return _iterative(problem, P, k, cores, pinned=pinned)
