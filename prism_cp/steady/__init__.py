@@ -24,6 +24,7 @@ from prism_cp.steady.unroll import Measured, check
 CHECK_PERIODS = 200  # periods unrolled to validate and measure a modulo schedule (plus its drain)
 PACK_SHARE = 0.5  # of the time left, for each packing proof
 BOTTLENECK_SHARE = 0.5  # of the time left after packing, for the bottleneck-first model
+SCAN_STEP = 0.03  # --deadline-us: relative step of the first scan over periods
 
 
 @dataclass(frozen=True)
@@ -148,12 +149,24 @@ def _least_period(problem: Problem, first: int, unroll: int, end: float, workers
 def _least_period_within(
     problem: Problem, first: int, unroll: int, deadline_us: float, end: float, workers: int, seed: int, say: Progress
 ) -> tuple[ModuloSchedule | None, bool]:
-    """The least period found, by binary search from `first`, whose schedule
-    has a latency of at most `deadline_us`; least only if it is `first`."""
+    """The least period found whose schedule has a latency of at most
+    `deadline_us`: periods growing by SCAN_STEP from `first`, with the
+    placement heuristics alone, until one meets the deadline; then a binary
+    search from `first` up to it with the whole latency search. Least only if
+    it is `first`."""
     best = sequential(problem, unroll)
     if latency_units(problem, best) > unroll * deadline_us:
         best = None
     lo, hi = first, (best.period if best else _horizon(problem, unroll))
+    period = first
+    while period < hi and time.perf_counter() < end:
+        _, cores = pack(problem, period, unroll, time_limit=PACK_SHARE * (end - time.perf_counter()) / 8, workers=workers, seed=seed)
+        found = None if cores is None else place(problem, period, unroll, cores)
+        if found is not None and latency_units(problem, found) <= unroll * deadline_us:
+            say(f"[steady] period {period} ticks for {unroll} batch(es): the placement meets the deadline")
+            best, hi = found, period
+            break
+        period = max(period + 1, math.floor(period * (1 + SCAN_STEP)))
     while lo < hi and time.perf_counter() < end:
         mid = (lo + hi) // 2
         probes = max(1, math.ceil(math.log2(hi - lo + 1)))
