@@ -67,9 +67,10 @@ def op_timing(problem: Problem) -> OpTiming:
 
 
 def critical_path_bound(problem: Problem) -> float:
-    """Longest path with every op on its fastest allowed core type, in us."""
-    t = op_timing(problem)
-    return float(max(t.head[i] * problem.clock + t.rest[i] for i in range(problem.n_ops)))
+    """Longest path with every op on its fastest allowed core type, from the
+    last batch's release (tick 0 without a stream), in us."""
+    t, last = op_timing(problem), problem.release[-1]
+    return float(max((last + t.head[i]) * problem.clock + t.rest[i] for i in range(problem.n_ops)))
 
 
 def load_bounds(problem: Problem) -> dict[str, float]:

@@ -21,6 +21,7 @@ import typer
 from typer.core import TyperGroup
 
 from prism_cp import IMPORT_STARTED
+from prism_cp.cli_stream import check_steady_options, steady_lines, stream_lines, with_stream
 from prism_cp.errors import PrismError
 from prism_cp.io import load_platform, load_workload, problem_from_reference, read_schedule_pickle, reference_pickle_path, write_reference_pickle, write_schedule_json
 from prism_cp.io.stg import load_stg, stg_platform
@@ -119,6 +120,8 @@ CpuRatio = Annotated[float | None, typer.Option(help="staggered: an idle CPU tak
 Quiet = Annotated[bool, typer.Option("--quiet", "-q", help="Do not print progress lines (hill-climbing passes, CP-SAT improvements).")]
 PlotOut = Annotated[Path | None, typer.Option("--plot", help="Also draw the schedule as a Gantt chart: .png, .svg or .pdf (needs matplotlib).")]
 TraceOut = Annotated[Path | None, typer.Option("--trace", help="Also write the schedule as Chrome trace-event JSON (.json) for Perfetto.")]
+ArrivalPeriod = Annotated[float | None, typer.Option(callback=_positive, help="Stream: batch b arrives at b * this (us) and may not start before.")]
+Deadline = Annotated[float | None, typer.Option(callback=_positive, help="Stream: each batch is due this long (us) after it arrives.")]
 
 
 @dataclass(frozen=True)
@@ -227,13 +230,17 @@ def schedule(
     quiet: Quiet = False,
     plot: PlotOut = None,
     trace: TraceOut = None,
+    arrival_period_us: ArrivalPeriod = None,
+    deadline_us: Deadline = None,
 ) -> None:
     """Schedule one instance, print the makespan and its proven lower bound, and
-    write the schedule in the reference pickle format."""
+    write the schedule in the reference pickle format. With --arrival-period-us,
+    the batches form a stream: also print latencies, deadline misses and
+    whether the stream is sustainable."""
     check_view_paths(plot, trace)
     out = _Console(json_out, quiet)
     t0 = time.perf_counter()
-    problem = _problem(model, stg, platform, npus, cpus, clock, batches)
+    problem = with_stream(_problem(model, stg, platform, npus, cpus, clock, batches), arrival_period_us, deadline_us)
     compile_s = time.perf_counter() - t0
     name = problem.workload.name
     out.progress(f"[info] Scheduling  {name}  ...")
@@ -245,6 +252,7 @@ def schedule(
     _wall_lines(out, compile_s, result.wall_s)
     out.result(f"{name} : proven lower bound = ", result.lower_bound, "us ; gap = ", f"{100 * result.gap:.2f}", "%", f"({result.status})")
     out.result(f"[info] schedule written to  {path} (and {path.with_suffix('.json').name})")
+    stream = {} if problem.arrival_us is None else stream_lines(out, problem, result.schedule)
     for view in write_views(timeline_of(problem, result), plot, trace):
         out.result(f"[info] written  {view}")
     if json_out:
@@ -252,6 +260,7 @@ def schedule(
             _summary(problem)
             | {"algorithm": algorithm, "makespan_us": result.makespan, "wall_s": result.wall_s, "output": str(path)}
             | {"lower_bound_us": result.lower_bound, "gap": result.gap, "status": result.status}
+            | stream
         )
 
 
@@ -273,9 +282,14 @@ def throughput(
     stagger_us: StaggerUs = None,
     cpu_ratio: CpuRatio = None,
     quiet: Quiet = False,
+    steady_state: Annotated[bool, typer.Option("--steady-state", help="Also the proven period bound and a validated periodic schedule (CP-SAT, within --time-limit).")] = False,
+    unroll: Annotated[int | None, typer.Option(min=1, help="--steady-state: batches launched per period (default 1).")] = None,
+    deadline_us: Annotated[float | None, typer.Option(callback=_positive, help="--steady-state: the least period whose latency is at most this (us).")] = None,
 ) -> None:
     """Average execution time per batch: the plain mean over the batch sizes of
-    makespan / batches, the algorithm re-run at every size (PRISM's throughput)."""
+    makespan / batches, the algorithm re-run at every size (PRISM's throughput).
+    With --steady-state, also the steady-state bound and periodic schedule."""
+    check_steady_options(steady_state, unroll, deadline_us)
     sizes = [int(s) for s in batch_sizes.split(",")]
     out = _Console(json_out, quiet)
     options = _Options(time_limit, workers, mapping, stagger_us, cpu_ratio).for_algorithm(algorithm)
@@ -297,6 +311,10 @@ def throughput(
     schedule_s = sum(r.wall_s for r in results)
     out.result(name, ": average model execution time per batch = ", average, "us")
     _wall_lines(out, compile_s, schedule_s)
+    steady = {}
+    if steady_state:
+        engine = {"time_limit": _left_of(time_limit), "seed": seed, "progress": out.solver_progress} | ({"workers": workers} if workers else {})
+        steady = steady_lines(out, problems[0], average, unroll=unroll, deadline_us=deadline_us, **engine)
     if json_out:
         summary = _summary(problems[0])
         del summary["batches"]
@@ -305,6 +323,7 @@ def throughput(
             | {"algorithm": algorithm, "batch_sizes": sizes, "average_us": average, "wall_s": schedule_s}
             | {"makespans_us": [r.makespan for r in results], "per_batch_us": per_batch}
             | {"lower_bounds_us": [r.lower_bound for r in results], "statuses": [r.status for r in results]}
+            | steady
         )
 
 

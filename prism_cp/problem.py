@@ -1,5 +1,7 @@
 """The unrolled scheduling problem: a workload replicated over `nbatch`
 independent batches on one platform, and the conversion of times to ticks.
+A stream (`arrival_us`) releases batch b at the first tick at or after
+b * arrival_us; it may carry a relative `deadline_us` per batch.
 
 Global op index `g = b * n_ops + i` (batch b, op i) everywhere a schedule is
 flat. `join` and `split` name that arithmetic for callers of the API; inner
@@ -60,15 +62,31 @@ def occupancy_range(time_us: float, clock_us: int, horizon_us: int) -> tuple[int
 
 @dataclass(frozen=True)
 class Problem:
-    """`nbatch` copies of `workload` sharing the cores of `platform`."""
+    """`nbatch` copies of `workload` sharing the cores of `platform`.
+
+    `arrival_us`: batch b arrives at b * arrival_us (exact: a float is taken
+    at its exact binary value, a Fraction as is) and none of its ops may start
+    before; None: every batch is there at time 0 (the reference's setting).
+    `deadline_us`: batch b is due at its arrival + deadline_us (None: no
+    deadline); solvers that know deadlines minimise the misses.
+    """
 
     workload: Workload
     platform: Platform
     nbatch: int = 1
+    arrival_us: float | Fraction | None = None
+    deadline_us: float | None = None
 
     def __post_init__(self) -> None:
         if isinstance(self.nbatch, bool) or not isinstance(self.nbatch, int) or self.nbatch < 1:
             raise PrismError(f"batches must be a whole number >= 1, got {self.nbatch!r}")
+        for name, value, least in (("arrival period", self.arrival_us, 0), ("deadline", self.deadline_us, None)):
+            if value is not None and (
+                isinstance(value, bool) or not isinstance(value, (int, float, Fraction)) or not math.isfinite(value)
+                or value < 0 or (least is None and value == 0)
+            ):
+                need = ">= 0" if least == 0 else "> 0"
+                raise PrismError(f"{name} must be a finite number of microseconds {need}, got {value!r}")
         for i, op_type in enumerate(self.workload.op_types):
             if not any(self.platform.cores(c) and self.platform.supports(op_type, c) for c in CORE_TYPES):
                 raise PrismError(
@@ -95,6 +113,18 @@ class Problem:
     def clock(self) -> int:
         return self.platform.clock_us
 
+    @cached_property
+    def release(self) -> tuple[int, ...]:
+        """Per batch: the first tick at or after its arrival (all 0 without a stream)."""
+        if not self.arrival_us:
+            return (0,) * self.nbatch
+        step = Fraction(self.arrival_us) / self.clock
+        return tuple(math.ceil(b * step) for b in range(self.nbatch))
+
+    def arrival(self, batch: int) -> Fraction:
+        """Arrival time of `batch` (us, exact)."""
+        return batch * Fraction(self.arrival_us or 0)
+
     def join(self, batch: int, op: int) -> int:
         """Global index of op `op` of batch `batch`."""
         return batch * self.workload.n_ops + op
@@ -117,10 +147,11 @@ class Problem:
     def horizon_us(self) -> int:
         """An upper bound on the makespan of an optimal schedule (us): every op
         run alone in turn on its slowest allowed type, each holding its core
-        for at most max(1, ceil(T / clock)) ticks (see `occupancy_range`)."""
+        for at most max(1, ceil(T / clock)) ticks (see `occupancy_range`),
+        after the last arrival."""
         times = self.workload.times
         slowest = [max(max(1, math.ceil(Fraction(times[c][i]) / self.clock)) for c in self.allowed(i)) for i in range(self.n_ops)]
-        return self.nbatch * sum(slowest) * self.clock
+        return (self.release[-1] + self.nbatch * sum(slowest)) * self.clock
 
     @cached_property
     def occupancy(self) -> dict[str, tuple[tuple[int, int], ...]]:

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from array import array
 from collections import deque
-from heapq import heappop, heappush
+from heapq import heapify, heappop, heappush
 from typing import Mapping, Sequence
 
 from prism_cp.errors import PrismError
@@ -58,7 +58,9 @@ def simulate(problem: Problem, mapping: Sequence[str]) -> Schedule:
     """Schedule `problem` under `mapping` with the reference's dynamic policy.
 
     Guarantees the reference's exact start times, float end times, core types and
-    core ids (see SEMANTICS.md section 5).
+    core ids (see SEMANTICS.md section 5). In a stream, a batch's source ops
+    become ready at its release tick (the ops becoming ready at one tick are
+    queued in global index order, as the reference queues them).
     """
     return simulate_checked(problem, check_mapping(problem, mapping))
 
@@ -112,14 +114,18 @@ class _State:
     """What the dynamic policy needs to go on from one tick, taken between the
     completion step and the queueing of the ops that just became ready."""
 
-    __slots__ = ("tick", "newly", "waiting", "free", "running", "queues", "fifo", "max_end")
+    __slots__ = ("tick", "newly", "waiting", "pending", "free", "running", "queues", "fifo", "max_end")
 
     @classmethod
     def initial(cls, problem: Problem) -> "_State":
         st = cls()
         st.tick, st.max_end = 0, 0
         st.waiting = list(problem.indegree)
-        st.newly = [g for g in range(problem.size) if not st.waiting[g]]
+        sources = [g for g in range(problem.size) if not st.waiting[g]]
+        release = problem.release
+        st.newly = [g for g in sources if not release[g // problem.n_ops]]
+        st.pending = [(release[g // problem.n_ops], g) for g in sources if release[g // problem.n_ops]]
+        heapify(st.pending)
         st.free = {c: list(range(problem.platform.cores(c))) for c in ("cpu", "npu")}
         st.running, st.fifo = [], []
         st.queues = {"cpu": deque(), "npu": deque()}
@@ -134,7 +140,7 @@ class _State:
         st.tick, st.max_end, st.newly = self.tick, self.max_end, list(self.newly)
         st.waiting = _narrowest(self.waiting) if compact else list(self.waiting)
         st.free = {"cpu": list(self.free["cpu"]), "npu": list(self.free["npu"])}
-        st.running, st.fifo = list(self.running), list(self.fifo)
+        st.running, st.fifo, st.pending = list(self.running), list(self.fifo), list(self.pending)
         st.queues = {"cpu": self.queues["cpu"].copy(), "npu": self.queues["npu"].copy()}
         return st
 
@@ -162,7 +168,7 @@ def _advance(
     clock, n = problem.clock, problem.n_ops
     succs, times, npu_ok = problem.succs, problem.global_times, problem.npu_ok
     start, end, ctype, cid = out.start, out.end, out.ctype, out.cid
-    waiting, free, running, queues, fifo = st.waiting, st.free, st.running, st.queues, st.fifo
+    waiting, free, running, queues, fifo, pending = st.waiting, st.free, st.running, st.queues, st.fifo, st.pending
     generic = "any" in mapping
     limit = float("inf") if cutoff is None else cutoff
     tick, newly, max_end = st.tick, st.newly, st.max_end
@@ -208,10 +214,12 @@ def _advance(
                 core = heappop(f)
                 start[g], end[g], ctype[g], cid[g] = t, e, c, core
                 heappush(running, (completion_tick(tick, dur, clock), g, c, core))
-        if not running:
+        if not running and not pending:
             st.tick, st.newly, st.max_end = tick, [], max_end
             return True
-        tick = running[0][0]
+        tick = running[0][0] if running else pending[0][0]
+        if pending and pending[0][0] < tick:
+            tick = pending[0][0]
         newly = []
         while running and running[0][0] == tick:
             _, g, c, core = heappop(running)
@@ -220,6 +228,8 @@ def _advance(
                 waiting[s] -= 1
                 if not waiting[s]:
                     newly.append(s)
+        while pending and pending[0][0] == tick:  # batches arriving now
+            newly.append(heappop(pending)[1])
         newly.sort()
 
 
@@ -227,9 +237,9 @@ def replay(problem: Problem, sequences: Mapping[tuple[str, int], Sequence[int]])
     """Self-timed execution of a static order: `sequences[(core_type, core_id)]`
     lists the global ops that core runs, in order.
 
-    Every op must appear exactly once. Each op starts at the first tick at which
-    all its predecessors have completed and its core has completed the previous
-    op of its sequence. Raises PrismError if the order deadlocks against the
+    Every op must appear exactly once. Each op starts at the first tick, not
+    before its batch's release, at which all its predecessors have completed
+    and its core has completed the previous op of its sequence. Raises PrismError if the order deadlocks against the
     precedence constraints.
     """
     size, clock = problem.size, problem.clock
@@ -257,7 +267,7 @@ def replay(problem: Problem, sequences: Mapping[tuple[str, int], Sequence[int]])
         if prev[g] >= 0:
             nxt[prev[g]] = g
     indeg = [d + (prev[g] >= 0) for g, d in enumerate(problem.indegree)]
-    ready_tick = [0] * size
+    ready_tick = [problem.release[g // n] for g in range(size)]
     start = [0] * size
     end = [0.0] * size
     todo = [g for g in range(size) if not indeg[g]]
@@ -287,7 +297,7 @@ def validate(problem: Problem, schedule: Schedule, makespan: float | None = None
     """Every rule `schedule` breaks, as messages; empty when it is valid.
 
     Checks: one entry per global op; core type supported and core id in range;
-    starts on tick boundaries; end == start + the mapped execution time (float
+    starts on tick boundaries, not before the batch's release tick; end == start + the mapped execution time (float
     exact); each successor starts no earlier than the tick its predecessor
     completes; no two ops overlap on one core (an op holds it up to
     `completion_tick`); and, if given, that `makespan` equals the maximum end time.
@@ -315,6 +325,8 @@ def validate(problem: Problem, schedule: Schedule, makespan: float | None = None
         if not isinstance(t0, int) or t0 < 0 or t0 % clock:
             out.append(f"{name(g)}: start {t0!r} is not a tick boundary (multiple of {clock} us)")
             continue
+        if t0 < problem.release[g // n] * clock:
+            out.append(f"{name(g)}: starts at {t0} before its batch arrives (tick {problem.release[g // n]})")
         dur = problem.global_times[c][g]
         if s.end[g] != t0 + dur:
             out.append(f"{name(g)}: end {s.end[g]!r} != start {t0} + {c} time {dur!r}")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+from dataclasses import replace
 
 import numpy as np
 from hypothesis import strategies as st
@@ -53,6 +54,22 @@ def problems_and_mappings(draw, allow_any: bool = True) -> tuple[Problem, list[s
         options = list(p.allowed(g % p.n_ops)) + (["any"] if allow_any else [])
         choices.append(draw(st.sampled_from(options)))
     return p, choices
+
+
+ARRIVALS = st.one_of(st.sampled_from([0.0, 1.0, 150.0, 1e-9]), st.floats(min_value=0.0, max_value=2000.0, allow_nan=False))
+
+
+@st.composite
+def streams(draw) -> Problem:
+    """`problems` with the batches arriving as a stream."""
+    return replace(draw(problems()), arrival_us=draw(ARRIVALS))
+
+
+@st.composite
+def streams_and_mappings(draw) -> tuple[Problem, list[str]]:
+    """`problems_and_mappings` with the batches arriving as a stream."""
+    p, mapping = draw(problems_and_mappings())
+    return replace(p, arrival_us=draw(ARRIVALS)), mapping
 
 
 @st.composite

@@ -3,6 +3,8 @@ reference rules, plus replay and validate."""
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import numpy as np
 import pytest
 from hypothesis import given, settings
@@ -10,7 +12,7 @@ from hypothesis import given, settings
 from prism_cp import Platform, PrismError, Problem, Schedule, Workload, replay, simulate, validate
 from prism_cp.bounds import critical_path_bound, load_bounds, lower_bound, total_work_bound
 from prism_cp.simulate import _narrowest, check_mapping, record_checkpoints, resume_makespan
-from strategies import problems_and_mappings
+from strategies import problems_and_mappings, streams_and_mappings
 
 
 def tick_by_tick(problem: Problem, mapping: list[str]) -> Schedule:
@@ -21,19 +23,19 @@ def tick_by_tick(problem: Problem, mapping: list[str]) -> Schedule:
     start, end, ctype, cid = [None] * size, [None] * size, [None] * size, [None] * size
     done: set[int] = set()
     running: dict[int, float] = {}
-    ready = [g for g in range(size) if not preds[g]]
-    seen = set(ready)
+    ready: list[int] = []
+    seen: set[int] = set()
     t = 0
     while len(done) < size:
         finished = [g for g, e in running.items() if t >= e]
-        if finished:
-            for g in finished:
-                cores[ctype[g]][cid[g]] = None
-                done.add(g)
-                del running[g]
-            new = [g for g in range(size) if g not in seen and all(p in done for p in preds[g])]
-            ready += new
-            seen.update(new)
+        for g in finished:
+            cores[ctype[g]][cid[g]] = None
+            done.add(g)
+            del running[g]
+        # a batch's ops exist from its release tick on (all at tick 0 without a stream)
+        new = [g for g in range(size) if g not in seen and all(p in done for p in preds[g]) and t >= problem.release[g // n] * clock]
+        ready += new
+        seen.update(new)
         still = []
         for g in ready:
             c = mapping[g]
@@ -62,7 +64,20 @@ def test_event_driven_equals_tick_by_tick(pm):
 @settings(max_examples=300, deadline=None)
 @given(problems_and_mappings())
 def test_dynamic_schedule_validates_replays_and_respects_bounds(pm):
+    check_dynamic_schedule(*pm)
+
+
+@settings(max_examples=200, deadline=None)
+@given(streams_and_mappings())
+def test_stream_event_driven_equals_tick_by_tick_and_validates(pm):
     problem, mapping = pm
+    s = simulate(problem, mapping)
+    assert s == tick_by_tick(problem, mapping)
+    assert all(s.start[g] >= problem.release[g // problem.n_ops] * problem.clock for g in range(problem.size))
+    check_dynamic_schedule(problem, mapping)
+
+
+def check_dynamic_schedule(problem: Problem, mapping: list[str]) -> None:
     s = simulate(problem, mapping)
     assert validate(problem, s, makespan=s.makespan) == []
     assert replay(problem, s.sequences()) == s
@@ -162,3 +177,29 @@ def test_resuming_from_compact_checkpoints_equals_a_full_run(pm):
 
 def test_checkpoint_arrays_widen_only_when_needed():
     assert [_narrowest(c).typecode for c in ([0, 255], [256], [70_000], [2**40])] == ["B", "H", "I", "Q"]
+
+
+def test_stream_releases_batches_at_the_first_tick_after_arrival():
+    # batch b arrives at 150 b us: release ticks 0, 2, 3; a 50 us op on one CPU
+    problem = replace(chain([50.0], [50.0], npus=0), nbatch=3, arrival_us=150.0)
+    assert problem.release == (0, 2, 3)
+    s = simulate(problem, ["cpu"])
+    assert s.start == (0, 200, 300)
+    assert replay(problem, {("cpu", 0): [2, 1, 0]}).start == (500, 400, 300)
+    early = Schedule((0, 100, 300), (50.0, 150.0, 350.0), ("cpu",) * 3, (0, 0, 0))
+    assert any("before its batch arrives" in v for v in validate(problem, early))
+
+
+def test_replay_waits_for_the_release():
+    problem = replace(chain([50.0], [50.0], npus=0), nbatch=2, arrival_us=1000.0)
+    assert replay(problem, {("cpu", 0): [0, 1]}).start == (0, 1000)
+
+
+@pytest.mark.parametrize("bad", [-1.0, float("inf"), float("nan"), True, "5"])
+def test_stream_rejects_bad_arrival_and_deadline(bad):
+    with pytest.raises(PrismError, match="arrival period"):
+        replace(chain([1.0], [1.0]), arrival_us=bad)
+    with pytest.raises(PrismError, match="deadline"):
+        replace(chain([1.0], [1.0]), deadline_us=bad)
+    with pytest.raises(PrismError, match="deadline"):
+        replace(chain([1.0], [1.0]), deadline_us=0.0)

@@ -30,7 +30,7 @@ from prism_cp.heuristics.staggered import (
 from prism_cp.io import load_platform
 from prism_cp.io.stg import load_stg, stg_platform
 from prism_cp.simulate import replay, validate
-from strategies import problems
+from strategies import problems, streams
 
 RAND0000 = Path(__file__).parent / "data" / "rand0000.stg"
 
@@ -40,7 +40,7 @@ def _grai(xception, nbatch: int, **cores) -> Problem:
 
 
 @settings(max_examples=150, deadline=None)
-@given(problems(), st.data())
+@given(st.one_of(problems(), streams()), st.data())
 def test_list_schedule_is_valid_and_its_own_replay(problem, data):
     prio = data.draw(st.lists(st.floats(-1e3, 1e3), min_size=problem.size, max_size=problem.size))
     steal = data.draw(st.lists(st.booleans(), min_size=problem.size, max_size=problem.size))

@@ -15,6 +15,7 @@ from prism_cp.cpsat.plan import Plan, to_schedule
 from prism_cp.cpsat.search import WHOLE_MODEL_OPS, Search
 from prism_cp.cpsat.seeds import seed_schedules
 from prism_cp.cpsat.startup_bound import startup_bound
+from prism_cp.cpsat.stream import solve_stream
 from prism_cp.errors import PrismError
 from prism_cp.problem import Problem
 from prism_cp.progress import Progress, ProgressLog
@@ -48,7 +49,8 @@ def solve_cpsat(
     mappings only appears as a progress line. A bound above the makespan
     is a bug: `Result` refuses it with AssertionError. Ctrl-C stops the search
     and returns the best schedule so far. The returned schedule is the
-    static-order replay of the solution, validated.
+    static-order replay of the solution, validated. A stream (arrivals)
+    is solved for its own objective by `stream.solve_stream`.
     """
     t0 = time.perf_counter()
     if not isinstance(time_limit, (int, float)) or not time_limit > 0:
@@ -60,6 +62,8 @@ def solve_cpsat(
     say = ProgressLog(progress)
 
     deadline = t0 + time_limit * (1 - FINISH_SHARE) - min(FINISH_S, time_limit / 10)
+    if problem.arrival_us is not None:
+        return solve_stream(problem, seed=seed, say=say, deadline=deadline, t0=t0, workers=workers, mapping=mapping, is_shared=is_shared)
     analytic = lower_bound(problem)
     too_big = problem.size > max_ops
     if too_big:

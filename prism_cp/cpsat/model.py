@@ -10,7 +10,11 @@ each its own function below:
 * `makespan`: the objective, the simulator's makespan max(start * clock + T),
   in integer units of 1/SCALE us, rounded down per op;
 
-plus `batch_symmetry` (batches are interchangeable).
+plus `batch_symmetry` (batches are interchangeable). A stream (batches
+arriving over time, `Problem.arrival_us`) adds `releases` (no op of a batch
+starts before its release tick) and replaces the objective and the symmetry
+(batches are no longer interchangeable) with `stream_objective`: the fewest
+deadline misses, then the least maximum latency, then the least makespan.
 
 Why the solver's bound is a bound of the problem: an op holds its core for
 `Problem.min_ticks`, its fewest ticks at any start an optimal schedule can
@@ -155,14 +159,17 @@ def build(
     hood = Neighbourhood.of(problem, incumbent, free, far)
     m = cp_model.CpModel()
     v = variables(m, problem, hood, mapping)
+    stream = problem.arrival_us is not None
+    if stream:
+        releases(m, problem, v)
     precedence(m, problem, v, hood)
     capacity(m, problem, v, hood)
     span = makespan(m, problem, v, hood, lower_us)
-    if hood.whole:
-        batch_symmetry(m, problem, v)
-    else:
+    if not hood.whole:
         neighbourhood_restrictions(m, problem, v, hood, span)
-    m.minimize(span)
+    elif not stream:
+        batch_symmetry(m, problem, v)
+    m.minimize(stream_objective(m, problem, v, hood, span) if stream else span)
     return Model(m, v.start, v.on_npu, span, hood.plan)
 
 
@@ -266,6 +273,48 @@ def makespan(m: cp_model.CpModel, problem: Problem, v: Variables, hood: Neighbou
                 term.only_enforce_if(lit)
     m.add_hint(span, upper)
     return span
+
+
+def releases(m: cp_model.CpModel, problem: Problem, v: Variables) -> None:
+    """No op starts before its batch's release tick (its successors follow)."""
+    n = problem.n_ops
+    for g, start in v.start.items():
+        if not problem.preds[g] and problem.release[g // n]:
+            m.add(start >= problem.release[g // n])
+
+
+def late_after(problem: Problem, g: int, c: str) -> int:
+    """The last start tick at which op g on core type c still ends (float end,
+    as the simulator computes it) by its batch's due time; -1 if none."""
+    clock, t = problem.clock, problem.global_times[c][g]
+    due = problem.arrival(g // problem.n_ops) + Fraction(problem.deadline_us)
+    k = math.floor((due - Fraction(t)) / clock)
+    while Fraction((k + 1) * clock + t) <= due:
+        k += 1
+    while k >= 0 and Fraction(k * clock + t) > due:
+        k -= 1
+    return max(k, -1)
+
+
+def stream_objective(m: cp_model.CpModel, problem: Problem, v: Variables, hood: Neighbourhood, span: cp_model.IntVar) -> cp_model.LinearExprT:
+    """Deadline misses, then the maximum latency in ticks (completion tick
+    of a batch's last op minus its release tick), then the makespan: one
+    weighted sum whose weights keep the order strict. A batch misses when an
+    op without successors starts after `late_after`."""
+    n = problem.n_ops
+    sinks = [g for g in v.start if not problem.succs[g]]
+    most = hood.horizon  # no modelled op completes later
+    latency = m.new_int_var(0, most, "latency")
+    late = {b: m.new_bool_var(f"late{b}") for b in range(problem.nbatch)} if problem.deadline_us is not None else {}
+    for g in sinks:
+        b = g // n
+        for c, lit in v.choices(g):
+            chosen = [] if lit is None else [lit]
+            m.add(latency >= v.start[g] + v.duration(g, c) - problem.release[b]).only_enforce_if(chosen)
+            if late:
+                m.add(v.start[g] <= late_after(problem, g, c)).only_enforce_if([~late[b], *chosen])
+    weight = objective(problem, hood.incumbent) + 1  # above the makespan's largest value
+    return (most + 1) * weight * sum(late.values()) + weight * latency + span
 
 
 def batch_symmetry(m: cp_model.CpModel, problem: Problem, v: Variables) -> None:

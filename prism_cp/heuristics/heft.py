@@ -8,7 +8,7 @@ finishes earliest, inserted into the first idle gap of that core that is
 long enough (insertion policy). Occupancy is the project's tick rule
 (`completion_tick`), which may depend on the start tick, so a gap is checked
 at the start it would really get. Each global op is placed on its own, so
-batches may map an op differently.
+batches may map an op differently; none starts before its batch's release.
 """
 
 from __future__ import annotations
@@ -61,7 +61,9 @@ class _Core:
 
 def heft_schedule(problem: Problem, *, seed: int = 42, progress: Progress | None = None) -> Schedule:
     """The HEFT schedule (deterministic; `seed` is unused, kept for a uniform
-    signature). Ops of equal rank go in topological order, then batch order;
+    signature). In a stream, batches released at different ticks are taken
+    in release order (a later batch must not take the cores an earlier one
+    is waiting for). Ops of equal rank go in topological order, then batch order;
     a core is chosen by earliest completion tick, then earliest end, then
     CPU before NPU and the lower core id."""
     n, clock, size = problem.n_ops, problem.clock, problem.size
@@ -72,8 +74,8 @@ def heft_schedule(problem: Problem, *, seed: int = 42, progress: Progress | None
     start, end = [0] * size, [0.0] * size
     ctype, cid = [""] * size, [0] * size
     done = [0] * size
-    for g in sorted(range(size), key=lambda g: (-rank[g % n], position[g % n], g // n)):
-        ready = max((done[p] for p in problem.preds[g]), default=0)
+    for g in sorted(range(size), key=lambda g: (problem.release[g // n], -rank[g % n], position[g % n], g // n)):
+        ready = max([problem.release[g // n]] + [done[p] for p in problem.preds[g]])
         best = None
         for c in problem.allowed(g % n):
             t = times[c][g]

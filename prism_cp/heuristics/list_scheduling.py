@@ -12,7 +12,7 @@ may take is ready, and what it may take only shrinks over time,
 
 from __future__ import annotations
 
-from heapq import heappop, heappush
+from heapq import heapify, heappop, heappush
 from typing import Sequence
 
 from prism_cp.problem import Problem, completion_tick
@@ -23,7 +23,8 @@ def list_schedule(
     problem: Problem, priority: Sequence[float], steal: Sequence[bool], home_npu: Sequence[bool] | None = None
 ) -> Schedule:
     """Dispatch every global op by `priority` (higher first, ties to the lower
-    global index) at the first tick it is ready and a core can take it.
+    global index) at the first tick it is ready (its batch released, its
+    predecessors complete) and a core can take it.
 
     `home_npu[g]`: op g waits for an NPU (it must be NPU-able), else for a
     CPU; default: NPU-able ops on the NPUs. Once every type has served its
@@ -61,11 +62,12 @@ def list_schedule(
         start[g], end[g], ctype[g], cid[g] = t, t + dur, c, heappop(free[c])
         heappush(running, (completion_tick(tick, dur, clock), g))
 
-    for g in range(size):
-        if not waiting[g]:
-            release(g)
+    arrivals = [(problem.release[g // n], g) for g in range(size) if not waiting[g]]
+    heapify(arrivals)
     tick = 0
     while True:
+        while arrivals and arrivals[0][0] <= tick:
+            release(heappop(arrivals)[1])
         warming_up = warming_up and not ready["cpu"]
         for c in ("cpu", "npu"):
             q, f = ready[c], free[c]
@@ -83,9 +85,9 @@ def list_schedule(
                     kept.append(item)
             for item in kept:
                 heappush(q, item)
-        if not running:
+        if not running and not arrivals:
             break
-        tick = running[0][0]
+        tick = min(running[0][0] if running else arrivals[0][0], arrivals[0][0] if arrivals else running[0][0])
         while running and running[0][0] == tick:
             g = heappop(running)[1]
             heappush(free[ctype[g]], cid[g])

@@ -1,0 +1,65 @@
+"""Console lines and JSON fields of the stream options (`schedule
+--arrival-period-us/--deadline-us`, `throughput --steady-state`): parsing of
+their combinations and printing only; the work is `prism_cp.steady`'s."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from typing import TYPE_CHECKING, Any
+
+from prism_cp.errors import PrismError
+from prism_cp.problem import Problem
+from prism_cp.schedule import Schedule
+
+if TYPE_CHECKING:
+    from prism_cp.cli import _Console
+
+
+def with_stream(problem: Problem, arrival_us: float | None, deadline_us: float | None) -> Problem:
+    """`problem` with its batches arriving every `arrival_us`, due `deadline_us` later."""
+    if deadline_us is not None and arrival_us is None:
+        raise PrismError("--deadline-us needs --arrival-period-us (batch b is due at b * period + deadline)")
+    return problem if arrival_us is None else replace(problem, arrival_us=arrival_us, deadline_us=deadline_us)
+
+
+def stream_lines(out: "_Console", problem: Problem, schedule: Schedule) -> dict[str, Any]:
+    """Print the real-time figures of a stream's schedule; return its JSON fields."""
+    from prism_cp.steady.stream import stream_report
+
+    report = stream_report(problem, schedule)
+    name = problem.workload.name
+    out.result(f"{name} : batch latency max = {report.max_latency_us:.2f} us ; mean = {report.mean_latency_us:.2f} us")
+    if problem.deadline_us is not None:
+        out.result(f"{name} : deadline misses = {report.deadline_misses} of {problem.nbatch} (deadline {problem.deadline_us:g} us)")
+    if report.infeasible:
+        out.result(f"{name} : INFEASIBLE: the deadline is shorter than the critical path; every batch misses it")
+    verdict = "sustainable" if report.sustainable else "NOT sustainable: batches arrive faster than any schedule can serve them"
+    out.result(f"{name} : arrival period {float(problem.arrival_us):g} us vs steady-state bound {report.bound_period_us:.2f} us: {verdict}")
+    return report.summary()
+
+
+def check_steady_options(steady: bool, unroll: int | None, deadline_us: float | None) -> None:
+    """--unroll and --deadline-us only mean something with --steady-state."""
+    if not steady and (unroll is not None or deadline_us is not None):
+        raise PrismError("--unroll and --deadline-us apply to --steady-state only; add --steady-state or drop them")
+
+
+def steady_lines(out: "_Console", problem: Problem, average_us: float, *, unroll: int | None, deadline_us: float | None, **options: Any) -> dict[str, Any]:
+    """Compute and print the steady state next to the reference-style average;
+    return its JSON fields."""
+    from prism_cp.steady import steady_state
+
+    state = steady_state(problem, unroll=unroll or 1, deadline_us=deadline_us, **options)
+    name, s = problem.workload.name, state.summary()
+    out.result(f"{name} : steady-state period bound = {s['bound_period_us']:.2f} us per batch "
+               f"({s['throughput_bound_per_s']:.3f} batches/s at most; bottleneck {s['bottleneck']})")
+    if state.schedule is None:
+        out.result(f"{name} : steady state {state.status.upper()}: {state.reason}")
+        return s
+    least = "least for this unroll" if state.least else "not proven least"
+    out.result(f"{name} : periodic schedule: period = {s['period_us']:.2f} us per batch ({s['throughput_per_s']:.3f} batches/s, "
+               f"{least}), gap to the bound = {100 * s['gap']:.2f} %, unroll {s['unroll']}")
+    out.result(f"{name} : latency = {s['latency_us']:.2f} us (mean {s['mean_latency_us']:.2f} us); "
+               f"measured over {s['checked_batches']} replayed batches: period {s['measured_period_us']:.2f} us")
+    out.result(f"{name} : reference-style average = {average_us:.2f} us per batch")
+    return s

@@ -1,0 +1,232 @@
+"""Steady state of an endless stream of batches: the proven bound on the
+period (`period_bound`), a periodic (modulo) schedule found with CP-SAT,
+checked by unrolling it over many periods and replaying them, and the report.
+
+Entry point: `steady_state(problem, ...) -> SteadyState`.
+"""
+
+from __future__ import annotations
+
+import math
+import time
+from dataclasses import dataclass
+
+from prism_cp.errors import PrismError
+from prism_cp.heuristics import HEURISTICS
+from prism_cp.problem import Problem, completion_tick
+from prism_cp.progress import Progress
+from prism_cp.steady.bound import PeriodBound, period_bound
+from prism_cp.steady.modulo import ModuloSchedule, improve_latency, latency_units, pack
+from prism_cp.steady.placement import bottleneck_first, place
+from prism_cp.steady.stream import least_latency_us
+from prism_cp.steady.unroll import Measured, check
+
+CHECK_PERIODS = 200  # periods unrolled to validate and measure a modulo schedule (plus its drain)
+PACK_SHARE = 0.5  # of the time left, for each packing proof
+BOTTLENECK_SHARE = 0.5  # of the time left after packing, for the bottleneck-first model
+SCAN_STEP = 0.03  # --deadline-us: relative step of the first scan over periods
+
+
+@dataclass(frozen=True)
+class SteadyState:
+    """The outcome of `steady_state`.
+
+    status: 'feasible' (a validated periodic schedule), 'infeasible' (proven:
+    no schedule meets the deadline) or 'unknown' (none found in time).
+    least: the period is proven the least of any modulo schedule with this
+    unroll (meeting the deadline, if any) in which each op reserves the most
+    ticks it can hold a core (`modulo.most_ticks`; equal to the fewest unless
+    a time lies within a rounding error above a tick multiple). measured: the replay of the
+    unrolled schedule (its period equals the schedule's)."""
+
+    bound: PeriodBound
+    clock: int
+    status: str
+    reason: str
+    schedule: ModuloSchedule | None = None
+    least: bool = False
+    measured: Measured | None = None
+
+    @property
+    def bound_period_us(self) -> float:
+        return self.bound.us(self.clock)
+
+    @property
+    def period_us(self) -> float | None:
+        """Time between batches in the periodic schedule: period / unroll (us)."""
+        return None if self.schedule is None else self.schedule.period * self.clock / self.schedule.unroll
+
+    @property
+    def gap(self) -> float | None:
+        """(period - bound) / period."""
+        p = self.period_us
+        return None if p is None else (p - self.bound_period_us) / p
+
+    def summary(self) -> dict[str, object]:
+        """The JSON fields of the report."""
+        p, m = self.period_us, self.measured
+        return {
+            "status": self.status,
+            "reason": self.reason,
+            "bound_period_us": self.bound_period_us,
+            "throughput_bound_per_s": 1e6 / self.bound_period_us,
+            "period_us": p,
+            "throughput_per_s": None if p is None else 1e6 / p,
+            "gap": self.gap,
+            "least_period": self.least,
+            "unroll": None if self.schedule is None else self.schedule.unroll,
+            "latency_us": None if m is None else m.max_latency_us,
+            "mean_latency_us": None if m is None else m.mean_latency_us,
+            "measured_period_us": None if m is None else m.period_us,
+            "checked_batches": None if m is None else m.batches,
+            "bottleneck": self.bound.bottleneck,
+        }
+
+
+def steady_state(
+    problem: Problem,
+    *,
+    unroll: int = 1,
+    deadline_us: float | None = None,
+    time_limit: float = 30.0,
+    workers: int = 2,
+    seed: int = 42,
+    progress: Progress | None = None,
+) -> SteadyState:
+    """The bound on the period of `problem`'s workload on its platform, and a
+    periodic schedule launching `unroll` batches every period, within
+    `time_limit` seconds.
+
+    Without a deadline: the least period any modulo schedule with this unroll
+    can have (exact: a packing proof per period), then the least latency found
+    for it. With `deadline_us`: the least period found whose latency (batch
+    completion minus arrival) is at most the deadline (binary search); a
+    deadline below the critical path is reported infeasible. The schedule is
+    validated over CHECK_PERIODS periods and replayed with the arrivals; the
+    replay's period and latency are the reported ones.
+    """
+    if isinstance(unroll, bool) or not isinstance(unroll, int) or unroll < 1:
+        raise PrismError(f"unroll must be a whole number >= 1, got {unroll!r}")
+    if not isinstance(time_limit, (int, float)) or not time_limit > 0:
+        raise PrismError(f"time limit must be > 0 seconds, got {time_limit!r}")
+    if deadline_us is not None and (not isinstance(deadline_us, (int, float)) or not math.isfinite(deadline_us) or deadline_us <= 0):
+        raise PrismError(f"deadline must be a finite number of microseconds > 0, got {deadline_us!r}")
+    say = progress or (lambda _line: None)
+    end = time.perf_counter() + time_limit
+    one = Problem(problem.workload, problem.platform, 1)
+    bound = period_bound(one)
+    say(f"[steady] period bound {bound.us(one.clock):.2f} us per batch ({bound.bottleneck} bound)")
+    if deadline_us is not None and deadline_us < (cp := least_latency_us(one)):
+        return SteadyState(bound, one.clock, "infeasible", f"the deadline {deadline_us:g} us is shorter than the critical path {cp:.2f} us")
+    first = math.ceil(unroll * bound.ticks)
+    if deadline_us is None:
+        found, least = _least_period(one, first, unroll, end, workers, seed, say)
+    else:
+        found, least = _least_period_within(one, first, unroll, deadline_us, end, workers, seed, say)
+    if found is None:
+        return SteadyState(bound, one.clock, "unknown", "no periodic schedule found within the time limit")
+    measured = check(one, found, CHECK_PERIODS)
+    say(f"[steady] checked over {measured.batches} batches: period {measured.period_us:.2f} us, latency {measured.max_latency_us:.2f} us")
+    return SteadyState(bound, one.clock, "feasible", "validated over the unrolled batches", found, least, measured)
+
+
+def _least_period(problem: Problem, first: int, unroll: int, end: float, workers: int, seed: int, say: Progress) -> tuple[ModuloSchedule | None, bool]:
+    """The least packable period from `first` on, and whether every shorter
+    one was proven infeasible; then its latency minimised with the time left.
+    Out of time before any packing: the batches one after another."""
+    least, period = True, first
+    while time.perf_counter() < end:
+        status, cores = pack(problem, period, unroll, time_limit=PACK_SHARE * (end - time.perf_counter()), workers=workers, seed=seed)
+        say(f"[steady] period {period} ticks for {unroll} batch(es): {status}")
+        if cores is not None:
+            return _short_latency(problem, period, unroll, cores, None, end, workers, seed), least
+        least = least and status == "infeasible"
+        period += 1
+    say("[steady] no packing found in time: batches one after another")
+    return sequential(problem, unroll), False
+
+
+def _least_period_within(
+    problem: Problem, first: int, unroll: int, deadline_us: float, end: float, workers: int, seed: int, say: Progress
+) -> tuple[ModuloSchedule | None, bool]:
+    """The least period found whose schedule has a latency of at most
+    `deadline_us`: periods growing by SCAN_STEP from `first`, with the
+    placement heuristics alone, until one meets the deadline; then a binary
+    search from `first` up to it with the whole latency search. Least only if
+    it is `first`."""
+    best = sequential(problem, unroll)
+    if latency_units(problem, best) > unroll * deadline_us:
+        best = None
+    lo, hi = first, (best.period if best else _horizon(problem, unroll))
+    period = first
+    while period < hi and time.perf_counter() < end:
+        _, cores = pack(problem, period, unroll, time_limit=PACK_SHARE * (end - time.perf_counter()) / 8, workers=workers, seed=seed)
+        found = None if cores is None else place(problem, period, unroll, cores)
+        if found is not None and latency_units(problem, found) <= unroll * deadline_us:
+            say(f"[steady] period {period} ticks for {unroll} batch(es): the placement meets the deadline")
+            best, hi = found, period
+            break
+        period = max(period + 1, math.floor(period * (1 + SCAN_STEP)))
+    while lo < hi and time.perf_counter() < end:
+        mid = (lo + hi) // 2
+        probes = max(1, math.ceil(math.log2(hi - lo + 1)))
+        found = _within(problem, mid, unroll, deadline_us, (end - time.perf_counter()) / probes, workers, seed)
+        say(f"[steady] period {mid} ticks for {unroll} batch(es): {'latency within the deadline' if found else 'none found'}")
+        if found is not None:
+            best, hi = found, mid
+        else:
+            lo = mid + 1
+    return best, best is not None and best.period == first
+
+
+def _within(problem: Problem, period: int, unroll: int, deadline_us: float, limit: float, workers: int, seed: int) -> ModuloSchedule | None:
+    """A schedule of this period with latency <= deadline_us, if found in `limit` seconds."""
+    end = time.perf_counter() + limit
+    _, cores = pack(problem, period, unroll, time_limit=PACK_SHARE * limit, workers=workers, seed=seed)
+    if cores is None:
+        return None
+    return _short_latency(problem, period, unroll, cores, deadline_us, end, workers, seed)
+
+
+def _short_latency(
+    problem: Problem, period: int, unroll: int, cores, deadline_us: float | None, end: float, workers: int, seed: int
+) -> ModuloSchedule | None:
+    """The shortest-latency schedule found on a packing by `end`: the
+    placement heuristics, then the bottleneck-first model, then CP-SAT on the
+    whole from the best. With `deadline_us`, the first one meeting it (None
+    if none does)."""
+
+    def meets(found: ModuloSchedule | None) -> bool:
+        return found is not None and deadline_us is not None and latency_units(problem, found) <= unroll * deadline_us
+
+    found = place(problem, period, unroll, cores)
+    if meets(found):
+        return found
+    other = bottleneck_first(problem, period, unroll, cores, time_limit=BOTTLENECK_SHARE * (end - time.perf_counter()), workers=workers, seed=seed)
+    if other is not None and latency_units(problem, other) < latency_units(problem, found):
+        found = other
+    if meets(found):
+        return found
+    _, better = improve_latency(problem, found, time_limit=end - time.perf_counter(), deadline_us=deadline_us, workers=workers, seed=seed)
+    return better or (found if deadline_us is None else None)
+
+
+def _horizon(problem: Problem, unroll: int) -> int:
+    """A period at which batches never overlap: every op in turn on its slowest type."""
+    times = problem.workload.times
+    return unroll * sum(max(completion_tick(0, times[c][i], problem.clock) for c in problem.allowed(i)) for i in range(problem.n_ops))
+
+
+def sequential(problem: Problem, unroll: int) -> ModuloSchedule:
+    """The best heuristic one-batch schedule, batches one after another:
+    period = unroll x its length in ticks, latency = its makespan."""
+    one = Problem(problem.workload, problem.platform, 1)
+    best = min((h(one) for h in HEURISTICS.values()), key=lambda s: s.makespan)
+    clock, times = one.clock, one.workload.times
+    length = max(completion_tick(s // clock, times[c][i], clock) for i, (s, c) in enumerate(zip(best.start, best.core_type)))
+    start = tuple(tuple(j * length + s // clock for s in best.start) for j in range(unroll))
+    core = tuple(tuple(zip(best.core_type, best.core_id)) for _ in range(unroll))
+    return ModuloSchedule(unroll * length, unroll, start, core)
+
+
+__all__ = ["Measured", "ModuloSchedule", "PeriodBound", "SteadyState", "period_bound", "steady_state"]

@@ -1,0 +1,205 @@
+"""The modulo (periodic) schedule of a stream of batches, with CP-SAT.
+
+`unroll` = k batches are launched every `period` = P ticks: copy j of one
+period's batches is released at tick ceil(j * P / k) (arrivals evenly spaced,
+P / k ticks apart), and every op of copy j gets a start tick s (its offset
+from the start of the period) and one core. The batch launched c periods
+later runs the same ops c * P ticks later on the same cores, so each core
+holds the same pattern in every period: an op occupying d <= P ticks from s
+covers the residues [s mod P, s mod P + d) of a circle of P ticks, and the
+ops of one core must not overlap on that circle. Two such arcs overlap
+exactly when one of the line intervals [r, r + d), [r + P, r + P + d) of one
+op overlaps one of those of the other, so each op puts both on its core and
+a plain no-overlap constraint does the folding. Occupancy is the most ticks
+the op can hold its core at any start tick (`most_ticks`).
+
+Precedence never makes a period infeasible: given the residues, each op can
+start whole periods later, after its predecessors. So a period is feasible
+exactly when the ops can be packed onto the cores with at most P ticks per
+core (`pack`, exact), and precedence only decides the latency
+(`placement.place` builds a schedule from a packing, `improve_latency`
+minimises it).
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from functools import lru_cache
+from fractions import Fraction
+
+from ortools.sat.python import cp_model
+
+from prism_cp.bounds import op_timing
+from prism_cp.problem import Problem
+from prism_cp.steady.bound import stream_ticks
+
+Core = tuple[str, int]
+
+
+@dataclass(frozen=True)
+class ModuloSchedule:
+    """k = `unroll` batches per `period` ticks. Per copy j and op i of a
+    batch: `start[j][i]`, the tick offset from the start of its period, and
+    the core `core[j][i]` (type, id) it runs on in every period."""
+
+    period: int
+    unroll: int
+    start: tuple[tuple[int, ...], ...]
+    core: tuple[tuple[Core, ...], ...]
+
+
+@lru_cache(maxsize=32)
+def most_ticks(problem: Problem) -> dict[str, tuple[int, ...]]:
+    """Per core type, per op: the most ticks it holds a core at any start tick
+    of an endless stream: what a modulo schedule reserves for it."""
+    return {c: tuple(hi for _, hi in occ) for c, occ in stream_ticks(problem).items()}
+
+
+def release_ticks(period: int, unroll: int) -> list[int]:
+    """Per copy: the first tick at or after its arrival j * period / unroll."""
+    return [-(-j * period // unroll) for j in range(unroll)]
+
+
+def new_solver(time_limit: float, workers: int, seed: int) -> cp_model.CpSolver:
+    solver = cp_model.CpSolver()
+    solver.parameters.max_time_in_seconds = max(time_limit, 0.05)
+    solver.parameters.num_workers = workers
+    solver.parameters.random_seed = seed
+    solver.parameters.catch_sigint_signal = False
+    return solver
+
+
+def _cores(problem: Problem, op: int, period: int) -> list[tuple[Core, int]]:
+    """(core, occupancy) of every core op `op` may run on within one period."""
+    ticks = most_ticks(problem)
+    return [
+        ((c, x), ticks[c][op])
+        for c in problem.allowed(op)
+        if ticks[c][op] <= period
+        for x in range(problem.platform.cores(c))
+    ]
+
+
+def pack(
+    problem: Problem, period: int, unroll: int, *, time_limit: float, workers: int = 2, seed: int = 42, first: bool = False
+) -> tuple[str, list[list[Core]] | None]:
+    """('feasible' | 'infeasible' | 'unknown', core of each op of each copy):
+    an assignment that puts at most `period` ticks of work on every core,
+    with the least total occupancy found (the first one found if `first`).
+    'infeasible' is a proof that no modulo schedule has this period."""
+    n, k = problem.n_ops, unroll
+    options = [_cores(problem, i, period) for i in range(n)]
+    if any(not o for o in options):
+        return "infeasible", None
+    m = cp_model.CpModel()
+    x = [[{core: m.new_bool_var("") for core, _ in options[i]} for i in range(n)] for _ in range(k)]
+    load: dict[Core, list] = {}
+    for j in range(k):
+        for i in range(n):
+            m.add_exactly_one(x[j][i].values())
+            for core, d in options[i]:
+                load.setdefault(core, []).append(d * x[j][i][core])
+    for core, terms in load.items():
+        m.add(sum(terms) <= period)
+    # cores of a type are interchangeable: their loads in decreasing order
+    for c in ("cpu", "npu"):
+        for a in range(problem.platform.cores(c) - 1):
+            if (c, a) in load and (c, a + 1) in load:
+                m.add(sum(load[c, a]) >= sum(load[c, a + 1]))
+    # the least total occupancy leaves the most room on every circle
+    m.minimize(sum(sum(terms) for terms in load.values()))
+    solver = new_solver(time_limit, workers, seed)
+    solver.parameters.stop_after_first_solution = first
+    status = solver.solve(m)
+    if status == cp_model.INFEASIBLE:
+        return "infeasible", None
+    if status not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
+        return "unknown", None
+    return "feasible", [[next(core for core, lit in x[j][i].items() if solver.boolean_value(lit)) for i in range(n)] for j in range(k)]
+
+
+def latency_units(problem: Problem, schedule: ModuloSchedule) -> int:
+    """k times the latency (us) of `schedule`, each op's float time rounded up
+    to whole us: the model's objective (never below k times the true latency)."""
+    k, clock, n = schedule.unroll, problem.clock, problem.n_ops
+    times, succs = problem.workload.times, problem.workload.successors()
+    return max(
+        k * clock * schedule.start[j][i] + math.ceil(k * Fraction(times[schedule.core[j][i][0]][i])) - j * schedule.period * clock
+        for j in range(k)
+        for i in range(n)
+        if not succs[i]
+    )
+
+
+def improve_latency(
+    problem: Problem,
+    incumbent: ModuloSchedule,
+    *,
+    time_limit: float,
+    deadline_us: float | None = None,
+    workers: int = 2,
+    seed: int = 42,
+) -> tuple[str, ModuloSchedule | None]:
+    """('optimal' | 'feasible' | 'infeasible' | 'unknown', schedule): a modulo
+    schedule of the incumbent's period and unroll with the least latency
+    (latest end of a batch minus its arrival) found in `time_limit` seconds,
+    at most `deadline_us` if given, hinted with `incumbent`. 'infeasible'
+    proves that no schedule of this period meets the deadline."""
+    n, clock, k, P = problem.n_ops, problem.clock, incumbent.unroll, incumbent.period
+    timing = op_timing(problem)
+    times, succs = problem.workload.times, problem.workload.successors()
+    rel = release_ticks(P, k)
+    options = [_cores(problem, i, P) for i in range(n)]
+    horizon = max(max(row) for row in incumbent.start) + max(most_ticks(problem)[c][i] for i in range(n) for c in problem.allowed(i)) + P
+    m = cp_model.CpModel()
+    per_core: dict[Core, list[cp_model.IntervalVar]] = {}
+    per_type: dict[str, list[cp_model.IntervalVar]] = {"cpu": [], "npu": []}
+    upper = latency_units(problem, incumbent)
+    latency = m.new_int_var(0, max(upper, k * horizon * clock), "latency")
+    start = [[m.new_int_var(rel[j] + timing.head[i], horizon, "") for i in range(n)] for j in range(k)]
+    assign: list[list[dict[Core, cp_model.IntVar]]] = [[{} for _ in range(n)] for _ in range(k)]
+    for j in range(k):
+        for i in range(n):
+            s = start[j][i]
+            m.add_hint(s, incumbent.start[j][i])
+            residue = m.new_int_var(0, P - 1, "")
+            m.add(s == m.new_int_var(0, horizon // P, "") * P + residue)
+            lits = assign[j][i]
+            for core, d in options[i]:
+                lit = lits[core] = m.new_bool_var("")
+                m.add_hint(lit, incumbent.core[j][i] == core)
+                per_core.setdefault(core, []).extend(m.new_optional_fixed_size_interval_var(residue + shift, d, lit, "") for shift in (0, P))
+                if not succs[i]:
+                    m.add(latency >= k * clock * s + math.ceil(k * Fraction(times[core[0]][i])) - j * P * clock).only_enforce_if(lit)
+            m.add_exactly_one(lits.values())
+            for c in problem.allowed(i):
+                typed = [lit for core, lit in lits.items() if core[0] == c]
+                if typed and problem.platform.cores(c) > 1:
+                    present = m.new_bool_var("")
+                    m.add(present == sum(typed))
+                    per_type[c].extend(m.new_optional_fixed_size_interval_var(residue + shift, most_ticks(problem)[c][i], present, "") for shift in (0, P))
+            for t in succs[i]:
+                m.add(start[j][t] >= s + sum(d * lits[core] for core, d in options[i]))
+    for intervals in per_core.values():
+        m.add_no_overlap(intervals)
+    for c, intervals in per_type.items():
+        if intervals:
+            m.add_cumulative(intervals, [1] * len(intervals), problem.platform.cores(c))
+    if deadline_us is not None:
+        m.add(latency <= math.floor(k * Fraction(deadline_us)))
+    m.add_hint(latency, upper)
+    m.minimize(latency)
+    solver = new_solver(time_limit, workers, seed)
+    status = solver.solve(m)
+    if status == cp_model.INFEASIBLE:
+        return "infeasible", None
+    if status not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
+        return "unknown", None
+    found = ModuloSchedule(
+        P,
+        k,
+        tuple(tuple(solver.value(start[j][i]) for i in range(n)) for j in range(k)),
+        tuple(tuple(next(core for core, lit in assign[j][i].items() if solver.boolean_value(lit)) for i in range(n)) for j in range(k)),
+    )
+    return ("optimal" if status == cp_model.OPTIMAL else "feasible"), found

@@ -1,0 +1,72 @@
+"""A modulo schedule made concrete: many periods of batches as one ordinary
+Schedule of a stream Problem, checked by `validate`, replayed by the
+simulator, and measured (period and latency) from the replay."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from fractions import Fraction
+
+from prism_cp.problem import Problem, completion_tick
+from prism_cp.schedule import Schedule
+from prism_cp.simulate import replay, validate
+from prism_cp.steady.modulo import ModuloSchedule, most_ticks
+from prism_cp.steady.stream import batch_latencies
+
+
+@dataclass(frozen=True)
+class Measured:
+    """What the replay of `batches` unrolled batches shows: the mean time
+    between batch completion ticks (the last op frees its core) over the
+    second half (us, exact), and the largest and mean batch latency there
+    (last float end - arrival, us)."""
+
+    batches: int
+    period_us: float
+    max_latency_us: float
+    mean_latency_us: float
+
+
+def stream_problem(problem: Problem, schedule: ModuloSchedule, batches: int) -> Problem:
+    """`batches` batches of `problem`'s workload arriving every period / unroll."""
+    return Problem(problem.workload, problem.platform, batches, arrival_us=Fraction(schedule.period * problem.clock, schedule.unroll))
+
+
+def unrolled(stream: Problem, schedule: ModuloSchedule) -> Schedule:
+    """Batch b = c * k + j runs copy j's ops c periods later, on copy j's cores."""
+    n, clock, k, P = stream.n_ops, stream.clock, schedule.unroll, schedule.period
+    start, end, ctype, cid = [], [], [], []
+    for b in range(stream.nbatch):
+        c, j = divmod(b, k)
+        for i in range(n):
+            core = schedule.core[j][i]
+            t = (c * P + schedule.start[j][i]) * clock
+            start.append(t)
+            end.append(t + stream.workload.times[core[0]][i])
+            ctype.append(core[0])
+            cid.append(core[1])
+    return Schedule(tuple(start), tuple(end), tuple(ctype), tuple(cid))
+
+
+def check(problem: Problem, schedule: ModuloSchedule, periods: int) -> Measured:
+    """Unroll `schedule` over `periods` periods plus the drain (the periods a
+    batch spans), validate it, replay its core sequences with the arrivals,
+    validate the replay and measure it over the second half of the first
+    `periods` periods (the drain's batches finish early: nothing follows them).
+    Raises AssertionError on any violation: a modulo schedule that does not
+    hold when unrolled is a bug, never a result."""
+    k, P, n = schedule.unroll, schedule.period, problem.n_ops
+    span = max(schedule.start[j][i] + most_ticks(problem)[schedule.core[j][i][0]][i] for j in range(k) for i in range(n))
+    kept = k * periods
+    stream = stream_problem(problem, schedule, kept + k * (-(-span // P) + 1))
+    concrete = unrolled(stream, schedule)
+    replayed = replay(stream, concrete.sequences())
+    for name, s in (("unrolled", concrete), ("replayed", replayed)):
+        violations = validate(stream, s)
+        if violations:
+            raise AssertionError(f"the {name} modulo schedule is invalid: {violations[:3]}")
+    half = kept // 2 // k * k
+    times, clock = stream.global_times, stream.clock
+    done = [max(completion_tick(replayed.start[g] // clock, times[replayed.core_type[g]][g], clock) for g in range(b * n, (b + 1) * n)) for b in range(kept)]
+    latency = batch_latencies(stream, replayed)[kept - half : kept]
+    return Measured(kept, (done[-1] - done[-1 - half]) * clock / half, max(latency), sum(latency) / len(latency))
