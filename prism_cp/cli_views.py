@@ -80,7 +80,8 @@ def summary_lines(s: ModelSummary) -> list[str]:
     lines += [f"work on {c.upper()} of the ops it can run: {w / 1000:.3f} ms" for c, w in s.work_us.items()]
     lines.append(f"work with every op at its fastest: {s.fastest_work_us / 1000:.3f} ms")
     for b in s.bounds:
-        parts = [f"critical path {b.critical_path_us / 1000:.3f}", f"total work {b.total_work_us / 1000:.3f}"]
+        parts = [f"critical path {b.critical_path_us / 1000:.3f}", f"total work {b.total_work_us / 1000:.3f}", f"work split {b.work_split_us / 1000:.3f}"]
         parts += [f"{c.upper()}-only load {v / 1000:.3f}" for c, v in b.load_us.items()]
         lines.append(f"lower bound for {b.batches} batch{'es' if b.batches != 1 else ''}: {b.lower_bound_us / 1000:.3f} ms ({', '.join(parts)} ms)")
+    lines.append(f"steady state: at least {s.steady_period_us / 1000:.3f} ms per batch ({s.steady_bottleneck.upper()} bound)")
     return lines

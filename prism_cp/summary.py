@@ -8,9 +8,10 @@ from collections import Counter
 from dataclasses import asdict, dataclass
 from typing import Any, Sequence
 
-from prism_cp.bounds import critical_path_bound, load_bounds, lower_bound, total_work_bound
+from prism_cp.bounds import critical_path_bound, load_bounds, lower_bound, split_bound, total_work_bound
 from prism_cp.platform import Platform
 from prism_cp.problem import Problem
+from prism_cp.steady.bound import period_bound
 from prism_cp.workload import CORE_TYPES, Workload
 
 
@@ -33,6 +34,7 @@ class BatchBounds:
     lower_bound_us: float
     critical_path_us: float
     total_work_us: float
+    work_split_us: float
     load_us: dict[str, float]
 
 
@@ -43,7 +45,9 @@ class ModelSummary:
     `work_us[c]`: the summed time on core type c of the ops c can run;
     `fastest_work_us`: every op at its fastest allowed time; `critical_path_us`:
     one batch's longest path with every op on its fastest allowed core type,
-    each op holding its core for whole clock ticks.
+    each op holding its core for whole clock ticks; `steady_period_us`: the
+    least time per batch any endless stream of batches can sustain (the
+    work-split bound over one batch), set by the `steady_bottleneck` core type.
     """
 
     model: str
@@ -59,6 +63,8 @@ class ModelSummary:
     work_us: dict[str, float]
     fastest_work_us: float
     bounds: tuple[BatchBounds, ...]
+    steady_period_us: float
+    steady_bottleneck: str
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -72,6 +78,7 @@ def summarize(workload: Workload, platform: Platform, batches: Sequence[int] = (
         CpuOnlyOp(i, workload.op_names[i], t, times["cpu"][i]) for i, t in enumerate(workload.op_types) if not platform.supports(t, "npu")
     )
     allowed = [one.allowed(i) for i in range(one.n_ops)]
+    period = period_bound(one)
     return ModelSummary(
         workload.name,
         platform.name,
@@ -86,8 +93,12 @@ def summarize(workload: Workload, platform: Platform, batches: Sequence[int] = (
         {c: sum(times[c][i] for i in range(one.n_ops) if c in allowed[i]) for c in CORE_TYPES if platform.cores(c)},
         sum(min(times[c][i] for c in allowed[i]) for i in range(one.n_ops)),
         tuple(_bounds(Problem(workload, platform, b)) for b in batches),
+        period.us(platform.clock_us),
+        period.bottleneck,
     )
 
 
 def _bounds(problem: Problem) -> BatchBounds:
-    return BatchBounds(problem.nbatch, lower_bound(problem), critical_path_bound(problem), total_work_bound(problem), load_bounds(problem))
+    return BatchBounds(
+        problem.nbatch, lower_bound(problem), critical_path_bound(problem), total_work_bound(problem), split_bound(problem), load_bounds(problem)
+    )

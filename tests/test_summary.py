@@ -36,7 +36,7 @@ def test_bounds_lie_between_a_float_longest_path_and_real_schedules(xception) ->
     assert longest <= s.critical_path_us
     for b in s.bounds:
         problem = Problem(xception, plat, b.batches)
-        assert b.lower_bound_us == lower_bound(problem) >= max(b.critical_path_us, b.total_work_us, *b.load_us.values())
+        assert b.lower_bound_us == lower_bound(problem) >= max(b.critical_path_us, b.total_work_us, b.work_split_us, *b.load_us.values())
         assert all(b.lower_bound_us <= solve(problem, a).makespan for a in ("npufirst", "prism"))
     assert s.bounds[0].critical_path_us == s.critical_path_us
 
@@ -52,3 +52,14 @@ def test_a_cpu_only_platform_has_only_cpu_work(xception) -> None:
     s = summarize(xception, load_platform("grai", npus=0), (2,))
     assert set(s.work_us) == {"cpu"} and s.fastest_work_us == sum(xception.times["cpu"])
     assert s.to_dict()["bounds"][0]["batches"] == 2
+
+
+def test_steady_state_bound_is_below_every_schedule_per_batch(xception) -> None:
+    """N batches carry N times one batch's work, so no schedule of N batches
+    beats N periods of the steady-state bound."""
+    plat = load_platform("grai")
+    s = summarize(xception, plat, (1,))
+    assert s.steady_bottleneck in ("cpu", "npu")
+    for batches in (4, 16):
+        problem = Problem(xception, plat, batches)
+        assert batches * s.steady_period_us <= min(solve(problem, a).makespan for a in ("npufirst", "staggered"))
