@@ -11,7 +11,6 @@ from typing import Any, Sequence
 from prism_cp.bounds import critical_path_bound, load_bounds, lower_bound, split_bound, total_work_bound
 from prism_cp.platform import Platform
 from prism_cp.problem import Problem
-from prism_cp.steady.bound import period_bound
 from prism_cp.workload import CORE_TYPES, Workload
 
 
@@ -72,6 +71,8 @@ class ModelSummary:
 
 def summarize(workload: Workload, platform: Platform, batches: Sequence[int] = (1, 16)) -> ModelSummary:
     """The summary of `workload` on `platform`, with bounds for each batch count."""
+    from prism_cp.steady.bound import period_bound  # the steady package loads OR-Tools: not at CLI start-up
+
     one = Problem(workload, platform, 1)
     times = workload.times
     cpu_only = tuple(

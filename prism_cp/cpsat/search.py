@@ -10,12 +10,12 @@ incumbent is always exportable and never gets worse.
 from __future__ import annotations
 
 import random
-import threading
 import time
 from dataclasses import dataclass
 
 from ortools.sat.python import cp_model
 
+from prism_cp.cpsat import interruptible
 from prism_cp.cpsat import model as cpm
 from prism_cp.cpsat.plan import Plan, done_tick, to_schedule
 from prism_cp.progress import Progress
@@ -143,7 +143,6 @@ class Search:
         solver.parameters.max_time_in_seconds = max(0.05, limit)
         solver.parameters.num_workers = self.workers
         solver.parameters.random_seed = self.seed
-        solver.parameters.catch_sigint_signal = False
         search = self
 
         class OnSolution(cp_model.CpSolverSolutionCallback):
@@ -153,28 +152,12 @@ class Search:
 
         if track:
             solver.best_bound_callback = lambda b: search.raise_bound(int(b))
-        status = self._interruptible(solver, built, OnSolution())
+        status = interruptible.solve(solver, built.model, OnSolution())
         if status in (cp_model.OPTIMAL, cp_model.FEASIBLE):
             self.offer(to_schedule(self.problem, built.plan(solver.value)))
         if track and status in (cp_model.OPTIMAL, cp_model.FEASIBLE):
             self.raise_bound(int(solver.best_objective_bound))
         return status
-
-    @staticmethod
-    def _interruptible(solver: cp_model.CpSolver, built: cpm.Model, callback) -> int:
-        """Run the solve in a thread so that Ctrl-C reaches the main thread at
-        once; it stops the solver and is raised again once the solver has returned."""
-        out: list[int] = []
-        worker = threading.Thread(target=lambda: out.append(solver.solve(built.model, callback)), daemon=True)
-        worker.start()
-        try:
-            while worker.is_alive():
-                worker.join(0.1)
-        except KeyboardInterrupt:
-            solver.stop_search()
-            worker.join()
-            raise
-        return out[0]
 
 
 def hot_spots(problem: Problem, schedule: Schedule) -> list[int]:

@@ -39,6 +39,7 @@ import time
 from ortools.sat.python import cp_model
 
 from prism_cp.bounds import lower_bound, op_timing
+from prism_cp.cpsat import interruptible
 from prism_cp.problem import Problem
 
 #: default window ends, past the earliest CPU-only head, as fractions of that head
@@ -138,8 +139,7 @@ def early_work_bound(problem: Problem, window: int, deadline: float, share: int)
     # worker runs it (a multi-worker portfolio proved less in tests)
     solver.parameters.num_workers = 1
     solver.parameters.linearization_level = 2
-    solver.parameters.catch_sigint_signal = False  # Ctrl-C reaches the caller once the solve returns
-    status = solver.solve(m)
+    status = interruptible.solve(solver, m)
     if status not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
         return cpus * window  # nothing proven beyond the CPUs' capacity
     return math.floor(solver.best_objective_bound + 1e-6)

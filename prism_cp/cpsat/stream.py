@@ -14,6 +14,7 @@ from ortools.sat.python import cp_model
 
 from prism_cp.bounds import lower_bound
 from prism_cp.cpsat import model as cpm
+from prism_cp.cpsat import interruptible
 from prism_cp.cpsat.plan import Plan, to_schedule
 from prism_cp.cpsat.search import WHOLE_MODEL_OPS, Search
 from prism_cp.cpsat.seeds import seed_schedules
@@ -85,13 +86,12 @@ def _solve(built: cpm.Model, limit: float, workers: int, seed: int, adopt) -> in
     solver.parameters.max_time_in_seconds = max(0.05, limit)
     solver.parameters.num_workers = workers
     solver.parameters.random_seed = seed
-    solver.parameters.catch_sigint_signal = False
 
     class OnSolution(cp_model.CpSolverSolutionCallback):
         def on_solution_callback(self) -> None:
             adopt(built.plan(self.value))
 
-    status = Search._interruptible(solver, built, OnSolution())
+    status = interruptible.solve(solver, built.model, OnSolution())
     if status in (cp_model.OPTIMAL, cp_model.FEASIBLE):
         adopt(built.plan(solver.value))
     return status

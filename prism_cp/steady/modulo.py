@@ -31,6 +31,7 @@ from fractions import Fraction
 from ortools.sat.python import cp_model
 
 from prism_cp.bounds import op_timing
+from prism_cp.cpsat import interruptible
 from prism_cp.problem import Problem
 from prism_cp.steady.bound import stream_ticks
 
@@ -66,7 +67,6 @@ def new_solver(time_limit: float, workers: int, seed: int) -> cp_model.CpSolver:
     solver.parameters.max_time_in_seconds = max(time_limit, 0.05)
     solver.parameters.num_workers = workers
     solver.parameters.random_seed = seed
-    solver.parameters.catch_sigint_signal = False
     return solver
 
 
@@ -111,7 +111,7 @@ def pack(
     m.minimize(sum(sum(terms) for terms in load.values()))
     solver = new_solver(time_limit, workers, seed)
     solver.parameters.stop_after_first_solution = first
-    status = solver.solve(m)
+    status = interruptible.solve(solver, m)
     if status == cp_model.INFEASIBLE:
         return "infeasible", None
     if status not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
@@ -191,7 +191,7 @@ def improve_latency(
     m.add_hint(latency, upper)
     m.minimize(latency)
     solver = new_solver(time_limit, workers, seed)
-    status = solver.solve(m)
+    status = interruptible.solve(solver, m)
     if status == cp_model.INFEASIBLE:
         return "infeasible", None
     if status not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
