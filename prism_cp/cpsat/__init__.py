@@ -11,6 +11,7 @@ import time
 
 from prism_cp.bounds import lower_bound
 from prism_cp.cpsat import model as cpm
+from prism_cp.cpsat.only_type_bound import only_type_bound
 from prism_cp.cpsat.plan import Plan, to_schedule
 from prism_cp.cpsat.search import WHOLE_MODEL_OPS, Search
 from prism_cp.cpsat.seeds import seed_schedules
@@ -24,6 +25,7 @@ from prism_cp.simulate import validate
 MAX_OPS = 30_000  # larger unrolled problems get the best heuristic schedule only
 SEED_SHARE = {"whole": 0.1, "lns": 0.06}  # of the time limit, at most, spent on seeding
 STARTUP_SHARE = 0.1  # of the time limit, at most, spent proving the start-up bound
+ONLY_TYPE_SHARE = 0.25  # of the time limit, at most, spent proving the single-type relaxation's bound
 FINISH_SHARE = 0.03  # of the time limit kept for the final replay and validation,
 FINISH_S = 0.5  # plus this, or a tenth of the limit if less, for the process to exit
 
@@ -89,6 +91,15 @@ def solve_cpsat(
             if startup > -math.inf:
                 say(f"[cpsat] {time.perf_counter() - t0:7.2f}s start-up bound: {startup:.2f} us")
             lower = max(analytic, startup)
+    if not interrupted and best.makespan > lower:
+        try:
+            only = only_type_bound(problem, lower, best.makespan, deadline=min(deadline, time.perf_counter() + ONLY_TYPE_SHARE * time_limit))
+        except KeyboardInterrupt:
+            interrupted = True
+        else:
+            if only > lower:
+                say(f"[cpsat] {time.perf_counter() - t0:7.2f}s single-type relaxation bound: {only:.2f} us")
+            lower = only
     search = Search(problem, to_schedule(problem, Plan.of(problem, best)), lower, deadline, t0, say, workers, seed, mapping)
     search.report(f"best seed {name}")
     if interrupted:
