@@ -25,7 +25,9 @@ from prism_cp.simulate import validate
 MAX_OPS = 30_000  # larger unrolled problems get the best heuristic schedule only
 SEED_SHARE = {"whole": 0.1, "lns": 0.06}  # of the time limit, at most, spent on seeding
 STARTUP_SHARE = 0.1  # of the time limit, at most, spent proving the start-up bound
-ONLY_TYPE_SHARE = 0.25  # of the time limit, at most, spent proving the single-type relaxation's bound
+# of the time limit, at most, spent proving the single-type relaxation's bound: the
+# whole model's search never raises the bound, LNS steps need the time more
+ONLY_TYPE_SHARE = {"whole": 0.4, "lns": 0.1}
 FINISH_SHARE = 0.03  # of the time limit kept for the final replay and validation,
 FINISH_S = 0.5  # plus this, or a tenth of the limit if less, for the process to exit
 
@@ -67,7 +69,8 @@ def solve_cpsat(
     if too_big:
         say(f"[cpsat] {problem.size} ops exceed the {max_ops} the exact engine can model: "
             "no CP-SAT search; the whole time limit goes to the heuristics and the best one is returned")
-    share = 1.0 if too_big else SEED_SHARE["whole" if problem.size <= WHOLE_MODEL_OPS else "lns"]
+    scope = "whole" if problem.size <= WHOLE_MODEL_OPS else "lns"
+    share = 1.0 if too_big else SEED_SHARE[scope]
     seeds: dict[str, Schedule] = {}
     interrupted = False
     try:
@@ -93,7 +96,7 @@ def solve_cpsat(
             lower = max(analytic, startup)
     if not interrupted and best.makespan > lower:
         try:
-            only = only_type_bound(problem, lower, best.makespan, deadline=min(deadline, time.perf_counter() + ONLY_TYPE_SHARE * time_limit))
+            only = only_type_bound(problem, lower, best.makespan, deadline=min(deadline, time.perf_counter() + ONLY_TYPE_SHARE[scope] * time_limit))
         except KeyboardInterrupt:
             interrupted = True
         else:
