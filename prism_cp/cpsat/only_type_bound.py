@@ -35,10 +35,12 @@ SCALE = 1000  # objective units per us
 def only_type_bound(problem: Problem, lower_us: float, upper_us: float, *, deadline: float, workers: int = 1) -> float:
     """The best bound (us) the relaxation proves before `deadline` (a
     `time.perf_counter()` value), over the core types that have ops of their
-    own, at least `lower_us` (a proven bound). `upper_us`: a schedule's
-    makespan, above which nothing need be proven."""
+    own (but not all of them), at least `lower_us` (a proven bound).
+    `upper_us`: a schedule's makespan, above which nothing need be proven."""
     best = lower_us
-    types = [c for c in ("cpu", "npu") if problem.platform.cores(c) and any(problem.allowed(i) == (c,) for i in range(problem.n_ops))]
+    # a type that alone can run every op leaves nothing to relax: the whole model is that problem
+    counts = {c: sum(problem.allowed(i) == (c,) for i in range(problem.n_ops)) for c in ("cpu", "npu")}
+    types = [c for c in ("cpu", "npu") if problem.platform.cores(c) and 0 < counts[c] < problem.n_ops]
     for k, c in enumerate(types):
         share = time.perf_counter() + (deadline - time.perf_counter()) / (len(types) - k)
         best = max(best, Relaxation(problem, c, workers).bound(best, upper_us, share))
