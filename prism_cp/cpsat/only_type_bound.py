@@ -76,9 +76,9 @@ class Relaxation:
     solver's bound on a minimisation comes from a linear relaxation, which
     barely sees the cores' contention, whereas with a deadline on the
     makespan every op gets a time window [head, deadline - tail] and the
-    cumulative constraint's propagation (energetic reasoning over those
-    windows) often proves at once that no schedule meets it. `bound`
-    bisects on that deadline."""
+    propagation of the cores' constraint over those windows often proves
+    quickly that no schedule meets it. `bound`
+    searches that deadline."""
 
     def __init__(self, problem: Problem, c: str, workers: int) -> None:
         t = op_timing(problem)
@@ -92,15 +92,17 @@ class Relaxation:
         return math.floor(Fraction(us) * SCALE)
 
     def bound(self, lower_us: float, upper_us: float, deadline: float) -> float:
-        """At least `lower_us`: bisect on a deadline D (objective units, in
-        steps of a tick) between the bound and `upper_us`; a solver's proof that no solution
-        has objective <= D proves the objective > D. Each probe gets half the
-        time left; one that proves nothing ends the search above it."""
+        """At least `lower_us`: search a deadline D (objective units, in
+        steps of a tick) between the bound and `upper_us`; a solver's proof
+        that no solution has objective <= D proves the objective > D. Each
+        probe is a third of the way up from the bound (proofs cost more the
+        nearer D is to the optimum, and `upper_us` is above it) and gets half
+        the time left; one that proves nothing ends the search above it."""
         lo, hi = self.units(lower_us), self.units(upper_us)
         proven = -math.inf
         step = self.problem.clock * SCALE  # a deadline one tick later admits new starts
         while hi - lo >= step and time.perf_counter() < deadline:
-            mid = lo + (hi - lo) // step // 2 * step
+            mid = lo + max(1, (hi - lo) // step // 3) * step
             status, value, bound = self.probe(mid, lo, (deadline - time.perf_counter()) / 2)
             if status == cp_model.INFEASIBLE:
                 lo = mid + 1
