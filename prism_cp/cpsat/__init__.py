@@ -11,8 +11,9 @@ import time
 
 from prism_cp.bounds import lower_bound
 from prism_cp.cpsat import model as cpm
+from prism_cp.cpsat.only_type_bound import only_type_bound
 from prism_cp.cpsat.plan import Plan, to_schedule
-from prism_cp.cpsat.search import WHOLE_MODEL_OPS, Search
+from prism_cp.cpsat.search import Search
 from prism_cp.cpsat.seeds import seed_schedules
 from prism_cp.cpsat.startup_bound import startup_bound
 from prism_cp.cpsat.stream import solve_stream
@@ -23,8 +24,13 @@ from prism_cp.schedule import Result, Schedule, Status
 from prism_cp.simulate import validate
 
 MAX_OPS = 30_000  # larger unrolled problems get the best heuristic schedule only
-SEED_SHARE = {"whole": 0.1, "lns": 0.06}  # of the time limit, at most, spent on seeding
+SMALL_OPS = 700  # up to this size (5 xception batches) the single-type relaxation's proofs come in seconds
+SEED_SHARE = {"small": 0.1, "large": 0.06}  # of the time limit, at most, spent on seeding
 STARTUP_SHARE = 0.1  # of the time limit, at most, spent proving the start-up bound
+# of the time limit, at most, spent proving the single-type relaxation's bound: on
+# small problems it raises the bound where the search never does; on large ones its
+# proofs rarely come (16 xception batches) and the LNS steps need the time
+ONLY_TYPE_SHARE = {"small": 0.4, "large": 0.1}
 FINISH_SHARE = 0.03  # of the time limit kept for the final replay and validation,
 FINISH_S = 0.5  # plus this, or a tenth of the limit if less, for the process to exit
 
@@ -69,7 +75,8 @@ def solve_cpsat(
     if too_big:
         say(f"[cpsat] {problem.size} ops exceed the {max_ops} the exact engine can model: "
             "no CP-SAT search; the whole time limit goes to the heuristics and the best one is returned")
-    share = 1.0 if too_big else SEED_SHARE["whole" if problem.size <= WHOLE_MODEL_OPS else "lns"]
+    scope = "small" if problem.size <= SMALL_OPS else "large"
+    share = 1.0 if too_big else SEED_SHARE[scope]
     seeds: dict[str, Schedule] = {}
     interrupted = False
     try:
@@ -93,6 +100,15 @@ def solve_cpsat(
             if startup > -math.inf:
                 say(f"[cpsat] {time.perf_counter() - t0:7.2f}s start-up bound: {startup:.2f} us")
             lower = max(analytic, startup)
+    if not interrupted and best.makespan > lower:
+        try:
+            only = only_type_bound(problem, lower, best.makespan, deadline=min(deadline, time.perf_counter() + ONLY_TYPE_SHARE[scope] * time_limit))
+        except KeyboardInterrupt:
+            interrupted = True
+        else:
+            if only > lower:
+                say(f"[cpsat] {time.perf_counter() - t0:7.2f}s single-type relaxation bound: {only:.2f} us")
+            lower = only
     search = Search(problem, to_schedule(problem, Plan.of(problem, best)), lower, deadline, t0, say, workers, seed, mapping)
     search.report(f"best seed {name}")
     if interrupted:
