@@ -27,6 +27,7 @@ from fractions import Fraction
 from ortools.sat.python import cp_model
 
 from prism_cp.bounds import op_timing
+from prism_cp.cpsat import interruptible
 from prism_cp.problem import Problem
 
 SCALE = 1000  # objective units per us
@@ -150,8 +151,7 @@ class Relaxation:
         solver = cp_model.CpSolver()
         solver.parameters.max_time_in_seconds = max(limit, 0.01)
         solver.parameters.num_workers = self.workers
-        solver.parameters.catch_sigint_signal = False  # Ctrl-C reaches the caller once the solve returns
-        status = solver.solve(m, StopAt(floor))
+        status = interruptible.solve(solver, m, StopAt(floor))
         if status not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
             return status, cap, -1
         return status, round(solver.objective_value), math.ceil(solver.best_objective_bound - 1e-6)
