@@ -12,7 +12,7 @@ IMPORT_STARTED = _time.perf_counter()
 from prism_cp.errors import PrismError
 from prism_cp.platform import Platform
 from prism_cp.problem import Problem
-from prism_cp.schedule import Result, Schedule
+from prism_cp.schedule import Result, Schedule, Status
 from prism_cp.simulate import replay, simulate, validate
 from prism_cp.solve import algorithms, solve
 from prism_cp.workload import Workload
@@ -23,6 +23,7 @@ __all__ = [
     "Problem",
     "Result",
     "Schedule",
+    "Status",
     "Workload",
     "algorithms",
     "replay",

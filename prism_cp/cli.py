@@ -25,7 +25,7 @@ from prism_cp.errors import PrismError
 from prism_cp.io import load_platform, load_workload, problem_from_reference, read_schedule_pickle, reference_pickle_path, write_reference_pickle, write_schedule_json
 from prism_cp.io.stg import load_stg, stg_platform
 from prism_cp.problem import Problem
-from prism_cp.schedule import Result
+from prism_cp.schedule import Result, Status
 from prism_cp.simulate import validate
 from prism_cp.solve import algorithms, solve
 
@@ -376,7 +376,7 @@ def compare(
             "makespan_us": r.makespan,
             "vs_best": (r.makespan - best) / best if best else 0.0,
             "gap": (r.makespan - bound) / r.makespan if r.makespan else 0.0,
-            "status": "OPTIMAL" if r.makespan <= bound else r.status,  # meeting a proven bound is a proof
+            "status": Status.OPTIMAL if r.makespan <= bound else r.status,  # meeting a proven bound is a proof
             "wall_s": r.wall_s,
             "output": str(path),
         }

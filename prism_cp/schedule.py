@@ -4,6 +4,7 @@ result that says how good it is."""
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from enum import StrEnum
 
 
 @dataclass(frozen=True)
@@ -29,20 +30,28 @@ class Schedule:
         return seqs
 
 
+class Status(StrEnum):
+    """How good a result is proven to be. A StrEnum, so it prints and
+    serialises as its name."""
+
+    OPTIMAL = "OPTIMAL"  # the makespan is proven optimal
+    FEASIBLE = "FEASIBLE"  # a valid schedule, no proof of optimality
+
+
 @dataclass(frozen=True)
 class Result:
     """A schedule with its provenance and the proof of how far it may be from optimal.
 
     `lower_bound` is a proven lower bound on the makespan of any schedule of the
-    same problem; `status` is 'OPTIMAL' only when the makespan is proven
-    optimal (by the solver, or by meeting the bound), else 'FEASIBLE'.
+    same problem; `status` is OPTIMAL only when the makespan is proven
+    optimal (by the solver, or by meeting the bound), else FEASIBLE.
     """
 
     algorithm: str
     schedule: Schedule
     mapping: tuple[str, ...]
     lower_bound: float
-    status: str
+    status: Status
     wall_s: float
     log: tuple[str, ...] = field(default=())
 

@@ -10,7 +10,7 @@ from prism_cp.errors import PrismError
 from prism_cp.heuristics import HEURISTICS
 from prism_cp.problem import Problem
 from prism_cp.progress import Progress, ProgressLog
-from prism_cp.schedule import Result
+from prism_cp.schedule import Result, Status
 from prism_cp.simulate import validate
 
 
@@ -39,5 +39,5 @@ def solve(problem: Problem, algorithm: str = "npufirst", *, seed: int = 42, prog
     if problems:
         raise AssertionError(f"{algorithm} produced an invalid schedule: {problems[:3]}")
     bound = lower_bound(problem)
-    status = "OPTIMAL" if sched.makespan <= bound else "FEASIBLE"
+    status = Status.OPTIMAL if sched.makespan <= bound else Status.FEASIBLE
     return Result(algorithm, sched, sched.core_type, bound, status, wall, tuple(say.lines))

@@ -18,7 +18,7 @@ from prism_cp.cpsat.startup_bound import startup_bound
 from prism_cp.errors import PrismError
 from prism_cp.problem import Problem
 from prism_cp.progress import Progress, ProgressLog
-from prism_cp.schedule import Result, Schedule
+from prism_cp.schedule import Result, Schedule, Status
 
 MAX_OPS = 30_000  # larger unrolled problems get the best heuristic schedule only
 SEED_SHARE = {"whole": 0.1, "lns": 0.06}  # of the time limit, at most, spent on seeding
@@ -93,7 +93,7 @@ def solve_cpsat(
             search.report("interrupted")
     schedule = search.incumbent
     bound = min(max(lower, search.bound_us()), schedule.makespan)
-    status = "OPTIMAL" if search.optimal() else "FEASIBLE"
+    status = Status.OPTIMAL if search.optimal() else Status.FEASIBLE
     search.report(status.lower())
     return Result("cpsat", schedule, schedule.core_type, bound, status, time.perf_counter() - t0, tuple(say.lines))
 

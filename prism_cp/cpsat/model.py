@@ -1,15 +1,22 @@
 """The CP-SAT model of an unrolled problem, in clock ticks.
 
-Every global op gets a start tick and (where both types may run it) a
-literal "on the NPU"; it occupies a core of its type for the type's occupancy
-in ticks; predecessors complete before successors start; a cumulative
-constraint per core type keeps at most k ops on the k cores of that type.
-The objective is the simulator's makespan, max(start * clock + T), in integer
-units of 1/SCALE us, rounded down per op so that the solver's bound divided
-by SCALE is a true lower bound of the float makespan.
+The whole model (`build` with every op free) is four constraint families,
+each its own function below:
+
+* `variables`: every global op gets a start tick and (where both types may
+  run it) a literal "on the NPU";
+* `precedence`: predecessors complete before successors start;
+* `capacity`: per core type, at most k ops hold the k cores at any tick;
+* `makespan`: the objective, the simulator's makespan max(start * clock + T),
+  in integer units of 1/SCALE us, rounded down per op so that the solver's
+  bound divided by SCALE is a true lower bound of the float makespan;
+
+plus `batch_symmetry` (batches are interchangeable). An op holds its core for
+its type's occupancy in ticks (`Problem.ticks`).
 
 For large-neighbourhood search the model can be built around an incumbent
-(a compacted, i.e. replayed, schedule), splitting its ops in four parts:
+(a compacted, i.e. replayed, schedule), splitting its ops in four parts
+(`Neighbourhood`); `neighbourhood_restrictions` adds what holds the rest:
 
 * free: choose type and start;
 * frozen: the ops that start before every free op keep start and type (in a
@@ -67,6 +74,231 @@ class Model:
         return Plan(tuple(start), tuple(ctype))
 
 
+@dataclass(frozen=True)
+class Neighbourhood:
+    """Which ops a model decides and how the others are held (see the module
+    docstring). The whole model frees every op."""
+
+    incumbent: Schedule
+    plan: Plan
+    free: frozenset[int]
+    far: frozenset[int]
+    frozen: tuple[bool, ...]
+    done: dict[int, int]  # completion tick of every op outside the model
+    horizon: int  # no op of a schedule better than the incumbent completes later
+    whole: bool
+
+    @classmethod
+    def of(cls, problem: Problem, incumbent: Schedule, free: frozenset[int] | None, far: frozenset[int]) -> "Neighbourhood":
+        plan = Plan.of(problem, incumbent)
+        horizon = int(incumbent.makespan // problem.clock) + 1
+        chosen = frozenset(range(problem.size)) if free is None else free
+        first_free = min((plan.start[g] for g in chosen), default=horizon)
+        frozen = tuple(g not in chosen and g not in far and plan.start[g] < first_free for g in range(problem.size))
+        done = {g: done_tick(problem, plan, g) for g in range(problem.size) if frozen[g] or g in far}
+        return cls(incumbent, plan, chosen, far, frozen, done, horizon, free is None)
+
+    def modelled(self, g: int) -> bool:
+        return not self.frozen[g] and g not in self.far
+
+
+@dataclass
+class Variables:
+    """The decision variables: a start tick per modelled op, and an 'on the
+    NPU' literal per op whose core type is decided (others keep the incumbent's)."""
+
+    start: dict[int, cp_model.IntVar]
+    on_npu: dict[int, cp_model.IntVar]
+    earliest: dict[int, int]  # lower bound of each start's domain
+    problem: Problem
+    plan: Plan
+
+    def duration(self, g: int, c: str) -> int:
+        return self.problem.ticks[c][g % self.problem.n_ops]
+
+    def completion(self, g: int) -> cp_model.LinearExprT:
+        """The tick op g frees its core, as an expression."""
+        if g not in self.on_npu:
+            return self.start[g] + self.duration(g, self.plan.core_type[g])
+        return self.start[g] + self.duration(g, "cpu") + (self.duration(g, "npu") - self.duration(g, "cpu")) * self.on_npu[g]
+
+    def choices(self, g: int) -> list[tuple[str, cp_model.LiteralT | None]]:
+        """(core type, literal that selects it, or None if fixed) for op g."""
+        if g not in self.on_npu:
+            return [(self.plan.core_type[g], None)]
+        return [("npu", self.on_npu[g]), ("cpu", ~self.on_npu[g])]
+
+
+def build(
+    problem: Problem,
+    incumbent: Schedule,
+    lower_us: float,
+    *,
+    mapping: str = "per-batch",
+    free: frozenset[int] | None = None,
+    far: frozenset[int] = frozenset(),
+) -> Model:
+    """The model of `problem` restricted to schedules no worse than `incumbent`
+    (an output of `replay`), hinted with it.
+
+    `free=None` is the whole model, with batch symmetry breaking (batches are
+    interchangeable, so their first ops start in batch order); the incumbent
+    must then already be in that order (see `sort_batches`), and the
+    solver's bound is a bound of the problem. `lower_us` is a proven lower
+    bound on the makespan.
+    """
+    hood = Neighbourhood.of(problem, incumbent, free, far)
+    m = cp_model.CpModel()
+    v = variables(m, problem, hood, mapping)
+    precedence(m, problem, v, hood)
+    capacity(m, problem, v, hood)
+    span = makespan(m, problem, v, hood, lower_us)
+    if hood.whole:
+        batch_symmetry(m, problem, v)
+    else:
+        neighbourhood_restrictions(m, problem, v, hood, span)
+    m.minimize(span)
+    return Model(m, v.start, v.on_npu, span, hood.plan)
+
+
+def variables(m: cp_model.CpModel, problem: Problem, hood: Neighbourhood, mapping: str) -> Variables:
+    """Start ticks within [earliest possible, horizon - tail], and the core-type
+    literals (one per op per batch, or one per op with a shared mapping),
+    hinted with the incumbent. Frozen predecessors fix the earliest start."""
+    n = problem.n_ops
+    timing = op_timing(problem)
+    plan = hood.plan
+    two = [len(problem.allowed(i)) == 2 for i in range(n)]
+
+    def key(g: int) -> int:
+        """Ops sharing one mapping decision."""
+        return g % n if mapping == "shared" else g
+
+    kept = {key(g) for g in range(problem.size) if two[g % n] and g not in hood.free}
+    start: dict[int, cp_model.IntVar] = {}
+    on_npu: dict[int, cp_model.IntVar] = {}
+    decision: dict[int, cp_model.IntVar] = {}
+    lb: dict[int, int] = {}
+    for b in range(problem.nbatch):
+        for i in timing.order:
+            g = b * n + i
+            if not hood.modelled(g):
+                continue
+            lb[g] = max([timing.head[i]] + [hood.done[p] if hood.frozen[p] else lb[p] + timing.fastest[p % n] for p in problem.preds[g]])
+            start[g] = m.new_int_var(lb[g], hood.horizon - timing.tail[i], f"s{g}")
+            m.add_hint(start[g], plan.start[g])
+            if two[i] and key(g) not in kept:
+                if key(g) not in decision:
+                    decision[key(g)] = m.new_bool_var(f"npu{key(g)}")
+                    m.add_hint(decision[key(g)], plan.core_type[g] == "npu")
+                on_npu[g] = decision[key(g)]
+    return Variables(start, on_npu, lb, problem, plan)
+
+
+def precedence(m: cp_model.CpModel, problem: Problem, v: Variables, hood: Neighbourhood) -> None:
+    """Every modelled op starts once its predecessors have completed (frozen
+    predecessors are already in its domain)."""
+    for g in v.start:
+        for p in problem.preds[g]:
+            if not hood.frozen[p]:
+                m.add(v.start[g] >= v.completion(p))
+
+
+def capacity(m: cp_model.CpModel, problem: Problem, v: Variables, hood: Neighbourhood) -> None:
+    """Per core type with k cores: at most k of its ops at any tick. Ops
+    outside the model that may still hold a core when a modelled op could
+    start are fixed intervals."""
+    reach = min(v.earliest.values(), default=hood.horizon)
+    last = latest_completion(problem, hood, v)
+    for c in ("cpu", "npu"):
+        cap = problem.platform.cores(c)
+        if not cap:
+            continue
+        intervals = []
+        for g in range(problem.size):
+            if g not in v.start:
+                held = hood.plan.core_type[g] == c and hood.done[g] > reach and (hood.frozen[g] or hood.plan.start[g] < last)
+                if held:
+                    intervals.append(m.new_fixed_size_interval_var(hood.plan.start[g], hood.done[g] - hood.plan.start[g], f"f{c}{g}"))
+                continue
+            for ctype, lit in v.choices(g):
+                if ctype != c:
+                    continue
+                if lit is None:
+                    intervals.append(m.new_fixed_size_interval_var(v.start[g], v.duration(g, c), f"i{c}{g}"))
+                else:
+                    intervals.append(m.new_optional_fixed_size_interval_var(v.start[g], v.duration(g, c), lit, f"o{c}{g}"))
+        if cap == 1:
+            m.add_no_overlap(intervals)
+        else:
+            m.add_cumulative(intervals, [1] * len(intervals), cap)
+
+
+def latest_completion(problem: Problem, hood: Neighbourhood, v: Variables) -> int:
+    """The tick every modelled op must complete by: the horizon, or with far
+    ops, the incumbent's last completion among the modelled ops."""
+    if not hood.far:
+        return hood.horizon
+    return max(done_tick(problem, hood.plan, g) for g in v.start)
+
+
+def makespan(m: cp_model.CpModel, problem: Problem, v: Variables, hood: Neighbourhood, lower_us: float) -> cp_model.IntVar:
+    """The objective variable: at least the end of every op without successors
+    (a successor ends no earlier), within [lower bound, incumbent's value]."""
+    clock, unit = problem.clock, problem.clock * SCALE
+    upper = objective(problem, hood.incumbent)
+    span = m.new_int_var(min(scaled(lower_us), upper), upper, "makespan")
+    for g in range(problem.size):
+        if problem.succs[g] or g in hood.far:
+            continue
+        if hood.frozen[g]:
+            m.add(span >= scaled(hood.plan.start[g] * clock + problem.global_times[hood.plan.core_type[g]][g]))
+            continue
+        for c, lit in v.choices(g):
+            term = m.add(span >= v.start[g] * unit + scaled(problem.global_times[c][g]))
+            if lit is not None:
+                term.only_enforce_if(lit)
+    m.add_hint(span, upper)
+    return span
+
+
+def batch_symmetry(m: cp_model.CpModel, problem: Problem, v: Variables) -> None:
+    """Batches are interchangeable: their first ops (in topological order)
+    start in batch order."""
+    n, first = problem.n_ops, op_timing(problem).order[0]
+    for b in range(problem.nbatch - 1):
+        m.add(v.start[b * n + first] <= v.start[(b + 1) * n + first])
+
+
+def neighbourhood_restrictions(m: cp_model.CpModel, problem: Problem, v: Variables, hood: Neighbourhood, span: cp_model.IntVar) -> None:
+    """What holds the ops an LNS step does not free: middle ops keep their
+    order on their core; modelled ops complete before far successors start
+    and before the incumbent's last modelled completion; the objective counts
+    the incumbent's path from each edge into a far op to its end."""
+    nxt, prev = core_neighbours(hood.incumbent)
+    for seq in hood.incumbent.sequences().values():
+        chain = [g for g in seq if g in v.start and g not in hood.free]
+        for a, b in zip(chain, chain[1:]):
+            m.add(v.start[b] >= v.completion(a))
+    if not hood.far:
+        return
+    last = latest_completion(problem, hood, v)
+    for g in v.start:
+        m.add(v.completion(g) <= last)
+        for s in problem.succs[g]:
+            if s in hood.far:
+                m.add(v.completion(g) <= hood.plan.start[s])
+    unit = problem.clock * SCALE
+    to_end = paths_to_end(problem, hood.incumbent, nxt)
+    for s in hood.far:
+        before = problem.preds[s] + ([prev[s]] if s in prev else [])
+        known = [hood.done[p] for p in before if hood.frozen[p]]
+        m.add(span >= max(known, default=0) * unit + to_end[s])
+        for p in problem.preds[s] + ([prev[s]] if s in prev and prev[s] not in hood.free else []):
+            if p in v.start:
+                m.add(span >= v.completion(p) * unit + to_end[s])
+
+
 def core_neighbours(schedule: Schedule) -> tuple[dict[int, int], dict[int, int]]:
     """(next, previous) op on the same core, per op of `schedule`."""
     nxt: dict[int, int] = {}
@@ -92,140 +324,6 @@ def objective(problem: Problem, schedule: Schedule) -> int:
     """The model's objective value of `schedule`: max over ops of
     start * SCALE + scaled(T), exact in integers (never above scaled(makespan) + 1)."""
     return max(s * SCALE + scaled(problem.global_times[c][g]) for g, (s, c) in enumerate(zip(schedule.start, schedule.core_type)))
-
-
-def build(
-    problem: Problem,
-    incumbent: Schedule,
-    lower_us: float,
-    *,
-    mapping: str = "per-batch",
-    free: frozenset[int] | None = None,
-    far: frozenset[int] = frozenset(),
-) -> Model:
-    """The model of `problem` restricted to schedules no worse than `incumbent`
-    (an output of `replay`), hinted with it.
-
-    `free=None` frees every op and adds batch symmetry breaking (batches are
-    interchangeable, so their first ops start in batch order); the incumbent
-    must then already be in that order (see `sort_batches`), and the
-    solver's bound is a bound of the problem. `lower_us` is a proven lower
-    bound on the makespan.
-    """
-    n, clock, nb = problem.n_ops, problem.clock, problem.nbatch
-    timing = op_timing(problem)
-    order, head, tail, fastest = timing.order, timing.head, timing.tail, timing.fastest
-    inc = Plan.of(problem, incumbent)
-    horizon = int(incumbent.makespan // clock) + 1  # no op of a better schedule completes later
-    everything = free is None
-    free = frozenset(range(problem.size)) if everything else free
-    first_free = min((inc.start[g] for g in free), default=horizon)
-    frozen = [g not in free and g not in far and inc.start[g] < first_free for g in range(problem.size)]
-    outside = [frozen[g] or g in far for g in range(problem.size)]
-    done = {g: done_tick(problem, inc, g) for g in range(problem.size) if outside[g]}
-    two = [len(problem.allowed(i)) == 2 for i in range(n)]
-    nxt, prev = core_neighbours(incumbent)
-
-    def key(g: int) -> int:
-        """Ops sharing one mapping decision."""
-        return g % n if mapping == "shared" else g
-
-    kept = {key(g) for g in range(problem.size) if two[g % n] and g not in free}
-    m = cp_model.CpModel()
-    start: dict[int, cp_model.IntVar] = {}
-    on_npu: dict[int, cp_model.IntVar] = {}
-    decision: dict[int, cp_model.IntVar] = {}
-    lb = [0] * problem.size
-    for b in range(nb):
-        for i in order:
-            g = b * n + i
-            if outside[g]:
-                continue
-            lb[g] = max([head[i]] + [done[p] if frozen[p] else lb[p] + fastest[p % n] for p in problem.preds[g]])
-            start[g] = m.new_int_var(lb[g], horizon - tail[i], f"s{g}")
-            m.add_hint(start[g], inc.start[g])
-            if two[i] and key(g) not in kept:
-                if key(g) not in decision:
-                    decision[key(g)] = m.new_bool_var(f"npu{key(g)}")
-                    m.add_hint(decision[key(g)], inc.core_type[g] == "npu")
-                on_npu[g] = decision[key(g)]
-    reach = min((lb[g] for g in start), default=horizon)
-
-    def dur(g: int, c: str) -> int:
-        return problem.ticks[c][g % n]
-
-    def completion(g: int):
-        if g not in on_npu:
-            return start[g] + dur(g, inc.core_type[g])
-        return start[g] + dur(g, "cpu") + (dur(g, "npu") - dur(g, "cpu")) * on_npu[g]
-
-    for g in start:
-        for p in problem.preds[g]:
-            if not frozen[p]:
-                m.add(start[g] >= completion(p))
-    # middle ops keep their order on their core
-    for seq in incumbent.sequences().values():
-        chain = [g for g in seq if g in start and g not in free]
-        for a, b in zip(chain, chain[1:]):
-            m.add(start[b] >= completion(a))
-    # far ops stay put: modelled ops end before their far successors start
-    last = horizon
-    if far:
-        last = max(done_tick(problem, inc, g) for g in start)
-        for g in start:
-            m.add(completion(g) <= last)
-            for s in problem.succs[g]:
-                if s in far:
-                    m.add(completion(g) <= inc.start[s])
-    for c in ("cpu", "npu"):
-        cap = problem.platform.cores(c)
-        if not cap:
-            continue
-        intervals = []
-        for g in range(problem.size):
-            if outside[g]:
-                if inc.core_type[g] == c and done[g] > reach and (frozen[g] or inc.start[g] < last):
-                    intervals.append(m.new_fixed_size_interval_var(inc.start[g], done[g] - inc.start[g], f"f{c}{g}"))
-            elif g not in on_npu:
-                if inc.core_type[g] == c:
-                    intervals.append(m.new_fixed_size_interval_var(start[g], dur(g, c), f"i{c}{g}"))
-            else:
-                lit = on_npu[g] if c == "npu" else ~on_npu[g]
-                intervals.append(m.new_optional_fixed_size_interval_var(start[g], dur(g, c), lit, f"o{c}{g}"))
-        if cap == 1:
-            m.add_no_overlap(intervals)
-        else:
-            m.add_cumulative(intervals, [1] * len(intervals), cap)
-
-    # objective: the latest end among ops without successors (a successor ends no earlier)
-    upper = objective(problem, incumbent)
-    span = m.new_int_var(min(scaled(lower_us), upper), upper, "makespan")
-    unit = clock * SCALE
-    if far:
-        to_end = paths_to_end(problem, incumbent, nxt)
-        for s in far:
-            known = [done[p] for p in problem.preds[s] + ([prev[s]] if s in prev else []) if frozen[p]]
-            m.add(span >= max(known, default=0) * unit + to_end[s])
-            for p in problem.preds[s] + ([prev[s]] if s in prev and prev[s] not in free else []):
-                if p in start:
-                    m.add(span >= completion(p) * unit + to_end[s])
-    for g in range(problem.size):
-        if problem.succs[g] or g in far:
-            continue
-        if frozen[g]:
-            m.add(span >= scaled(inc.start[g] * clock + problem.global_times[inc.core_type[g]][g]))
-        elif g not in on_npu:
-            m.add(span >= start[g] * unit + scaled(problem.global_times[inc.core_type[g]][g]))
-        else:
-            for c, lit in (("npu", on_npu[g]), ("cpu", ~on_npu[g])):
-                m.add(span >= start[g] * unit + scaled(problem.global_times[c][g])).only_enforce_if(lit)
-    m.add_hint(span, upper)
-    if everything and nb > 1:
-        first = order[0]
-        for b in range(nb - 1):
-            m.add(start[b * n + first] <= start[(b + 1) * n + first])
-    m.minimize(span)
-    return Model(m, start, on_npu, span, inc)
 
 
 def sort_batches(problem: Problem, schedule: Schedule) -> Schedule:
