@@ -14,6 +14,7 @@ from functools import lru_cache
 import networkx as nx
 
 from prism_cp.problem import Problem
+from prism_cp.work_split import work_split_bound
 
 
 @dataclass(frozen=True)
@@ -92,6 +93,28 @@ def total_work_bound(problem: Problem) -> float:
     return float(span * problem.clock + min(after))
 
 
+def split_bound(problem: Problem) -> float:
+    """The work-split bound, in us: each op's work split between the core
+    types that may run it (`work_split`), each type's share of every batch
+    on its cores after the earliest head of an op it may run and followed by
+    the least `after` of such an op.
+
+    Rounding: in any schedule type c's work ends at a whole tick E_c >=
+    head_c + load_c / cores_c, and makespan >= clock * E_c + after_c; the
+    busiest type's term is at least the LP optimum v and lies on the grid
+    clock * Z + after_c, so the makespan is at least the least grid point
+    >= v over the types.
+    """
+    timing, clock, plat = op_timing(problem), problem.clock, problem.platform
+    types = [c for c in ("cpu", "npu") if plat.cores(c)]
+    able = {c: [i for i in range(problem.n_ops) if c in problem.allowed(i)] for c in types}
+    occupancy = {c: [clock * problem.ticks[c][i] if c in problem.allowed(i) else None for i in range(problem.n_ops)] for c in types}
+    after = {c: min(timing.after[i] for i in able[c]) for c in types if able[c]}
+    offset = {c: clock * min(timing.head[i] for i in able[c]) + after[c] for c in after}
+    v = work_split_bound(occupancy, [problem.nbatch] * problem.n_ops, {c: plat.cores(c) for c in types}, offset)
+    return float(min(a + clock * -((a - v) // clock) for a in after.values()))
+
+
 def lower_bound(problem: Problem) -> float:
     """The best analytic bound (us)."""
-    return max([critical_path_bound(problem), total_work_bound(problem), *load_bounds(problem).values()])
+    return max([critical_path_bound(problem), total_work_bound(problem), split_bound(problem), *load_bounds(problem).values()])

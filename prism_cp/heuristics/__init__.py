@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Callable
 
+from prism_cp.heuristics.heft import heft_schedule
 from prism_cp.heuristics.hill_climb import hill_climb_mapping
 from prism_cp.heuristics.mappings import npufirst_mapping, random_mapping
 from prism_cp.heuristics.staggered import staggered_schedule
@@ -35,4 +36,5 @@ HEURISTICS: dict[str, Heuristic] = {
     "npufirst": npufirst_schedule,
     "prism": prism_schedule,
     "staggered": staggered_schedule,
+    "heft": heft_schedule,
 }
