@@ -3,6 +3,12 @@
 Every bound here holds for every mapping (per-batch or shared) and every
 order, so the gap of any schedule to them is an honest limit on its distance
 to optimal. Times are ticks inside, microseconds at the edge.
+
+Soundness rests on two facts. Occupancies are `Problem.min_ticks`, true at
+every start tick an optimal schedule can use. Ends are exact rationals X
+bounding the exact sum start * clock + T of some op; the makespan is the
+largest float end fl(start * clock + T), and rounding is monotone, so it is
+at least fl(X), which `float(Fraction)` computes (correctly rounded).
 """
 
 from __future__ import annotations
@@ -23,15 +29,17 @@ class OpTiming:
 
     order: a topological order. head[i]: earliest start tick. tail[i]: fewest
     ticks from op i's start to the completion of the last op after it.
-    fastest[i]: fewest ticks op i can occupy a core. after[i]: a lower bound
-    on makespan - clock * (the tick op i completes), exact, whatever core
-    types are chosen.
+    fastest[i]: fewest ticks op i can occupy a core. With E the largest exact
+    end start * clock + T of any op, whatever core types are chosen, exact
+    lower bounds: rest[i] on E - clock * (the tick op i starts), after[i] on
+    E - clock * (the tick op i completes).
     """
 
     order: tuple[int, ...]
     head: tuple[int, ...]
     tail: tuple[int, ...]
     fastest: tuple[int, ...]
+    rest: tuple[Fraction, ...]
     after: tuple[Fraction, ...]
 
 
@@ -39,30 +47,29 @@ class OpTiming:
 def op_timing(problem: Problem) -> OpTiming:
     """The longest-path analysis every bound and the CP model start from."""
     n, clock = problem.n_ops, problem.clock
-    times, ticks = problem.workload.times, problem.ticks
-    fastest = [min(ticks[c][i] for c in problem.allowed(i)) for i in range(n)]
+    times = problem.workload.times
+    fastest = [min(problem.min_ticks[c][i] for c in problem.allowed(i)) for i in range(n)]
     min_time = [min(Fraction(times[c][i]) for c in problem.allowed(i)) for i in range(n)]
-    # the most an op's end can fall short of its completion tick * clock
-    slack = [max(ticks[c][i] * clock - Fraction(times[c][i]) for c in problem.allowed(i)) for i in range(n)]
+    # the most an op's exact end can fall short of its completion tick * clock
+    slack = [max(problem.max_ticks[c][i] * clock - Fraction(times[c][i]) for c in problem.allowed(i)) for i in range(n)]
     preds, succs = problem.workload.predecessors(), problem.workload.successors()
     order = tuple(nx.topological_sort(problem.workload.graph()))
     head, tail = [0] * n, [0] * n
     for i in order:
         head[i] = max((head[p] + fastest[p] for p in preds[i]), default=0)
-    # q[i]: makespan - clock * start tick of i is at least q[i]
-    q = [Fraction(0)] * n
+    rest = [Fraction(0)] * n
     after = [Fraction(0)] * n
     for i in reversed(order):
         tail[i] = fastest[i] + max((tail[s] for s in succs[i]), default=0)
-        after[i] = max((q[s] for s in succs[i]), default=-slack[i])
-        q[i] = max([min_time[i]] + [fastest[i] * clock + q[s] for s in succs[i]])
-    return OpTiming(order, tuple(head), tuple(tail), tuple(fastest), tuple(after))
+        after[i] = max((rest[s] for s in succs[i]), default=-slack[i])
+        rest[i] = max([min_time[i]] + [fastest[i] * clock + rest[s] for s in succs[i]])
+    return OpTiming(order, tuple(head), tuple(tail), tuple(fastest), tuple(rest), tuple(after))
 
 
 def critical_path_bound(problem: Problem) -> float:
     """Longest path with every op on its fastest allowed core type, in us."""
     t = op_timing(problem)
-    return float(max((t.head[i] + t.fastest[i]) * problem.clock + t.after[i] for i in range(problem.n_ops)))
+    return float(max(t.head[i] * problem.clock + t.rest[i] for i in range(problem.n_ops)))
 
 
 def load_bounds(problem: Problem) -> dict[str, float]:
@@ -78,7 +85,7 @@ def load_bounds(problem: Problem) -> dict[str, float]:
         only = [i for i in range(problem.n_ops) if problem.allowed(i) == (c,)]
         if not only:
             continue
-        work = problem.nbatch * sum(problem.ticks[c][i] for i in only)
+        work = problem.nbatch * sum(problem.min_ticks[c][i] for i in only)
         k = problem.platform.cores(c)
         span = min(head[i] for i in only) + -(-work // k)
         out[c] = float(span * problem.clock + min(after[i] for i in only))

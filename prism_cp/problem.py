@@ -1,13 +1,16 @@
 """The unrolled scheduling problem: a workload replicated over `nbatch`
-independent batches on one platform, with tick conversion and analytic bounds.
+independent batches on one platform, and the conversion of times to ticks.
 
 Global op index `g = b * n_ops + i` (batch b, op i) everywhere a schedule is
-flat; `join` and `split` are the only places that arithmetic is written.
+flat. `join` and `split` name that arithmetic for callers of the API; inner
+loops write it inline (`g % n_ops` is op i).
 """
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
+from fractions import Fraction
 from functools import cached_property
 
 from prism_cp.errors import PrismError
@@ -30,9 +33,28 @@ def completion_tick(start_tick: int, time_us: float, clock_us: int) -> int:
     return tick if tick > start_tick else start_tick + 1
 
 
-def occupancy_ticks(time_us: float, clock_us: int) -> int:
-    """Ticks an op of `time_us` holds its core: max(1, ceil(T / clock))."""
-    return completion_tick(0, time_us, clock_us)
+#: the most the one-op-at-a-time schedule of a problem may take (us): up to
+#: it, tick times are exact floats, end times round by far less than a tick, and
+#: the CP model's objective in ns stays below 2**53, where the solver's
+#: (double) bound is an exact integer
+MAX_HORIZON_US = 2**43
+
+
+def occupancy_range(time_us: float, clock_us: int, horizon_us: int) -> tuple[int, int]:
+    """(fewest, most) ticks an op of `time_us` holds its core, over every start
+    tick s with s * clock <= `horizon_us` (at most MAX_HORIZON_US).
+
+    `completion_tick` ends the op at fl(s * clock + T): the float add is off the
+    exact sum by at most half an ulp of H + T, so the occupancy lies between
+    ceil((T - u) / clock) and ceil((T + u) / clock) (at least 1), computed
+    exactly. When T is a multiple of that ulp every such sum is exact and so is
+    the occupancy, ceil(T / clock). This is the one conversion every bound and
+    the CP model use; the occupancy at tick 0 alone is not a bound.
+    """
+    ulp = Fraction(math.ulp(horizon_us + time_us))
+    t = Fraction(time_us)
+    u = 0 if t % ulp == 0 else ulp / 2
+    return max(1, math.ceil((t - u) / clock_us)), max(1, math.ceil((t + u) / clock_us))
 
 
 @dataclass(frozen=True)
@@ -52,6 +74,11 @@ class Problem:
                     f"op {i} ({self.workload.op_names[i]}, {op_type}) cannot run on platform "
                     f"{self.platform.name!r} with {self.platform.cpus} CPUs and {self.platform.npus} NPUs"
                 )
+        if self.horizon_us > MAX_HORIZON_US:
+            raise PrismError(
+                f"one op after another this problem takes up to {self.horizon_us:.4g} us, beyond the {MAX_HORIZON_US:.4g} us "
+                f"(2**43) the engine can time exactly; use smaller times, a smaller clock or fewer batches"
+            )
 
     @property
     def n_ops(self) -> int:
@@ -86,9 +113,31 @@ class Problem:
         return tuple(self.platform.supports(t, "npu") for t in self.workload.op_types)
 
     @cached_property
-    def ticks(self) -> dict[str, tuple[int, ...]]:
-        """Per core type, per op of one batch: occupancy in ticks."""
-        return {c: tuple(occupancy_ticks(t, self.clock) for t in ts) for c, ts in self.workload.times.items()}
+    def horizon_us(self) -> int:
+        """An upper bound on the makespan of an optimal schedule (us): every op
+        run alone in turn on its slowest allowed type, each holding its core
+        for at most ceil(T / clock) + 1 ticks (the float add of the end time
+        rounds by less than a tick below 2**53 us)."""
+        times = self.workload.times
+        slowest = [max(math.ceil(Fraction(times[c][i]) / self.clock) for c in self.allowed(i)) + 1 for i in range(self.n_ops)]
+        return self.nbatch * sum(slowest) * self.clock
+
+    @cached_property
+    def occupancy(self) -> dict[str, tuple[tuple[int, int], ...]]:
+        """Per core type, per op of one batch: (fewest, most) ticks it holds a
+        core at any start tick an optimal schedule can use (`occupancy_range`)."""
+        return {c: tuple(occupancy_range(t, self.clock, self.horizon_us) for t in ts) for c, ts in self.workload.times.items()}
+
+    @cached_property
+    def min_ticks(self) -> dict[str, tuple[int, ...]]:
+        """Per core type, per op of one batch: the fewest ticks it holds a core,
+        a true lower bound at every start tick (what bounds and the CP model use)."""
+        return {c: tuple(lo for lo, _ in occ) for c, occ in self.occupancy.items()}
+
+    @cached_property
+    def max_ticks(self) -> dict[str, tuple[int, ...]]:
+        """Per core type, per op of one batch: the most ticks it holds a core."""
+        return {c: tuple(hi for _, hi in occ) for c, occ in self.occupancy.items()}
 
     @cached_property
     def preds(self) -> list[list[int]]:

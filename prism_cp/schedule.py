@@ -43,8 +43,8 @@ class Result:
     """A schedule with its provenance and the proof of how far it may be from optimal.
 
     `lower_bound` is a proven lower bound on the makespan of any schedule of the
-    same problem; `status` is OPTIMAL only when the makespan is proven
-    optimal (by the solver, or by meeting the bound), else FEASIBLE.
+    same problem; `status` is OPTIMAL only when the makespan meets that bound
+    (and so is optimal), else FEASIBLE.
     """
 
     algorithm: str
@@ -54,6 +54,14 @@ class Result:
     status: Status
     wall_s: float
     log: tuple[str, ...] = field(default=())
+
+    def __post_init__(self) -> None:
+        """A bound above the makespan, or OPTIMAL without meeting the bound, is
+        a bug in the engine: fail loudly rather than hand out a false proof."""
+        if self.lower_bound > self.makespan:
+            raise AssertionError(f"{self.algorithm}: bound {self.lower_bound!r} us exceeds the validated makespan {self.makespan!r} us")
+        if self.status == Status.OPTIMAL and self.makespan > self.lower_bound:
+            raise AssertionError(f"{self.algorithm}: OPTIMAL at makespan {self.makespan!r} us above the proven bound {self.lower_bound!r} us")
 
     @property
     def makespan(self) -> float:

@@ -165,12 +165,30 @@ def test_sorted_batches_keep_a_valid_schedule(xception, grai):
     assert firsts == sorted(firsts)
 
 
-def test_plan_conversion_compacts_and_rejects_overload():
+def test_plan_conversion_compacts_and_retimes_overlaps():
+    """A plan may overlap ops on a core (the model's occupancies are the
+    fewest): replay keeps each core's order and delays the later op."""
     w = Workload("chain", ("a", "b"), ("T", "T"), np.array([[0, 1, 1]], dtype=np.int64), {"cpu": (150.0, 50.0), "npu": (0.0, 0.0)})
     problem = Problem(w, Platform("one", frozenset(), 100, npus=0, cpus=1), 2)
     late = Plan((0, 5, 2, 9), ("cpu",) * 4)
     s = to_schedule(problem, late)
     assert s.makespan < 9 * 100 + 50
     assert validate(problem, s) == []
-    with pytest.raises(AssertionError):
-        assign_cores(problem, Plan((0, 2, 0, 2), ("cpu",) * 4))
+    overlapping = Plan((0, 2, 0, 2), ("cpu",) * 4)
+    assert assign_cores(problem, overlapping) == {("cpu", 0): [0, 2, 1, 3]}
+    s = to_schedule(problem, overlapping)
+    assert validate(problem, s) == [] and s.start == (0, 400, 200, 500)
+
+
+def test_optimal_only_when_the_float_makespan_meets_the_bound(monkeypatch):
+    """Two independent ops on 1 CPU + 1 NPU, each fast on one type: optimum
+    100.0001 us. Seeded with the random schedule (100.0009 us), whose model
+    objective rounds to the same nanosecond, the engine may not claim OPTIMAL."""
+    w = Workload("tie", ("a", "b"), ("T", "T"), np.zeros((0, 3), dtype=np.int64), {"cpu": (100.0009, 100.0001), "npu": (100.0001, 100.0009)})
+    problem = Problem(w, Platform("pair", frozenset({"T"}), 100, npus=1, cpus=1), 1)
+    seed = HEURISTICS["random"](problem)
+    assert seed.makespan == 100.0009
+    monkeypatch.setattr("prism_cp.cpsat.seed_schedules", lambda *_: iter([("random", seed)]))
+    result = solve_cpsat(problem, time_limit=2)
+    assert result.lower_bound <= 100.0001
+    assert (result.status == "OPTIMAL") == (result.makespan == 100.0001)

@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 
 from prism_cp import Platform, PrismError, Problem, Workload
-from prism_cp.problem import completion_tick, occupancy_ticks
+from prism_cp.problem import MAX_HORIZON_US, completion_tick, occupancy_range
 
 
 def workload(edges, cpu=(1.0, 1.0), npu=(1.0, 1.0)):
@@ -64,7 +64,39 @@ def test_global_index_helpers_round_trip():
 
 
 def test_tick_rules():
-    assert occupancy_ticks(0.0, 100) == 1
-    assert occupancy_ticks(100.0, 100) == 1
-    assert occupancy_ticks(100.5, 100) == 2
+    assert occupancy_range(0.0, 100, 10**6) == (1, 1)
+    assert occupancy_range(100.0, 100, 10**6) == (1, 1)  # integers add exactly
+    assert occupancy_range(100.5, 100, 10**6) == (2, 2)
     assert completion_tick(3, 250.0, 100) == 6
+
+
+def test_occupancy_depends_on_the_start_tick_and_the_range_covers_it():
+    """fl(10 * 100 + 300.00000000000006) == 1300.0: 4 ticks at tick 0, 3 at tick 10."""
+    t = 100 * 3.0000000000000004
+    assert completion_tick(0, t, 100) == 4 and completion_tick(10, t, 100) - 10 == 3
+    assert occupancy_range(t, 100, 2000) == (3, 4)
+    for time_us in (t, 0.1 + 0.2, 99.99999999999999, 1e-300, 12345.678):
+        lo, hi = occupancy_range(time_us, 100, 10**5)
+        seen = {completion_tick(s, time_us, 100) - s for s in range(1000)}
+        assert lo <= min(seen) and max(seen) <= hi
+
+
+def test_problem_min_and_max_ticks():
+    p = Problem(workload([(0, 1, 1)], cpu=(1000.0, 100 * 3.0000000000000004)), Platform("p", frozenset(), 100, npus=0, cpus=1), 1)
+    assert p.min_ticks["cpu"] == (10, 3) and p.max_ticks["cpu"] == (10, 4)
+    assert p.horizon_us == (11 + 5) * 100
+
+
+@pytest.mark.parametrize(
+    ("cpu", "clock", "nbatch"),
+    [((1e15, 1.0), 100, 1), ((1.0, 1.0), 2**42, 1), ((1e6, 1e6), 100, 10**7)],
+    ids=["huge-time", "huge-clock", "huge-batches"],
+)
+def test_problems_too_long_to_time_exactly_are_refused(cpu, clock, nbatch):
+    with pytest.raises(PrismError, match=r"2\*\*43"):
+        Problem(workload([(0, 1, 1)], cpu=cpu), Platform("p", frozenset(), clock, npus=0, cpus=1), nbatch)
+
+
+def test_the_largest_accepted_problem_is_just_below_the_limit():
+    p = Problem(workload([(0, 1, 1)], cpu=(2.0**42 - 1000, 0.0)), Platform("p", frozenset(), 1, npus=0, cpus=1), 1)
+    assert p.horizon_us <= MAX_HORIZON_US

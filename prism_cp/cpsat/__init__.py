@@ -42,8 +42,10 @@ def solve_cpsat(
 
     `mapping='per-batch'` lets each batch map an op differently; 'shared' uses
     one mapping for all batches (as the reference does). The lower bound and
-    the OPTIMAL status always hold against every schedule of the problem, so
-    optimality among shared mappings only appears as a progress line. Ctrl-C stops the search
+    the OPTIMAL status (the float makespan meets the bound) always hold
+    against every schedule of the problem, so optimality among shared
+    mappings only appears as a progress line. A bound above the makespan
+    is a bug: `Result` refuses it with AssertionError. Ctrl-C stops the search
     and returns the best schedule so far. The returned schedule is the
     static-order replay of the solution, validated.
     """
@@ -80,7 +82,7 @@ def solve_cpsat(
             if startup > -math.inf:
                 say(f"[cpsat] {time.perf_counter() - t0:7.2f}s start-up bound: {startup:.2f} us")
             lower = max(analytic, startup)
-    search = Search(problem, to_schedule(problem, Plan.of(problem, best)), cpm.scaled(lower), deadline, t0, say, workers, seed, mapping)
+    search = Search(problem, to_schedule(problem, Plan.of(problem, best)), lower, deadline, t0, say, workers, seed, mapping)
     search.report(f"best seed {name}")
     if interrupted:
         search.report("interrupted")
@@ -92,10 +94,9 @@ def solve_cpsat(
         except KeyboardInterrupt:
             search.report("interrupted")
     schedule = search.incumbent
-    bound = min(max(lower, search.bound_us()), schedule.makespan)
     status = Status.OPTIMAL if search.optimal() else Status.FEASIBLE
     search.report(status.lower())
-    return Result("cpsat", schedule, schedule.core_type, bound, status, time.perf_counter() - t0, tuple(say.lines))
+    return Result("cpsat", schedule, schedule.core_type, search.bound, status, time.perf_counter() - t0, tuple(say.lines))
 
 
 def is_shared(problem: Problem, schedule: Schedule) -> bool:

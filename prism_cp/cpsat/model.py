@@ -8,11 +8,16 @@ each its own function below:
 * `precedence`: predecessors complete before successors start;
 * `capacity`: per core type, at most k ops hold the k cores at any tick;
 * `makespan`: the objective, the simulator's makespan max(start * clock + T),
-  in integer units of 1/SCALE us, rounded down per op so that the solver's
-  bound divided by SCALE is a true lower bound of the float makespan;
+  in integer units of 1/SCALE us, rounded down per op;
 
-plus `batch_symmetry` (batches are interchangeable). An op holds its core for
-its type's occupancy in ticks (`Problem.ticks`).
+plus `batch_symmetry` (batches are interchangeable).
+
+Why the solver's bound is a bound of the problem: an op holds its core for
+`Problem.min_ticks`, its fewest ticks at any start an optimal schedule can
+use, so every such schedule is a solution (solutions are re-timed by replay
+with the real occupancies, so the returned schedules stay valid); each op's
+objective term is at most its exact end; and `proven_makespan` turns the
+bound back into microseconds through the float end the simulator computes.
 
 For large-neighbourhood search the model can be built around an incumbent
 (a compacted, i.e. replayed, schedule), splitting its ops in four parts
@@ -114,7 +119,7 @@ class Variables:
     plan: Plan
 
     def duration(self, g: int, c: str) -> int:
-        return self.problem.ticks[c][g % self.problem.n_ops]
+        return self.problem.min_ticks[c][g % self.problem.n_ops]
 
     def completion(self, g: int) -> cp_model.LinearExprT:
         """The tick op g frees its core, as an expression."""
@@ -247,7 +252,8 @@ def makespan(m: cp_model.CpModel, problem: Problem, v: Variables, hood: Neighbou
     (a successor ends no earlier), within [lower bound, incumbent's value]."""
     clock, unit = problem.clock, problem.clock * SCALE
     upper = objective(problem, hood.incumbent)
-    span = m.new_int_var(min(scaled(lower_us), upper), upper, "makespan")
+    # a float makespan >= lower_us means an exact end above the float just below it
+    span = m.new_int_var(min(scaled(math.nextafter(lower_us, -math.inf)), upper), upper, "makespan")
     for g in range(problem.size):
         if problem.succs[g] or g in hood.far:
             continue
@@ -316,8 +322,28 @@ def paths_to_end(problem: Problem, schedule: Schedule, nxt: dict[int, int]) -> l
         c = schedule.core_type[g]
         own = scaled(problem.global_times[c][g])
         later = [out[s] for s in problem.succs[g]] + ([out[nxt[g]]] if g in nxt else [])
-        out[g] = max(own, problem.ticks[c][g % n] * clock * SCALE + max(later)) if later else own
+        out[g] = max(own, problem.min_ticks[c][g % n] * clock * SCALE + max(later)) if later else own
     return out
+
+
+def proven_makespan(problem: Problem, units: int) -> float:
+    """A lower bound (us) on the float makespan of every schedule whose
+    objective is at least `units` (the solver's bound).
+
+    Some op without successors then has start * clock * SCALE + scaled(T) >=
+    units on its core type, so it starts at a tick k at least that and its
+    head, and ends at fl(k * clock + T) or later (float rounding is monotone).
+    """
+    clock, unit, n = problem.clock, problem.clock * SCALE, problem.n_ops
+    head, times = op_timing(problem).head, problem.workload.times
+    ends = []
+    for i in range(n):
+        if problem.succs[i]:  # batch 0's successors: every batch has the same
+            continue
+        for c in problem.allowed(i):
+            k = max(head[i], -(-(units - scaled(times[c][i])) // unit))
+            ends.append(k * clock + times[c][i])
+    return min(ends)
 
 
 def objective(problem: Problem, schedule: Schedule) -> int:

@@ -13,7 +13,6 @@ import random
 import threading
 import time
 from dataclasses import dataclass
-from fractions import Fraction
 
 from ortools.sat.python import cp_model
 
@@ -36,26 +35,21 @@ class Search:
 
     problem: Problem
     incumbent: Schedule
-    bound: int  # proven lower bound, objective units (1/SCALE us)
+    bound: float  # proven lower bound on the float makespan, us
     deadline: float  # time.perf_counter() value
     t0: float
     say: Progress
     workers: int = 2
     seed: int = 42
     mapping: str = "per-batch"
-    proven: bool = False
 
     def elapsed(self) -> float:
         return time.perf_counter() - self.t0
 
-    def bound_us(self) -> float:
-        """The proven bound in us, rounded down."""
-        return float(Fraction(self.bound, cpm.SCALE))
-
     def report(self, what: str) -> None:
         mk = self.incumbent.makespan
-        gap = (mk - self.bound_us()) / mk if mk else 0.0
-        self.say(f"[cpsat] {self.elapsed():7.2f}s {what}: makespan {mk:.2f} us, bound {self.bound_us():.2f} us, gap {100 * gap:.2f}%")
+        gap = (mk - self.bound) / mk if mk else 0.0
+        self.say(f"[cpsat] {self.elapsed():7.2f}s {what}: makespan {mk:.2f} us, bound {self.bound:.2f} us, gap {100 * gap:.2f}%")
 
     def offer(self, schedule: Schedule) -> None:
         """Adopt `schedule` (valid and replayed) if it is no worse than the incumbent."""
@@ -66,16 +60,20 @@ class Search:
             self.report("improved")
 
     def raise_bound(self, units: int) -> None:
-        if units > self.bound:
-            self.bound = units
+        """Take the solver's bound (objective units) if it proves more."""
+        proven = cpm.proven_makespan(self.problem, units)
+        if proven > self.bound:
+            self.bound = proven
             self.report("bound raised")
 
     def remaining(self) -> float:
         return self.deadline - time.perf_counter()
 
     def optimal(self) -> bool:
-        """Whether the incumbent is proven optimal."""
-        return self.proven or cpm.objective(self.problem, self.incumbent) <= self.bound
+        """Whether the incumbent is proven optimal: its float makespan meets
+        the proven bound (the model's optimum alone is not a proof, its
+        objective rounds ends down and its occupancies are the fewest)."""
+        return self.incumbent.makespan <= self.bound
 
     def run(self) -> None:
         """Search until the deadline, optimality, or Ctrl-C (KeyboardInterrupt
@@ -94,12 +92,10 @@ class Search:
         Per-batch, the solver's bound is a bound of the problem. With a shared
         mapping it only bounds shared mappings (a per-batch schedule may be
         better), so it is reported but never raises the proven bound."""
-        built = cpm.build(self.problem, cpm.sort_batches(self.problem, self.incumbent), self.bound_us(), mapping=self.mapping)
+        built = cpm.build(self.problem, cpm.sort_batches(self.problem, self.incumbent), self.bound, mapping=self.mapping)
         track = self.mapping == "per-batch"
         status = self.solve(built, self.remaining(), track=track)
-        if status == cp_model.OPTIMAL and track:
-            self.raise_bound(cpm.objective(self.problem, self.incumbent))
-        elif status == cp_model.OPTIMAL:
+        if status == cp_model.OPTIMAL and not track:
             self.report("optimal among shared mappings")
 
     def lns(self) -> None:
@@ -118,7 +114,7 @@ class Search:
             end = max(position[g] for g in free) + 1
             far = frozenset(by_start[end + int(MIDDLE * k) :])
             before = self.incumbent.makespan
-            built = cpm.build(self.problem, self.incumbent, self.bound_us(), mapping=self.mapping, free=free, far=far)
+            built = cpm.build(self.problem, self.incumbent, self.bound, mapping=self.mapping, free=free, far=far)
             status = self.solve(built, min(STEP_S, self.remaining()), track=False)
             if status == cp_model.OPTIMAL:
                 size = min(int(size * 1.25) + 1, self.problem.size)
@@ -162,8 +158,6 @@ class Search:
             self.offer(to_schedule(self.problem, built.plan(solver.value)))
         if track and status in (cp_model.OPTIMAL, cp_model.FEASIBLE):
             self.raise_bound(int(solver.best_objective_bound))
-        if track and status == cp_model.OPTIMAL:
-            self.proven = True
         return status
 
     @staticmethod

@@ -16,8 +16,8 @@ the load bound.
 
 U(t) is the proven bound of a CP-SAT relaxation over the global ops whose
 head is below t, each either early (starts in [head, t - 1] on an allowed
-core type and holds a core of that type for its full occupancy, within the
-type's core count) or late (ignored). An early op's predecessors are early
+core type and holds a core of that type for its fewest-tick occupancy
+`Problem.min_ticks`, within the type's core count) or late (ignored). An early op's predecessors are early
 and complete before it starts, within the window. The objective is the sum
 over early CPU-only ops of min(occupancy, t - start). The ops starting before
 t in any feasible schedule are a solution worth exactly its CPU-only work in
@@ -26,7 +26,9 @@ cut short, is a valid U(t). Two redundant cuts make the linear relaxation
 (which is where the bound comes from) see the competition for cores: the ops
 completing within the window fit in each type's capacity, cores * t. Batches
 are identical, so relabelling them puts the first op's early flags and starts
-in batch order without changing the maximum.
+in batch order without changing the maximum. Work is counted in fewest-tick
+occupancies throughout (W too): an op that really holds its core longer
+only leaves more of it after t, so every feasible schedule still fits.
 """
 
 from __future__ import annotations
@@ -55,7 +57,7 @@ def startup_bound(problem: Problem, *, deadline: float, windows: tuple[int, ...]
         return -math.inf
     cpus, clock = problem.platform.cpus, problem.clock
     first = min(head[i] for i in only)
-    work = problem.nbatch * sum(problem.ticks["cpu"][i] for i in only)
+    work = problem.nbatch * sum(problem.min_ticks["cpu"][i] for i in only)
     tail = min(after[i] for i in only)
 
     def bound(window: int, early: int) -> float:
@@ -92,11 +94,11 @@ def early_work_bound(problem: Problem, window: int, deadline: float, share: int)
             types = problem.allowed(i)
             for c in types:
                 on[g, c] = early[g] if len(types) == 1 else m.new_bool_var(f"{c}{g}")
-                intervals[c].append(m.new_optional_fixed_size_interval_var(start[g], problem.ticks[c][i], on[g, c], f"i{c}{g}"))
+                intervals[c].append(m.new_optional_fixed_size_interval_var(start[g], problem.min_ticks[c][i], on[g, c], f"i{c}{g}"))
             if len(types) > 1:
                 m.add(sum(on[g, c] for c in types) == early[g])
             if types == ("cpu",):
-                done = m.new_int_var(0, problem.ticks["cpu"][i], f"w{g}")
+                done = m.new_int_var(0, problem.min_ticks["cpu"][i], f"w{g}")
                 m.add(done <= window - start[g])
                 m.add(done == 0).only_enforce_if(~early[g])
                 gain.append(done)
@@ -107,17 +109,17 @@ def early_work_bound(problem: Problem, window: int, deadline: float, share: int)
         m.add_implication(inner[g], early[g])
         types = problem.allowed(g % n)
         if types == ("npu",):
-            energy["npu"].append(problem.ticks["npu"][g % n] * inner[g])
+            energy["npu"].append(problem.min_ticks["npu"][g % n] * inner[g])
         elif len(types) > 1:
             used = {c: m.new_bool_var(f"u{c}{g}") for c in types}
             m.add(sum(used.values()) == inner[g])
             for c in types:
                 m.add_implication(used[c], on[g, c])
-                energy[c].append(problem.ticks[c][g % n] * used[c])
+                energy[c].append(problem.min_ticks[c][g % n] * used[c])
         for p in problem.preds[g]:
             m.add_implication(early[g], inner[p])
             for c in problem.allowed(p % n):
-                m.add(start[g] >= start[p] + problem.ticks[c][p % n]).only_enforce_if([early[g], on[p, c]])
+                m.add(start[g] >= start[p] + problem.min_ticks[c][p % n]).only_enforce_if([early[g], on[p, c]])
     for c in ("cpu", "npu"):
         if intervals[c]:
             m.add_cumulative(intervals[c], [1] * len(intervals[c]), problem.platform.cores(c))
