@@ -1,6 +1,6 @@
 """The STG 50-task set: every published optimum reproduced and proven by cpsat.
 
-    PYTHONPATH=. python benchmarks/bench_stg.py [--cpus 2,4,8,16] [--graphs 0-179]
+    PYTHONPATH=. python benchmarks/bench_stg.py [--cpus 2,4,8,16] [--graphs 0-9,18]
         [--time-limit 10] [--workers 1] [--open | --closed] [--out FILE] [--resume]
         [--cross-check] [--table docs/stg_open.md]
 
@@ -164,7 +164,7 @@ def time_indexed_status(times: list[int], preds: list[list[int]], cpus: int, hor
     return solver.solve(m)
 
 
-def select(data: Path, cpus: tuple[int, ...], graphs: range, which: str) -> list[PublishedMakespan]:
+def select(data: Path, cpus: tuple[int, ...], graphs: frozenset[int], which: str) -> list[PublishedMakespan]:
     pairs = [pair for p in cpus for pair in load_stg_optima(data / "optimal" / f"Case50_{p}_OPT.csv")]
     pairs = [pair for pair in pairs if int(pair.graph.stem.removeprefix("rand")) in graphs]
     if which != "all":
@@ -220,16 +220,20 @@ def markdown_table(rows: list[Row], command: str) -> str:
     return "\n".join(head + body + tail) + "\n"
 
 
-def parse_graphs(text: str) -> range:
-    lo, _, hi = text.partition("-")
-    return range(int(lo), int(hi or lo) + 1)
+def parse_graphs(text: str) -> frozenset[int]:
+    """Graph numbers from 'N', 'N-M' and comma-separated lists of them."""
+    out: set[int] = set()
+    for part in text.split(","):
+        lo, _, hi = part.partition("-")
+        out.update(range(int(lo), int(hi or lo) + 1))
+    return frozenset(out)
 
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--data", type=Path, default=DATA, help="folder holding 50/ and optimal/ (default: the copy in tests/data)")
     parser.add_argument("--cpus", default=",".join(map(str, CPUS)), help="processor counts, comma-separated (default 2,4,8,16)")
-    parser.add_argument("--graphs", type=parse_graphs, default=range(180), help="graph numbers, N or N-M (default 0-179)")
+    parser.add_argument("--graphs", type=parse_graphs, default=frozenset(range(180)), help="graph numbers: N, N-M, comma-separated (default 0-179)")
     parser.add_argument("--time-limit", type=float, default=10.0, help="seconds per pair (default 10)")
     parser.add_argument("--workers", type=int, default=1, help="CP-SAT workers (default 1)")
     which = parser.add_mutually_exclusive_group()
