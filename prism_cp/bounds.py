@@ -20,7 +20,7 @@ from functools import lru_cache
 import networkx as nx
 
 from prism_cp.problem import Problem
-from prism_cp.work_split import work_split_bound
+from prism_cp.work_split import WorkSplit, work_split
 
 
 @dataclass(frozen=True)
@@ -100,25 +100,32 @@ def total_work_bound(problem: Problem) -> float:
     return float(span * problem.clock + min(after))
 
 
-def split_bound(problem: Problem) -> float:
-    """The work-split bound, in us: each op's work split between the core
-    types that may run it (`work_split`), each type's share of every batch
-    on its cores after the earliest head of an op it may run and followed by
-    the least `after` of such an op.
-
-    Rounding: in any schedule type c's work ends at a whole tick E_c >=
-    head_c + load_c / cores_c, and makespan >= clock * E_c + after_c; the
-    busiest type's term is at least the LP optimum v and lies on the grid
-    clock * Z + after_c, so the makespan is at least the least grid point
-    >= v over the types.
-    """
+@lru_cache(maxsize=32)
+def type_split(problem: Problem) -> tuple[WorkSplit, dict[str, Fraction]]:
+    """The work-split LP of all batches (`work_split`, occupancies
+    `Problem.min_ticks` in us), each type's load on its cores after the
+    earliest head of an op it may run and followed by the least `after` of
+    such an op; and that least `after` per type."""
     timing, clock, plat = op_timing(problem), problem.clock, problem.platform
     types = [c for c in ("cpu", "npu") if plat.cores(c)]
     able = {c: [i for i in range(problem.n_ops) if c in problem.allowed(i)] for c in types}
-    occupancy = {c: [clock * problem.ticks[c][i] if c in problem.allowed(i) else None for i in range(problem.n_ops)] for c in types}
+    occupancy = {c: [clock * problem.min_ticks[c][i] if c in problem.allowed(i) else None for i in range(problem.n_ops)] for c in types}
     after = {c: min(timing.after[i] for i in able[c]) for c in types if able[c]}
     offset = {c: clock * min(timing.head[i] for i in able[c]) + after[c] for c in after}
-    v = work_split_bound(occupancy, [problem.nbatch] * problem.n_ops, {c: plat.cores(c) for c in types}, offset)
+    return work_split(occupancy, [problem.nbatch] * problem.n_ops, {c: plat.cores(c) for c in types}, offset), after
+
+
+def split_bound(problem: Problem) -> float:
+    """The work-split bound (`type_split`), in us.
+
+    Rounding: in any schedule type c's work ends at a whole tick E_c >=
+    head_c + load_c / cores_c, and the largest exact end is at least
+    clock * E_c + after_c; the busiest type's term is at least the LP optimum
+    v and lies on the grid clock * Z + after_c, so the largest exact end is at
+    least the least grid point >= v over the types.
+    """
+    split, after = type_split(problem)
+    clock, v = problem.clock, split.span
     return float(min(a + clock * -((a - v) // clock) for a in after.values()))
 
 

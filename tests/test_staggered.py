@@ -11,12 +11,15 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from prism_cp import Problem, solve
-from prism_cp.bounds import lower_bound
+from prism_cp.bounds import lower_bound, type_split
 from prism_cp.errors import PrismError
 from prism_cp.heuristics import HEURISTICS, npufirst_schedule
 from prism_cp.heuristics.list_scheduling import list_schedule
 from prism_cp.heuristics.staggered import (
+    CPU_RATIO,
+    STEAL_MARGIN,
     cpu_work_ahead,
+    lp_cpu_ratio,
     staggered_priorities,
     staggered_schedule,
     staggered_search,
@@ -178,3 +181,16 @@ def test_search_never_loses_to_the_heuristic(xception):
 def test_search_past_its_deadline_returns_the_heuristic(xception):
     p = _grai(xception, 4)
     assert staggered_search(p, deadline=0.0) == staggered_schedule(p)
+
+
+def test_cpu_ratio_follows_the_work_split(xception):
+    # 4 NPUs + 2 CPUs: the CPU-only work alone fills the CPUs, the LP gives them nothing else
+    assert lp_cpu_ratio(_grai(xception, 16, npus=4, cpus=2)) == CPU_RATIO
+    # 2 NPUs + 4 CPUs: the LP sends the ops of lowest CPU/NPU ratio to the CPUs, up to a threshold
+    p = _grai(xception, 16, npus=2, cpus=4)
+    threshold = lp_cpu_ratio(p) / STEAL_MARGIN
+    share = type_split(p)[0].share
+    ratio = {i: p.min_ticks["cpu"][i] / p.min_ticks["npu"][i] for i in range(p.n_ops) if p.npu_ok[i]}
+    assert 1 < threshold < max(ratio.values())
+    assert all(share[i]["cpu"] == 0 for i, r in ratio.items() if r > threshold)
+    assert all(share[i]["npu"] == 0 for i, r in ratio.items() if r < threshold)

@@ -38,7 +38,7 @@ import time
 
 from ortools.sat.python import cp_model
 
-from prism_cp.bounds import op_timing
+from prism_cp.bounds import lower_bound, op_timing
 from prism_cp.problem import Problem
 
 #: default window ends, past the earliest CPU-only head, as fractions of that head
@@ -65,6 +65,8 @@ def startup_bound(problem: Problem, *, deadline: float, windows: tuple[int, ...]
 
     best = bound(first, 0)
     todo = sorted({w for w in (windows or [first + int(first * f) for f in WINDOWS]) if w > first})
+    if todo and bound(todo[-1], 0) <= lower_bound(problem):
+        return best  # even no CPU-only work before the last window would not beat the analytic bound
     for k, window in enumerate(todo):
         if time.perf_counter() >= deadline:
             break

@@ -24,7 +24,7 @@ from prism_cp.schedule import Schedule
 def upward_rank(problem: Problem) -> list[float]:
     """Per op of one batch (batches are identical): mean occupancy in ticks
     over the cores allowed to run it, plus the largest rank of a successor."""
-    plat, ticks = problem.platform, problem.ticks
+    plat, ticks = problem.platform, problem.min_ticks
     succs = problem.workload.successors()
     rank = [0.0] * problem.n_ops
     for i in reversed(op_timing(problem).order):

@@ -13,20 +13,23 @@ CPU work ready; the last `tail_batches` batches share one offset so that they
 finish together and keep both CPUs busy to the end. A CPU with nothing of its
 own to do takes an NPU-able op that is not much slower on it (CPU time at
 most `cpu_ratio` times its NPU time), or any NPU-able op before the first
-CPU-only op is ready (see `list_schedule`).
+CPU-only op is ready (see `list_schedule`). The ratio follows the
+configuration: slightly above the largest CPU/NPU time ratio of an op to
+which the work-split LP (`bounds.type_split`) gives CPU work.
 """
 
 from __future__ import annotations
 
-import itertools
 import math
 import random
 import time
+from typing import Sequence
 
 import networkx as nx
 
-from prism_cp.bounds import lower_bound
+from prism_cp.bounds import lower_bound, type_split
 from prism_cp.errors import PrismError
+from prism_cp.heuristics.heft import upward_rank
 from prism_cp.heuristics.list_scheduling import list_schedule
 from prism_cp.problem import Problem
 from prism_cp.progress import Progress
@@ -35,8 +38,24 @@ from prism_cp.schedule import Schedule
 # Tuned with benchmarks/tune_staggered.py on xception / grai / 4 NPUs + 2 CPUs
 # at 4, 8 and 16 batches (see that script for the table).
 STAGGER_US = 5000.0
-CPU_RATIO = 1.5
+CPU_RATIO = 1.5  # where the work-split LP gives the CPUs no NPU-able work
 TAIL_BATCHES = 4
+# an idle CPU may take ops up to this much above the LP's CPU/NPU ratio: it only
+# takes them when it would otherwise wait (at 16 batches, `tune_staggered.py
+# --npus N --cpus M` finds the best ratio 1.15-1.25 times the LP's on the
+# configurations where the LP gives the CPUs NPU-able work, 2 on 4 NPUs + 4 CPUs)
+STEAL_MARGIN = 1.2
+
+
+def lp_cpu_ratio(problem: Problem) -> float:
+    """The CPU ratio for this configuration: STEAL_MARGIN times the largest
+    CPU/NPU occupancy ratio of an NPU-able op that the work-split LP puts
+    (partly) on the CPUs; CPU_RATIO where it puts none there."""
+    if not (problem.platform.cpus and problem.platform.npus):
+        return CPU_RATIO
+    ticks, share = problem.min_ticks, type_split(problem)[0].share
+    ratios = [ticks["cpu"][i] / ticks["npu"][i] for i in range(problem.n_ops) if problem.npu_ok[i] and share[i].get("cpu", 0) > 0]
+    return STEAL_MARGIN * max(ratios) if ratios else CPU_RATIO
 
 
 def cpu_work_ahead(problem: Problem) -> tuple[list[float], list[float]]:
@@ -61,14 +80,23 @@ def cpu_work_ahead(problem: Problem) -> tuple[list[float], list[float]]:
     return rank, lead
 
 
-def staggered_priorities(problem: Problem, stagger_us: float, tail_batches: int) -> list[float]:
-    """Per global op: rank - lead (see `cpu_work_ahead`) minus `stagger_us`
-    per batch index, the index capped so the last `tail_batches` batches
-    share one offset."""
-    rank, lead = cpu_work_ahead(problem)
-    key = [r - d for r, d in zip(rank, lead)]
+def staggered_priorities(problem: Problem, stagger_us: float, tail_batches: int, key: Sequence[float] | None = None) -> list[float]:
+    """Per global op: `key` of its op (default: rank - lead, see
+    `cpu_work_ahead`) minus `stagger_us` per batch index, the index capped so
+    the last `tail_batches` batches share one offset."""
+    if key is None:
+        rank, lead = cpu_work_ahead(problem)
+        key = [r - d for r, d in zip(rank, lead)]
     last = max(problem.nbatch - tail_batches, 0)
     return [k - min(b, last) * stagger_us for b in range(problem.nbatch) for k in key]
+
+
+def priority_keys(problem: Problem) -> dict[str, list[float]]:
+    """The per-op priority keys the search tries (us): the CPU-only work ahead
+    (`cpu_work_ahead`, for CPU-bound configurations) and HEFT's upward rank
+    (the whole work ahead, for configurations where both types are busy)."""
+    rank, lead = cpu_work_ahead(problem)
+    return {"cpu-work": [r - d for r, d in zip(rank, lead)], "upward-rank": [problem.clock * r for r in upward_rank(problem)]}
 
 
 def stealable(problem: Problem, cpu_ratio: float) -> list[bool]:
@@ -94,12 +122,14 @@ def staggered_schedule(
     seed: int = 42,
     progress: Progress | None = None,
     stagger_us: float = STAGGER_US,
-    cpu_ratio: float = CPU_RATIO,
+    cpu_ratio: float | None = None,
     tail_batches: int = TAIL_BATCHES,
 ) -> Schedule:
     """The staggered list schedule (deterministic; `seed` is unused, kept for a
-    uniform signature). Each batch may map an op differently. The result is
-    valid and equal to the static-order replay of its own core sequences."""
+    uniform signature). Each batch may map an op differently. `cpu_ratio`
+    None: `lp_cpu_ratio`. The result is valid and equal to the static-order
+    replay of its own core sequences."""
+    cpu_ratio = lp_cpu_ratio(problem) if cpu_ratio is None else cpu_ratio
     check_options(stagger_us, cpu_ratio, tail_batches)
     sched = list_schedule(problem, staggered_priorities(problem, stagger_us, tail_batches), stealable(problem, cpu_ratio))
     if progress:
@@ -114,14 +144,16 @@ def staggered_search(
     seed: int = 42,
     progress: Progress | None = None,
     stagger_us: float = STAGGER_US,
-    cpu_ratio: float = CPU_RATIO,
+    cpu_ratio: float | None = None,
     tail_batches: int = TAIL_BATCHES,
 ) -> Schedule:
     """The best staggered-style list schedule found before `deadline` (a
     time.perf_counter() value).
 
-    First the given options, then a small grid around them (stagger x
-    0.6..1.4, ratio x 0.8..1.2, tail 1..6); then, from the best, random local
+    First the given options (`cpu_ratio` None: `lp_cpu_ratio`), then each
+    option in turn over a few values around the best so far (the priority
+    key, see `priority_keys`; ratio x 0.3..1.4, stagger x 0..4, tail 1..6);
+    then, from the best, random local
     moves on the per-global-op priorities and steal flags (shift one batch,
     jitter one op, flip whether an idle CPU may take one op), keeping a move
     when the makespan, then the sum of batch completion times, does not get
@@ -131,6 +163,7 @@ def staggered_search(
     result is valid and equal to the replay of its own core sequences; it
     depends on `seed` and on how many moves fit before the deadline.
     """
+    cpu_ratio = lp_cpu_ratio(problem) if cpu_ratio is None else cpu_ratio
     check_options(stagger_us, cpu_ratio, tail_batches)
     say = progress or (lambda _line: None)
     rng = random.Random(seed)
@@ -139,19 +172,32 @@ def staggered_search(
     def cost(s: Schedule) -> tuple[float, float]:
         return s.makespan, sum(max(s.end[b * n:(b + 1) * n]) for b in range(problem.nbatch))
 
-    def build(stagger: float, ratio: float, tail: int) -> tuple[Schedule, list[float], list[bool]]:
-        prio, steal = staggered_priorities(problem, stagger, tail), stealable(problem, ratio)
+    keys = priority_keys(problem)
+
+    def build(stagger: float, ratio: float, tail: int, key: str) -> tuple[Schedule, list[float], list[bool]]:
+        prio, steal = staggered_priorities(problem, stagger, tail, keys[key]), stealable(problem, ratio)
         return list_schedule(problem, prio, steal), prio, steal
 
     floor = lower_bound(problem)
-    best_sched, prio, steal = build(stagger_us, cpu_ratio, tail_batches)
+    options = [stagger_us, cpu_ratio, tail_batches, "cpu-work"]
+    best_sched, prio, steal = build(*options)
     current = cost(best_sched)
-    for m, r, k in itertools.product((0.6, 0.8, 1.0, 1.2, 1.4), (0.8, 1.0, 1.2), range(1, min(6, problem.nbatch) + 1)):
-        if time.perf_counter() >= deadline or current[0] <= floor:
-            break
-        sched, trial_prio, trial_steal = build(stagger_us * m, cpu_ratio * r, k)
-        if cost(sched) < current:
-            best_sched, prio, steal, current = sched, trial_prio, trial_steal, cost(sched)
+    tails = range(1, min(6, problem.nbatch) + 1)
+    grid = [
+        (3, ["upward-rank"]),
+        (1, [cpu_ratio * r for r in (0.3, 0.8, 1.2, 1.4)]),
+        (0, [stagger_us * m for m in (0, 0.2, 0.5, 2, 4)]),
+        (2, tails),
+    ]
+    for which, values in grid:
+        base = list(options)
+        for value in values:
+            if time.perf_counter() >= deadline or current[0] <= floor:
+                break
+            trial = base[:which] + [value] + base[which + 1:]
+            sched, trial_prio, trial_steal = build(*trial)
+            if cost(sched) < current:
+                best_sched, prio, steal, current, options = sched, trial_prio, trial_steal, cost(sched), trial
     say(f"[staggered-search] start: makespan {best_sched.makespan!r}")
     best_cost = current
     jitter = sum(problem.workload.times["cpu"]) / n  # a typical op time
