@@ -36,7 +36,7 @@ from pathlib import Path
 
 from ortools.sat.python import cp_model
 
-from prism_cp import Problem, solve
+from prism_cp import Problem, Status, solve
 from prism_cp.io import write_schedule_json
 from prism_cp.io.stg import PublishedMakespan, load_stg, load_stg_optima, stg_platform
 from prism_cp.simulate import validate
@@ -84,7 +84,7 @@ def run_pair(pair: PublishedMakespan, time_limit: float, workers: int, check_s: 
     result = solve(problem, "cpsat", time_limit=time_limit, workers=workers)
     wall = time.perf_counter() - t0
     valid = validate(problem, result.schedule) == []
-    optimal = str(result.status).endswith("OPTIMAL")
+    optimal = result.status == Status.OPTIMAL
     row = Row(pair.graph.stem, pair.cpus, pair.lower, pair.upper, result.makespan, result.lower_bound,
               "OPTIMAL" if optimal else "FEASIBLE", round(wall, 3), verdict(pair, result.makespan, result.lower_bound, optimal, valid))
     if check_s is None or not optimal:

@@ -156,6 +156,14 @@ class Energetic:
     tail: tuple[int, ...]
 
 
+def _closure(order: list[int], direct: list[list[int]]) -> dict[int, set[int]]:
+    """Per op, every op reachable through `direct` (all earlier in `order`)."""
+    out: dict[int, set[int]] = {}
+    for i in order:
+        out[i] = set(direct[i]).union(*(out[j] for j in direct[i]))
+    return out
+
+
 def _strengthen(order: list[int], direct: list[list[int]], related: dict[int, set[int]], occupancy: tuple[int, ...], cores: int) -> list[int]:
     """Per op, in `order` (its `direct` and `related` ops come earlier): the
     longest path through the already computed values of its direct ones, and
@@ -175,15 +183,11 @@ def _strengthen(order: list[int], direct: list[list[int]], related: dict[int, se
 def energetic_timing(problem: Problem) -> Energetic:
     """Heads and tails of every op, at least the longest-path ones."""
     timing = op_timing(problem)
-    graph = problem.workload.graph()
-    graph.add_nodes_from(range(problem.n_ops))
     cores = problem.platform.cpus + problem.platform.npus
     order = list(timing.order)
-    ancestors = {i: nx.ancestors(graph, i) for i in order}
-    descendants = {i: nx.descendants(graph, i) for i in order}
     preds, succs = problem.workload.predecessors(), problem.workload.successors()
-    head = _strengthen(order, preds, ancestors, timing.fastest, cores)
-    tail = _strengthen(order[::-1], succs, descendants, timing.fastest, cores)
+    head = _strengthen(order, preds, _closure(order, preds), timing.fastest, cores)
+    tail = _strengthen(order[::-1], succs, _closure(order[::-1], succs), timing.fastest, cores)
     return Energetic(tuple(head), tuple(tail))
 
 
