@@ -209,18 +209,26 @@ def markdown_table(rows: list[Row], command: str) -> str:
         "",
         f"    {command}",
         "",
-        "| graph | p | published lower | published upper | ours | bound | proven | wall (s) | check |",
-        "|---|---|---|---|---|---|---|---|---|",
+        "| graph | p | published lower | published upper | ours | bound | proven | new | wall (s) | check |",
+        "|---|---|---|---|---|---|---|---|---|---|",
     ]
     body = [
         f"| {r.graph} | {r.cpus} | {r.lower} | {r.upper} | {r.makespan:g} | {r.bound:g} | "
-        f"{'yes' if r.status == 'OPTIMAL' else 'no'} | {r.wall_s:.2f} | {r.check} |"
+        f"{'yes' if r.status == 'OPTIMAL' else 'no'} | {novelty(r)} | {r.wall_s:.2f} | {r.check} |"
         for r in rows
     ]
     closed = sum(r.status == "OPTIMAL" for r in rows)
     below = sum(r.makespan < r.upper for r in rows)
-    tail = ["", f"{closed} of {len(rows)} open pairs proven optimal; {below} with a schedule better than the published upper bound."]
+    raised = sum(r.bound > r.lower for r in rows)
+    tail = ["", f"{closed} of {len(rows)} pairs proven optimal; {below} with a schedule better than the published one, "
+            f"{raised} with a lower bound above the published one. `new` says which."]
     return "\n".join(head + body + tail) + "\n"
+
+
+def novelty(row: Row) -> str:
+    """What a row adds to the publication: a better schedule, a better lower bound, or both."""
+    news = (["schedule"] if row.makespan < row.upper else []) + (["bound"] if row.bound > row.lower else [])
+    return " + ".join(news) or "-"
 
 
 def parse_graphs(text: str) -> frozenset[int]:
@@ -283,7 +291,8 @@ def main() -> int:
         rows.append(row)
     print("\n".join(summary(rows, len(pairs))))
     if args.table:
-        args.table.write_text(markdown_table(rows, "PYTHONPATH=. python " + " ".join(["benchmarks/bench_stg.py", *sys.argv[1:]])))
+        command = " ".join(["PYTHONPATH=. python benchmarks/bench_stg.py", *(a for a in sys.argv[1:] if a != "--resume")])
+        args.table.write_text(markdown_table(rows, command))
     bad = any(r.verdict in ("WRONG", "unproven") or r.check.startswith("REFUTED") for r in rows)
     return 130 if stop else int(bad)
 
