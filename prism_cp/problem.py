@@ -23,8 +23,8 @@ def completion_tick(start_tick: int, time_us: float, clock_us: int) -> int:
 
     The reference computes `end = start_tick * clock + T` in floating point and
     completes the op at the first later tick `t` with `t >= end`. This is the one
-    place that rule is written; every module (simulator, validator, CP model)
-    derives occupancy from it.
+    place that rule is written: the simulator, replay and the validator call it,
+    and `occupancy_range` bounds it over start ticks for the bounds and the CP model.
     """
     end = start_tick * clock_us + time_us
     tick = int(end // clock_us)
@@ -34,9 +34,8 @@ def completion_tick(start_tick: int, time_us: float, clock_us: int) -> int:
 
 
 #: the most the one-op-at-a-time schedule of a problem may take (us): up to
-#: it, tick times are exact floats, end times round by far less than a tick, and
-#: the CP model's objective in ns stays below 2**53, where the solver's
-#: (double) bound is an exact integer
+#: it, tick times are exact floats and the CP model's objective in ns stays
+#: below 2**53, where the solver's (double) bound is an exact integer
 MAX_HORIZON_US = 2**43
 
 
@@ -44,17 +43,19 @@ def occupancy_range(time_us: float, clock_us: int, horizon_us: int) -> tuple[int
     """(fewest, most) ticks an op of `time_us` holds its core, over every start
     tick s with s * clock <= `horizon_us` (at most MAX_HORIZON_US).
 
-    `completion_tick` ends the op at fl(s * clock + T): the float add is off the
-    exact sum by at most half an ulp of H + T, so the occupancy lies between
-    ceil((T - u) / clock) and ceil((T + u) / clock) (at least 1), computed
-    exactly. When T is a multiple of that ulp every such sum is exact and so is
-    the occupancy, ceil(T / clock). This is the one conversion every bound and
-    the CP model use; the occupancy at tick 0 alone is not a bound.
+    `completion_tick` ends the op at fl(s * clock + T). With m = max(1,
+    ceil(T / clock)), s * clock + (m - 1) * clock < s * clock + T <= s * clock
+    + m * clock, the outer two are exact floats, and rounding is monotone: the
+    op holds m ticks (its count at tick 0, the most) or, where the add rounds
+    down onto the tick below, m - 1. That needs T within half an ulp of H + T
+    of (m - 1) * clock, and T not a multiple of that ulp (those sums are exact).
+    This is the one conversion the bounds and the CP model use.
     """
-    ulp = Fraction(math.ulp(horizon_us + time_us))
     t = Fraction(time_us)
-    u = 0 if t % ulp == 0 else ulp / 2
-    return max(1, math.ceil((t - u) / clock_us)), max(1, math.ceil((t + u) / clock_us))
+    most = max(1, math.ceil(t / clock_us))
+    ulp = Fraction(math.ulp(horizon_us + time_us))
+    rounds_down = most > 1 and t % ulp != 0 and t - (most - 1) * clock_us <= ulp / 2
+    return most - rounds_down, most
 
 
 @dataclass(frozen=True)
@@ -116,10 +117,9 @@ class Problem:
     def horizon_us(self) -> int:
         """An upper bound on the makespan of an optimal schedule (us): every op
         run alone in turn on its slowest allowed type, each holding its core
-        for at most ceil(T / clock) + 1 ticks (the float add of the end time
-        rounds by less than a tick below 2**53 us)."""
+        for at most max(1, ceil(T / clock)) ticks (see `occupancy_range`)."""
         times = self.workload.times
-        slowest = [max(math.ceil(Fraction(times[c][i]) / self.clock) for c in self.allowed(i)) + 1 for i in range(self.n_ops)]
+        slowest = [max(max(1, math.ceil(Fraction(times[c][i]) / self.clock)) for c in self.allowed(i)) for i in range(self.n_ops)]
         return self.nbatch * sum(slowest) * self.clock
 
     @cached_property

@@ -273,8 +273,8 @@ def validate(problem: Problem, schedule: Schedule, makespan: float | None = None
     Checks: one entry per global op; core type supported and core id in range;
     starts on tick boundaries; end == start + the mapped execution time (float
     exact); each successor starts no earlier than the tick its predecessor
-    completes; no two ops overlap on one core (occupancy max(1, ceil(T/clock))
-    ticks); and, if given, that `makespan` equals the maximum end time.
+    completes; no two ops overlap on one core (an op holds it up to
+    `completion_tick`); and, if given, that `makespan` equals the maximum end time.
     """
     size, clock, n = problem.size, problem.clock, problem.n_ops
     plat, w = problem.platform, problem.workload

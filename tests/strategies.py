@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 from hypothesis import strategies as st
 
@@ -51,3 +53,59 @@ def problems_and_mappings(draw, allow_any: bool = True) -> tuple[Problem, list[s
         options = list(p.allowed(g % p.n_ops)) + (["any"] if allow_any else [])
         choices.append(draw(st.sampled_from(options)))
     return p, choices
+
+
+@st.composite
+def tricky_times(draw, clock: int) -> float:
+    """Times where ticks are easy to get wrong: whole clock multiples and the
+    floats next to them (whose end rounds differently at different start
+    ticks, like 100 * 3.0000000000000004), near-ties a few ns apart, and
+    anything else."""
+    k = draw(st.integers(0, 4))
+    exact = float(k * clock)
+    return draw(
+        st.sampled_from(
+            [
+                exact,
+                math.nextafter(exact, math.inf),
+                math.nextafter(exact, 0.0),
+                k * clock * 1.0000000000000002,
+                clock * 3.0000000000000004,
+                exact + 0.0001,
+                exact + 0.0009,
+            ]
+        )
+        | st.floats(min_value=0.0, max_value=4.0 * clock, allow_nan=False, allow_infinity=False)
+    )
+
+
+@st.composite
+def tiny_problems(draw, max_size: int = 6) -> Problem:
+    """Problems small enough to solve by brute force: at most `max_size` ops
+    over all batches (1-3 batches), 1-2 CPUs, 0-2 NPUs, tricky times."""
+    nbatch = draw(st.integers(1, 3))
+    n = draw(st.integers(1, max(1, max_size // nbatch)))
+    order = draw(st.permutations(range(n)))
+    edges = [(order[i], order[j], 1) for i in range(n) for j in range(i + 1, n) if draw(st.booleans())]
+    clock = draw(st.sampled_from([1, 10, 100]))
+    times = {c: tuple(draw(tricky_times(clock)) for _ in range(n)) for c in ("cpu", "npu")}
+    types = tuple(draw(st.sampled_from(TYPES[:2])) for _ in range(n))
+    w = Workload("tiny", tuple(f"op{i}" for i in range(n)), types, np.array(edges, dtype=np.int64).reshape(-1, 3), times)
+    npu_ops = frozenset(draw(st.sets(st.sampled_from(TYPES[:2]))))
+    return Problem(w, Platform("tiny", npu_ops, clock, draw(st.integers(0, 2)), draw(st.integers(1, 2))), nbatch)
+
+
+def late_shorter_chain() -> Problem:
+    """a -> b -> c on one CPU, clock 100. b holds its core 4 ticks at tick 0
+    but 3 from tick 10 on, where a leaves it: fl(1000 + 300.00000000000006) == 1300.
+    Optimum 1400 us."""
+    cpu = (1000.0, 100 * 3.0000000000000004, 100.0)
+    w = Workload("chain", ("a", "b", "c"), ("T",) * 3, np.array([[0, 1, 1], [1, 2, 1]], dtype=np.int64), {"cpu": cpu, "npu": (0.0,) * 3})
+    return Problem(w, Platform("one", frozenset(), 100, npus=0, cpus=1), 1)
+
+
+def near_tie() -> Problem:
+    """Two independent ops on 1 CPU + 1 NPU, each 0.8 ns faster on one type:
+    optimum 100.0001 us, the other mappings 100.0009 us or worse."""
+    w = Workload("tie", ("a", "b"), ("T", "T"), np.zeros((0, 3), dtype=np.int64), {"cpu": (100.0009, 100.0001), "npu": (100.0001, 100.0009)})
+    return Problem(w, Platform("pair", frozenset({"T"}), 100, npus=1, cpus=1), 1)

@@ -178,6 +178,7 @@ def test_validate_refuses_bad_files_in_one_line(tmp_path: Path) -> None:
         (("schedule", "--mapping", "sometimes"), "per-batch"),
         (("schedule", "--algorithm", "staggered", "--stagger-us", "-1", "--quiet"), "stagger"),
         (("schedule", "--clock", "0"), "--clock"),
+        (("schedule", "--clock", str(2**42)), "2**43"),
         (("schedule", "--stg", "missing.stg"), "missing.stg"),
         (("schedule", "--stg", "/dev/zero"), "not a regular file"),
         (("schedule", "--no-such-option"), "--no-such-option"),

@@ -6,9 +6,13 @@ import math
 
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from prism_cp import Platform, PrismError, Problem, Workload
 from prism_cp.problem import MAX_HORIZON_US, completion_tick, occupancy_range
+
+from strategies import tricky_times
 
 
 def workload(edges, cpu=(1.0, 1.0), npu=(1.0, 1.0)):
@@ -75,21 +79,32 @@ def test_occupancy_depends_on_the_start_tick_and_the_range_covers_it():
     t = 100 * 3.0000000000000004
     assert completion_tick(0, t, 100) == 4 and completion_tick(10, t, 100) - 10 == 3
     assert occupancy_range(t, 100, 2000) == (3, 4)
+    assert occupancy_range(math.nextafter(300.0, 0.0), 100, 2000) == (3, 3)  # rounds up at most onto the tick
     for time_us in (t, 0.1 + 0.2, 99.99999999999999, 1e-300, 12345.678):
         lo, hi = occupancy_range(time_us, 100, 10**5)
         seen = {completion_tick(s, time_us, 100) - s for s in range(1000)}
         assert lo <= min(seen) and max(seen) <= hi
 
 
+@settings(max_examples=200, deadline=None)
+@given(st.data(), st.sampled_from([1, 10, 100]), st.integers(1, 10**7))
+def test_occupancy_range_holds_at_every_start_tick(data, clock, horizon):
+    time_us = data.draw(tricky_times(clock))
+    lo, hi = occupancy_range(time_us, clock, horizon)
+    ticks = data.draw(st.lists(st.integers(0, horizon // clock), min_size=1, max_size=50))
+    assert all(lo <= completion_tick(s, time_us, clock) - s <= hi for s in ticks)
+    assert hi - lo <= 1
+
+
 def test_problem_min_and_max_ticks():
     p = Problem(workload([(0, 1, 1)], cpu=(1000.0, 100 * 3.0000000000000004)), Platform("p", frozenset(), 100, npus=0, cpus=1), 1)
     assert p.min_ticks["cpu"] == (10, 3) and p.max_ticks["cpu"] == (10, 4)
-    assert p.horizon_us == (11 + 5) * 100
+    assert p.horizon_us == (10 + 4) * 100
 
 
 @pytest.mark.parametrize(
     ("cpu", "clock", "nbatch"),
-    [((1e15, 1.0), 100, 1), ((1.0, 1.0), 2**42, 1), ((1e6, 1e6), 100, 10**7)],
+    [((1e15, 1.0), 100, 1), ((1.0, 1.0), 2**43, 1), ((1e6, 1e6), 100, 10**7)],
     ids=["huge-time", "huge-clock", "huge-batches"],
 )
 def test_problems_too_long_to_time_exactly_are_refused(cpu, clock, nbatch):

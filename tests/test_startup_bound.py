@@ -11,7 +11,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings, target
 from hypothesis import strategies as st
 
-from prism_cp import Platform, Problem, Workload
+from prism_cp import Platform, Problem, Status, Workload
 from prism_cp.bounds import load_bounds, lower_bound, split_bound
 from prism_cp.cpsat import solve_cpsat
 from prism_cp.cpsat.startup_bound import startup_bound
@@ -25,7 +25,7 @@ def optimum(problem: Problem) -> float | None:
     with pytest.MonkeyPatch.context() as mp:
         mp.setattr("prism_cp.cpsat.startup_bound", lambda *_, **__: -math.inf)
         result = solve_cpsat(problem, time_limit=1)
-    return result.makespan if result.status == "OPTIMAL" else None
+    return result.makespan if result.status == Status.OPTIMAL else None
 
 
 @st.composite

@@ -252,7 +252,7 @@ def latest_completion(problem: Problem, hood: Neighbourhood, v: Variables) -> in
 def makespan(m: cp_model.CpModel, problem: Problem, v: Variables, hood: Neighbourhood, lower_us: float) -> cp_model.IntVar:
     """The objective variable: at least the end of every op without successors
     (a successor ends no earlier), within [lower bound, incumbent's value]."""
-    clock, unit = problem.clock, problem.clock * SCALE
+    unit = problem.clock * SCALE
     upper = objective(problem, hood.incumbent)
     # a float makespan >= lower_us means an exact end above the float just below it
     span = m.new_int_var(min(scaled(math.nextafter(lower_us, -math.inf)), upper), upper, "makespan")
@@ -260,7 +260,7 @@ def makespan(m: cp_model.CpModel, problem: Problem, v: Variables, hood: Neighbou
         if problem.succs[g] or g in hood.far:
             continue
         if hood.frozen[g]:
-            m.add(span >= scaled(hood.plan.start[g] * clock + problem.global_times[hood.plan.core_type[g]][g]))
+            m.add(span >= hood.plan.start[g] * unit + scaled(problem.global_times[hood.plan.core_type[g]][g]))
             continue
         for c, lit in v.choices(g):
             term = m.add(span >= v.start[g] * unit + scaled(problem.global_times[c][g]))
