@@ -19,7 +19,9 @@ from prism_cp.heuristics.staggered import (
     CPU_RATIO,
     STEAL_MARGIN,
     cpu_work_ahead,
+    home_on_npu,
     lp_cpu_ratio,
+    lp_threshold,
     staggered_priorities,
     staggered_schedule,
     staggered_search,
@@ -45,6 +47,35 @@ def test_list_schedule_is_valid_and_its_own_replay(problem, data):
     s = list_schedule(problem, prio, steal)
     assert validate(problem, s) == []
     assert replay(problem, s.sequences()) == s
+
+
+@settings(max_examples=150, deadline=None)
+@given(problems(), st.data())
+def test_list_schedule_with_homes_on_either_type_is_valid_and_its_own_replay(problem, data):
+    prio = data.draw(st.lists(st.floats(-1e3, 1e3), min_size=problem.size, max_size=problem.size))
+    steal = data.draw(st.lists(st.booleans(), min_size=problem.size, max_size=problem.size))
+    able = [problem.platform.npus > 0 and (problem.npu_ok[g % problem.n_ops] or problem.platform.cpus == 0) for g in range(problem.size)]
+    home = [a and (problem.platform.cpus == 0 or data.draw(st.booleans())) for a in able]
+    s = list_schedule(problem, prio, steal, home)
+    assert validate(problem, s) == []
+    assert replay(problem, s.sequences()) == s
+    # an op waits for its home type unless stolen, and only a stealable op is stolen after warm-up
+    stolen = [g for g in range(problem.size) if (s.core_type[g] == "npu") != home[g]]
+    assert all(steal[g] or s.core_type[g] == "cpu" for g in stolen)
+
+
+def test_cpu_homed_ops_wait_for_a_cpu_and_idle_npus_take_them(xception):
+    p = _grai(xception, 16, npus=2, cpus=4)
+    home = home_on_npu(p, lp_threshold(p))
+    assert not all(home[g] for g in range(p.size) if p.npu_ok[g % p.n_ops]), "the LP homes some NPU-able ops on the CPUs"
+    s = list_schedule(p, staggered_priorities(p, 5000.0, 4), stealable(p, lp_cpu_ratio(p)), home)
+    assert validate(p, s) == []
+    on_npu_from_cpu = [g for g in range(p.size) if not home[g] and s.core_type[g] == "npu"]
+    assert on_npu_from_cpu, "idle NPUs never took a CPU-homed op: the test would prove nothing"
+    assert all(p.npu_ok[g % p.n_ops] for g in on_npu_from_cpu)
+    # homing follows the LP: the CPU-rich platform gains over NPU-homing everything
+    npu_homed = list_schedule(p, staggered_priorities(p, 5000.0, 4), stealable(p, lp_cpu_ratio(p)))
+    assert s.makespan < npu_homed.makespan
 
 
 @settings(max_examples=100, deadline=None)
@@ -188,7 +219,8 @@ def test_cpu_ratio_follows_the_work_split(xception):
     assert lp_cpu_ratio(_grai(xception, 16, npus=4, cpus=2)) == CPU_RATIO
     # 2 NPUs + 4 CPUs: the LP sends the ops of lowest CPU/NPU ratio to the CPUs, up to a threshold
     p = _grai(xception, 16, npus=2, cpus=4)
-    threshold = lp_cpu_ratio(p) / STEAL_MARGIN
+    threshold = lp_threshold(p)
+    assert lp_cpu_ratio(p) == STEAL_MARGIN * threshold
     share = type_split(p)[0].share
     ratio = {i: p.min_ticks["cpu"][i] / p.min_ticks["npu"][i] for i in range(p.n_ops) if p.npu_ok[i]}
     assert 1 < threshold < max(ratio.values())

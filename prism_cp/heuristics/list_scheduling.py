@@ -1,13 +1,13 @@
 """Event-driven priority list scheduling on the simulator's tick semantics.
 
 Unlike the reference FIFO policy, ready ops are served by priority and the
-core type is chosen per global op at dispatch time: NPU-able ops go to a free
-NPU, and a CPU that would otherwise idle (no CPU-only op ready, every NPU
-busy) may take a ready NPU-able op: any of them until the first CPU-only op
-is ready, afterwards only those marked stealable. Because a free core is
-never left idle while an op it may take is ready, and what it may take only
-shrinks over time, `replay(problem, s.sequences()) == s` for every schedule
-returned here.
+core type is chosen per global op at dispatch time: each op waits in the
+queue of its home type (by default NPU-able ops on the NPUs), and a core of
+the other type that would otherwise idle may take a ready op marked
+stealable that it can run; a CPU takes any NPU-homed op until the first
+CPU-homed op is ready. Because a free core is never left idle while an op it
+may take is ready, and what it may take only shrinks over time,
+`replay(problem, s.sequences()) == s` for every schedule returned here.
 """
 
 from __future__ import annotations
@@ -19,23 +19,30 @@ from prism_cp.problem import Problem, completion_tick
 from prism_cp.schedule import Schedule
 
 
-def list_schedule(problem: Problem, priority: Sequence[float], steal: Sequence[bool]) -> Schedule:
+def list_schedule(
+    problem: Problem, priority: Sequence[float], steal: Sequence[bool], home_npu: Sequence[bool] | None = None
+) -> Schedule:
     """Dispatch every global op by `priority` (higher first, ties to the lower
     global index) at the first tick it is ready and a core can take it.
 
-    Ops the NPU cannot run use CPUs. NPU-able ops use NPUs, except that a CPU
-    left free after the CPU-only ops and the NPUs have been served takes the
-    best ready NPU-able op with `steal[g]` true, or any NPU-able op while no
-    CPU-only op has been ready yet (the CPUs have no work of their own before
-    that, so they help the NPUs through the first ops). On a platform without
-    NPUs (or without CPUs) every op goes to the type that exists. Start =
-    tick * clock (int), end = start + time (float), lowest free core id first.
+    `home_npu[g]`: op g waits for an NPU (it must be NPU-able), else for a
+    CPU; default: NPU-able ops on the NPUs. Once every type has served its
+    own queue, a free CPU takes the best ready NPU-homed op with `steal[g]`
+    true, or any NPU-homed op while no CPU-homed op has been ready yet (the
+    CPUs have no work of their own before that, so they help the NPUs through
+    the first ops); a free NPU takes the best ready NPU-able CPU-homed op with
+    `steal[g]` true. On a platform without NPUs (or without CPUs) every op
+    goes to the type that exists. Start = tick * clock (int), end = start +
+    time (float), lowest free core id first.
     """
     size, clock, n = problem.size, problem.clock, problem.n_ops
     plat = problem.platform
     times, succs = problem.global_times, problem.succs
     waiting = list(problem.indegree)
-    on_npu = [plat.npus > 0 and (ok or plat.cpus == 0) for ok in problem.npu_ok]
+    if home_npu is None:
+        home_npu = problem.replicate([plat.npus > 0 and (ok or plat.cpus == 0) for ok in problem.npu_ok])
+    npu_able = [plat.npus > 0 and ok for ok in problem.npu_ok]
+    assert all(npu_able[g % n] or not home for g, home in enumerate(home_npu)), "an op homed on the NPUs they cannot run"
     start = [0] * size
     end = [0.0] * size
     ctype = [""] * size
@@ -46,7 +53,7 @@ def list_schedule(problem: Problem, priority: Sequence[float], steal: Sequence[b
     warming_up = True
 
     def release(g: int) -> None:
-        heappush(ready["npu" if on_npu[g % n] else "cpu"], (-priority[g], g))
+        heappush(ready["npu" if home_npu[g] else "cpu"], (-priority[g], g))
 
     def fire(g: int, c: str, tick: int) -> None:
         t = tick * clock
@@ -64,13 +71,14 @@ def list_schedule(problem: Problem, priority: Sequence[float], steal: Sequence[b
             q, f = ready[c], free[c]
             while q and f:
                 fire(heappop(q)[1], c, tick)
-        if free["cpu"] and ready["npu"]:
+        for c, other in (("cpu", "npu"), ("npu", "cpu")):
             kept = []
-            q = ready["npu"]
-            while q and free["cpu"]:
+            q = ready[other]
+            while q and free[c]:
                 item = heappop(q)
-                if warming_up or steal[item[1]]:
-                    fire(item[1], "cpu", tick)
+                g = item[1]
+                if (warming_up and c == "cpu") or (steal[g] and (c == "cpu" or npu_able[g % n])):
+                    fire(g, c, tick)
                 else:
                     kept.append(item)
             for item in kept:

@@ -13,9 +13,13 @@ CPU work ready; the last `tail_batches` batches share one offset so that they
 finish together and keep both CPUs busy to the end. A CPU with nothing of its
 own to do takes an NPU-able op that is not much slower on it (CPU time at
 most `cpu_ratio` times its NPU time), or any NPU-able op before the first
-CPU-only op is ready (see `list_schedule`). The ratio follows the
-configuration: slightly above the largest CPU/NPU time ratio of an op to
-which the work-split LP (`bounds.type_split`) gives CPU work.
+CPU-only op is ready (see `list_schedule`).
+
+Both follow the configuration through the work-split LP (`bounds.type_split`):
+where it gives the CPUs NPU-able work (CPU-rich platforms), the ops whose
+CPU/NPU time ratio is at most `home_ratio` (default: the largest such ratio
+the LP sends to the CPUs) wait for a CPU, and an idle NPU may take them; the
+CPU ratio defaults to STEAL_MARGIN times that ratio.
 """
 
 from __future__ import annotations
@@ -47,15 +51,33 @@ TAIL_BATCHES = 4
 STEAL_MARGIN = 1.2
 
 
-def lp_cpu_ratio(problem: Problem) -> float:
-    """The CPU ratio for this configuration: STEAL_MARGIN times the largest
-    CPU/NPU occupancy ratio of an NPU-able op that the work-split LP puts
-    (partly) on the CPUs; CPU_RATIO where it puts none there."""
+def occupancy_ratio(problem: Problem, i: int) -> float:
+    """CPU / NPU occupancy of op i (ticks), the LP's measure of where it is cheaper."""
+    return problem.min_ticks["cpu"][i] / problem.min_ticks["npu"][i]
+
+
+def lp_threshold(problem: Problem) -> float:
+    """The largest CPU/NPU occupancy ratio of an NPU-able op that the
+    work-split LP puts (partly) on the CPUs; 0 where it puts none there."""
     if not (problem.platform.cpus and problem.platform.npus):
-        return CPU_RATIO
-    ticks, share = problem.min_ticks, type_split(problem)[0].share
-    ratios = [ticks["cpu"][i] / ticks["npu"][i] for i in range(problem.n_ops) if problem.npu_ok[i] and share[i].get("cpu", 0) > 0]
-    return STEAL_MARGIN * max(ratios) if ratios else CPU_RATIO
+        return 0.0
+    share = type_split(problem)[0].share
+    return max((occupancy_ratio(problem, i) for i in range(problem.n_ops) if problem.npu_ok[i] and share[i].get("cpu", 0) > 0), default=0.0)
+
+
+def lp_cpu_ratio(problem: Problem) -> float:
+    """The default CPU ratio: STEAL_MARGIN times `lp_threshold`, or CPU_RATIO
+    where the LP gives the CPUs no NPU-able work."""
+    threshold = lp_threshold(problem)
+    return STEAL_MARGIN * threshold if threshold else CPU_RATIO
+
+
+def home_on_npu(problem: Problem, home_ratio: float) -> list[bool]:
+    """Per global op: does it wait for an NPU (NPU-able with a CPU/NPU
+    occupancy ratio above `home_ratio`, or no CPUs at all)."""
+    plat = problem.platform
+    per_op = [plat.npus > 0 and ((ok and occupancy_ratio(problem, i) > home_ratio) or plat.cpus == 0) for i, ok in enumerate(problem.npu_ok)]
+    return problem.replicate(per_op)
 
 
 def cpu_work_ahead(problem: Problem) -> tuple[list[float], list[float]]:
@@ -106,8 +128,10 @@ def stealable(problem: Problem, cpu_ratio: float) -> list[bool]:
     return problem.replicate(per_op)
 
 
-def check_options(stagger_us: float, cpu_ratio: float, tail_batches: int) -> None:
+def check_options(stagger_us: float, cpu_ratio: float, tail_batches: int, home_ratio: float = 0.0) -> None:
     """Raise PrismError for an option the heuristic cannot use."""
+    if not isinstance(home_ratio, (int, float)) or not math.isfinite(home_ratio) or home_ratio < 0:
+        raise PrismError(f"home ratio must be a finite number >= 0, got {home_ratio!r}")
     if not isinstance(stagger_us, (int, float)) or not math.isfinite(stagger_us) or stagger_us < 0:
         raise PrismError(f"stagger must be a finite number of microseconds >= 0, got {stagger_us!r}")
     if not isinstance(cpu_ratio, (int, float)) or not math.isfinite(cpu_ratio) or cpu_ratio <= 0:
@@ -124,16 +148,22 @@ def staggered_schedule(
     stagger_us: float = STAGGER_US,
     cpu_ratio: float | None = None,
     tail_batches: int = TAIL_BATCHES,
+    home_ratio: float | None = None,
 ) -> Schedule:
     """The staggered list schedule (deterministic; `seed` is unused, kept for a
     uniform signature). Each batch may map an op differently. `cpu_ratio`
-    None: `lp_cpu_ratio`. The result is valid and equal to the static-order
-    replay of its own core sequences."""
+    None: `lp_cpu_ratio`; `home_ratio` None: `lp_threshold`. The result is
+    valid and equal to the static-order replay of its own core sequences."""
     cpu_ratio = lp_cpu_ratio(problem) if cpu_ratio is None else cpu_ratio
-    check_options(stagger_us, cpu_ratio, tail_batches)
-    sched = list_schedule(problem, staggered_priorities(problem, stagger_us, tail_batches), stealable(problem, cpu_ratio))
+    home_ratio = lp_threshold(problem) if home_ratio is None else home_ratio
+    check_options(stagger_us, cpu_ratio, tail_batches, home_ratio)
+    prio = staggered_priorities(problem, stagger_us, tail_batches)
+    sched = list_schedule(problem, prio, stealable(problem, cpu_ratio), home_on_npu(problem, home_ratio))
     if progress:
-        progress(f"[staggered] stagger {stagger_us:g} us, CPU ratio {cpu_ratio:g}, tail {tail_batches}: makespan {sched.makespan!r}")
+        progress(
+            f"[staggered] stagger {stagger_us:g} us, CPU ratio {cpu_ratio:g}, tail {tail_batches}, "
+            f"home ratio {home_ratio:g}: makespan {sched.makespan!r}"
+        )
     return sched
 
 
@@ -146,16 +176,19 @@ def staggered_search(
     stagger_us: float = STAGGER_US,
     cpu_ratio: float | None = None,
     tail_batches: int = TAIL_BATCHES,
+    home_ratio: float | None = None,
 ) -> Schedule:
     """The best staggered-style list schedule found before `deadline` (a
     time.perf_counter() value).
 
-    First the given options (`cpu_ratio` None: `lp_cpu_ratio`), then each
+    First the given options (defaults as in `staggered_schedule`), then each
     option in turn over a few values around the best so far (the priority
-    key, see `priority_keys`; ratio x 0.3..1.4, stagger x 0..4, tail 1..6);
+    key, see `priority_keys`; home ratio x 0.9, 1.05; ratio x 0.3..1.4,
+    stagger x 0..4, tail 1..6);
     then, from the best, random local
-    moves on the per-global-op priorities and steal flags (shift one batch,
-    jitter one op, flip whether an idle CPU may take one op), keeping a move
+    moves on the per-global-op priorities, steal flags and home types (shift
+    one batch, jitter one op, flip whether an idle core of the other type may
+    take one op, or which type it waits for), keeping a move
     when the makespan, then the sum of batch completion times, does not get
     worse. Stops early once the makespan meets the analytic lower bound
     (proven optimal). Never worse than `staggered_schedule` with the same
@@ -164,7 +197,8 @@ def staggered_search(
     depends on `seed` and on how many moves fit before the deadline.
     """
     cpu_ratio = lp_cpu_ratio(problem) if cpu_ratio is None else cpu_ratio
-    check_options(stagger_us, cpu_ratio, tail_batches)
+    home_ratio = lp_threshold(problem) if home_ratio is None else home_ratio
+    check_options(stagger_us, cpu_ratio, tail_batches, home_ratio)
     say = progress or (lambda _line: None)
     rng = random.Random(seed)
     n, plat = problem.n_ops, problem.platform
@@ -174,17 +208,18 @@ def staggered_search(
 
     keys = priority_keys(problem)
 
-    def build(stagger: float, ratio: float, tail: int, key: str) -> tuple[Schedule, list[float], list[bool]]:
-        prio, steal = staggered_priorities(problem, stagger, tail, keys[key]), stealable(problem, ratio)
-        return list_schedule(problem, prio, steal), prio, steal
+    def build(stagger: float, ratio: float, tail: int, key: str, home: float) -> tuple[Schedule, list[float], list[bool], list[bool]]:
+        prio, steal, homes = staggered_priorities(problem, stagger, tail, keys[key]), stealable(problem, ratio), home_on_npu(problem, home)
+        return list_schedule(problem, prio, steal, homes), prio, steal, homes
 
     floor = lower_bound(problem)
-    options = [stagger_us, cpu_ratio, tail_batches, "cpu-work"]
-    best_sched, prio, steal = build(*options)
+    options = [stagger_us, cpu_ratio, tail_batches, "cpu-work", home_ratio]
+    best_sched, prio, steal, homes = build(*options)
     current = cost(best_sched)
     tails = range(1, min(6, problem.nbatch) + 1)
     grid = [
         (3, ["upward-rank"]),
+        (4, [home_ratio * h for h in (0.9, 1.05)] if home_ratio else []),
         (1, [cpu_ratio * r for r in (0.3, 0.8, 1.2, 1.4)]),
         (0, [stagger_us * m for m in (0, 0.2, 0.5, 2, 4)]),
         (2, tails),
@@ -195,9 +230,9 @@ def staggered_search(
             if time.perf_counter() >= deadline or current[0] <= floor:
                 break
             trial = base[:which] + [value] + base[which + 1:]
-            sched, trial_prio, trial_steal = build(*trial)
+            sched, trial_prio, trial_steal, trial_homes = build(*trial)
             if cost(sched) < current:
-                best_sched, prio, steal, current, options = sched, trial_prio, trial_steal, cost(sched), trial
+                best_sched, prio, steal, homes, current, options = sched, trial_prio, trial_steal, trial_homes, cost(sched), trial
     say(f"[staggered-search] start: makespan {best_sched.makespan!r}")
     best_cost = current
     jitter = sum(problem.workload.times["cpu"]) / n  # a typical op time
@@ -206,7 +241,7 @@ def staggered_search(
     moves = 0
     while time.perf_counter() < deadline and best_cost[0] > floor:
         moves += 1
-        trial_prio, trial_steal = prio, steal
+        trial_prio, trial_steal, trial_homes = prio, steal, homes
         r = rng.random()
         if r < 0.3 and problem.nbatch > 1:
             b, delta = rng.randrange(problem.nbatch), rng.uniform(-shift, shift)
@@ -215,14 +250,18 @@ def staggered_search(
             g = rng.randrange(problem.size)
             trial_prio = list(prio)
             trial_prio[g] += rng.gauss(0.0, jitter)
-        else:
+        elif r < 0.9:
             g = rng.choice(npu_able)
             trial_steal = list(steal)
             trial_steal[g] = not steal[g]
-        sched = list_schedule(problem, trial_prio, trial_steal)
+        else:
+            g = rng.choice(npu_able)
+            trial_homes = list(homes)
+            trial_homes[g] = not homes[g]
+        sched = list_schedule(problem, trial_prio, trial_steal, trial_homes)
         c = cost(sched)
         if c <= current:
-            current, prio, steal = c, trial_prio, trial_steal
+            current, prio, steal, homes = c, trial_prio, trial_steal, trial_homes
             if c < best_cost:
                 if c[0] < best_cost[0]:
                     say(f"[staggered-search] move {moves}: makespan {c[0]!r}")
