@@ -12,7 +12,7 @@ import networkx as nx
 from hypothesis import HealthCheck, example, given, settings
 
 from prism_cp import PrismError, Problem, Status, algorithms, replay, solve
-from prism_cp.bounds import critical_path_bound, load_bounds, total_work_bound
+from prism_cp.bounds import critical_path_bound, load_bounds, split_bound, total_work_bound
 from prism_cp.cpsat.startup_bound import startup_bound
 
 from strategies import late_shorter_chain, near_tie, tiny_problems
@@ -82,7 +82,7 @@ def test_every_bound_is_at_most_the_optimum_and_optimal_is_the_optimum(problem):
         assert result.lower_bound <= best <= result.makespan, algorithm
         if result.status == Status.OPTIMAL:
             assert result.makespan == best, algorithm
-    for bound in (critical_path_bound(problem), total_work_bound(problem), *load_bounds(problem).values()):
+    for bound in (critical_path_bound(problem), total_work_bound(problem), split_bound(problem), *load_bounds(problem).values()):
         assert bound <= best
     windows = tuple(range(1, int(best // problem.clock) + 2))  # every window up to the optimum
     assert startup_bound(problem, deadline=time.perf_counter() + 1, windows=windows) <= best
