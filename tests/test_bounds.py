@@ -10,10 +10,14 @@ from fractions import Fraction
 
 import numpy as np
 from hypothesis import given, settings
+from ortools.sat.python import cp_model
 from hypothesis import strategies as st
 
 from prism_cp import Platform, Problem, Workload, algorithms, solve
 from prism_cp.bounds import critical_path_bound, energetic_bound, energetic_timing, load_bounds, lower_bound, total_work_bound
+from prism_cp.cpsat import model as cpm
+from prism_cp.cpsat.plan import to_schedule
+from prism_cp.heuristics import HEURISTICS
 from prism_cp.problem import completion_tick
 
 from strategies import late_shorter_chain
@@ -97,13 +101,19 @@ def test_energetic_heads_tails_and_bound_hold_in_every_active_schedule(problem):
     assert lower_bound(problem) <= optimum
 
 
-@settings(max_examples=25, deadline=None)
+@settings(max_examples=40, deadline=None)
 @given(tiny_integral_problems())
-def test_cpsat_with_energetic_cuts_proves_the_brute_force_optimum(problem):
+def test_whole_model_with_energetic_cuts_finds_and_proves_the_brute_force_optimum(problem):
+    """From a random schedule and no prior bound, so that the solver, not the
+    analytic bound, has to reach the optimum with the cuts in the model."""
     optimum = min(float(makespan) for _, _, makespan in active_schedules(problem))
-    result = solve(problem, "cpsat", time_limit=5.0, workers=1)
-    assert (result.status, result.makespan) == ("OPTIMAL", optimum)
-    assert result.lower_bound <= optimum
+    built = cpm.build(problem, cpm.sort_batches(problem, HEURISTICS["random"](problem, seed=0)), 0.0)
+    solver = cp_model.CpSolver()
+    solver.parameters.num_workers = 1
+    solver.parameters.max_time_in_seconds = 10
+    assert solver.solve(built.model) == cp_model.OPTIMAL
+    assert cpm.proven_makespan(problem, int(solver.best_objective_bound)) <= optimum
+    assert to_schedule(problem, built.plan(solver.value)).makespan == optimum
 
 
 def test_energetic_bound_sees_the_work_after_a_fork():
