@@ -156,6 +156,8 @@ def test_deterministic(xception):
         {"cpu_ratio": math.nan},
         {"tail_batches": 0},
         {"tail_batches": 2.5},
+        {"home_ratio": -1.0},
+        {"home_ratio": math.inf},
     ],
 )
 def test_bad_options_are_prism_errors(xception, options):

@@ -16,7 +16,7 @@ most `cpu_ratio` times its NPU time), or any NPU-able op before the first
 CPU-only op is ready (see `list_schedule`).
 
 Both follow the configuration through the work-split LP (`bounds.type_split`):
-where it gives the CPUs NPU-able work (CPU-rich platforms), the ops whose
+where it gives the CPUs NPU-able work (CPU-rich platforms), the NPU-able ops whose
 CPU/NPU time ratio is at most `home_ratio` (default: the largest such ratio
 the LP sends to the CPUs) wait for a CPU, and an idle NPU may take them; the
 CPU ratio defaults to STEAL_MARGIN times that ratio.
@@ -102,13 +102,17 @@ def cpu_work_ahead(problem: Problem) -> tuple[list[float], list[float]]:
     return rank, lead
 
 
+def cpu_work_key(problem: Problem) -> list[float]:
+    """Per op: rank - lead (see `cpu_work_ahead`), the default priority key."""
+    rank, lead = cpu_work_ahead(problem)
+    return [r - d for r, d in zip(rank, lead)]
+
+
 def staggered_priorities(problem: Problem, stagger_us: float, tail_batches: int, key: Sequence[float] | None = None) -> list[float]:
-    """Per global op: `key` of its op (default: rank - lead, see
-    `cpu_work_ahead`) minus `stagger_us` per batch index, the index capped so
-    the last `tail_batches` batches share one offset."""
-    if key is None:
-        rank, lead = cpu_work_ahead(problem)
-        key = [r - d for r, d in zip(rank, lead)]
+    """Per global op: `key` of its op (default: `cpu_work_key`) minus
+    `stagger_us` per batch index, the index capped so the last
+    `tail_batches` batches share one offset."""
+    key = cpu_work_key(problem) if key is None else key
     last = max(problem.nbatch - tail_batches, 0)
     return [k - min(b, last) * stagger_us for b in range(problem.nbatch) for k in key]
 
@@ -117,8 +121,7 @@ def priority_keys(problem: Problem) -> dict[str, list[float]]:
     """The per-op priority keys the search tries (us): the CPU-only work ahead
     (`cpu_work_ahead`, for CPU-bound configurations) and HEFT's upward rank
     (the whole work ahead, for configurations where both types are busy)."""
-    rank, lead = cpu_work_ahead(problem)
-    return {"cpu-work": [r - d for r, d in zip(rank, lead)], "upward-rank": [problem.clock * r for r in upward_rank(problem)]}
+    return {"cpu-work": cpu_work_key(problem), "upward-rank": [problem.clock * r for r in upward_rank(problem)]}
 
 
 def stealable(problem: Problem, cpu_ratio: float) -> list[bool]:
