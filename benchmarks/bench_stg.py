@@ -2,7 +2,7 @@
 
     PYTHONPATH=. python benchmarks/bench_stg.py [--cpus 2,4,8,16] [--graphs 0-9,18]
         [--time-limit 10] [--workers 1] [--open | --closed] [--out FILE] [--resume]
-        [--cross-check] [--table docs/stg_open.md]
+        [--cross-check S] [--table docs/stg_open.md]
 
 The 180 graphs and their published makespans on 2, 4, 8 and 16 processors
 (tests/data/stg50/optimal/*.csv) give 720 (graph, p) pairs; 669 have a
@@ -19,7 +19,8 @@ by the simulator, and compared with the publication:
 One line per pair is printed and appended to --out (JSON lines) as soon as it
 is known, so Ctrl-C loses only the pair in progress; --resume skips the pairs
 already in --out. --cross-check re-proves every OPTIMAL claim without the
-engine (see `cross_check`). Exit status 1 on any WRONG or unproven pair.
+engine (see `cross_check`). Exit status 1 on any WRONG, unproven or
+REFUTED pair, 130 on Ctrl-C.
 """
 
 from __future__ import annotations
@@ -61,6 +62,11 @@ class Row:
     wall_s: float
     verdict: str
     check: str = ""
+
+    @property
+    def failed(self) -> bool:
+        """A contradiction, a refuted claim, or a published optimum not proven."""
+        return self.verdict in ("WRONG", "unproven") or self.check.startswith("REFUTED")
 
     def line(self) -> str:
         published = f"{self.lower}" if self.lower == self.upper else f"[{self.lower},{self.upper}]"
@@ -172,6 +178,7 @@ def independent_status(times: list[int], preds: list[list[int]], cpus: int, hori
     solver = cp_model.CpSolver()
     solver.parameters.max_time_in_seconds = limit_s
     solver.parameters.num_workers = 1
+    solver.parameters.catch_sigint_signal = False  # Ctrl-C is the benchmark's to handle
     solver.parameters.use_timetable_edge_finding_in_cumulative = True
     solver.parameters.use_overload_checker_in_cumulative = True
     solver.parameters.use_hard_precedences_in_cumulative = True
@@ -226,7 +233,7 @@ def summary(rows: list[Row], pairs: int) -> list[str]:
         lines.append(f"reproduced pairs: median {median:.2f} s, max {proven_walls[-1]:.2f} s")
     slowest = sorted(rows, key=lambda r: -r.wall_s)[:5]
     lines.append("slowest: " + ", ".join(f"{r.graph}/p{r.cpus} {r.wall_s:.2f}s ({r.verdict})" for r in slowest))
-    lines += [f"FAILED: {r.line()}" for r in rows if r.verdict in ("WRONG", "unproven") or r.check.startswith("REFUTED")]
+    lines += [f"FAILED: {r.line()}" for r in rows if r.failed]
     return lines
 
 
@@ -332,8 +339,7 @@ def main() -> int:
     if args.table:
         command = " ".join(["PYTHONPATH=. python benchmarks/bench_stg.py", *(a for a in sys.argv[1:] if a != "--resume")])
         args.table.write_text(markdown_table(rows, command))
-    bad = any(r.verdict in ("WRONG", "unproven") or r.check.startswith("REFUTED") for r in rows)
-    return 130 if stop else int(bad)
+    return 130 if stop else int(any(r.failed for r in rows))
 
 
 if __name__ == "__main__":

@@ -111,6 +111,7 @@ def test_whole_model_with_energetic_cuts_finds_and_proves_the_brute_force_optimu
     solver = cp_model.CpSolver()
     solver.parameters.num_workers = 1
     solver.parameters.max_time_in_seconds = 10
+    solver.parameters.catch_sigint_signal = False  # else later tests' Ctrl-C goes to the solver's handler
     assert solver.solve(built.model) == cp_model.OPTIMAL
     assert cpm.proven_makespan(problem, int(solver.best_objective_bound)) <= optimum
     assert to_schedule(problem, built.plan(solver.value)).makespan == optimum
