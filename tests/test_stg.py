@@ -1,4 +1,6 @@
-"""STG import: the published rand0000 instance and every malformed-file case."""
+"""STG import: the published rand0000 instance, the 50-task set's published
+optima (some reproduced and proven here; all of them by benchmarks/bench_stg.py)
+and every malformed-file case."""
 
 from __future__ import annotations
 
@@ -9,13 +11,23 @@ import pytest
 
 from prism_cp.bounds import critical_path_bound, lower_bound, total_work_bound
 from prism_cp.errors import PrismError
-from prism_cp.io.stg import load_stg, stg_platform
+from prism_cp.heuristics import HEURISTICS
+from prism_cp.cpsat import solve_cpsat
+from prism_cp.io.stg import PublishedMakespan, load_stg, load_stg_optima, stg_platform
 from prism_cp.problem import Problem
 from prism_cp.simulate import simulate, validate
 
 RAND0000 = Path(__file__).parent / "data" / "rand0000.stg"
-# Published optimal makespans of rand0000 (STG "optimal schedules" page).
-OPTIMAL = {2: 131, 4: 66, 8: 55}
+STG50 = Path(__file__).parent / "data" / "stg50"
+CPUS = (2, 4, 8, 16)
+
+
+def published() -> dict[tuple[str, int], PublishedMakespan]:
+    """Every (graph name, processors) pair of the copied optima files."""
+    return {(row.graph.stem, row.cpus): row for p in CPUS for row in load_stg_optima(STG50 / "optimal" / f"Case50_{p}_OPT.csv")}
+
+
+OPTIMAL = {p: published()["rand0000", p].upper for p in (2, 4, 8)}
 
 
 def _info(path: Path, key: str) -> str:
@@ -59,6 +71,57 @@ def test_critical_path_equals_longest_weighted_path():
     for i in nx.topological_sort(g):
         longest[i] = t[i] + max((longest[q] for q in g.predecessors(i)), default=0.0)
     assert critical_path_bound(Problem(w, stg_platform(2), 1)) == max(longest.values())
+
+
+def test_optima_files_list_every_graph_on_every_processor_count():
+    rows = published()
+    assert sorted({g for g, _ in rows}) == sorted(f.stem for f in (STG50 / "50").glob("*.stg"))
+    assert len(rows) == 180 * len(CPUS)
+    assert sum(row.is_open for row in rows.values()) == 51  # as the set's README says
+    assert all(row.graph.is_file() and row.lower <= row.upper for row in rows.values())
+    assert RAND0000.read_text() == (STG50 / "50" / "rand0000.stg").read_text()
+
+
+# Pairs where the solver has work to do: the analytic bound is below the
+# optimum (it must prove it), or no heuristic reaches it (it must find it).
+@pytest.mark.parametrize(("graph", "cpus"), [("rand0001", 4), ("rand0028", 4), ("rand0177", 2)])
+def test_published_optimum_is_reproduced_and_proven(graph, cpus):
+    row = published()[graph, cpus]
+    assert not row.is_open
+    problem = Problem(load_stg(row.graph), stg_platform(cpus), 1)
+    assert lower_bound(problem) < row.upper or min(h(problem).makespan for h in HEURISTICS.values()) > row.upper
+    result = solve_cpsat(problem, time_limit=10, workers=1)
+    assert validate(problem, result.schedule) == []
+    assert (result.status, result.makespan, result.lower_bound) == ("OPTIMAL", row.upper, row.upper)
+
+
+@pytest.mark.parametrize(
+    ("text", "words"),
+    [
+        ("50/a.stg,2\n", "expected graph,processors"),
+        ("50/a.stg,2,5,4\n", "expected graph,processors"),
+        ("50/a.stg,x,5\n", "expected graph,processors"),
+        ("50/a.stg,0,5\n", "expected graph,processors"),
+        ("50/a.stg,2,5,6,7\n", "expected graph,processors"),
+    ],
+)
+def test_malformed_optima_file_names_the_line(tmp_path, text, words):
+    f = tmp_path / "optimal" / "Case50_2_OPT.csv"
+    f.parent.mkdir()
+    f.write_text("50/b.stg,2,7\n\n" + text)
+    with pytest.raises(PrismError, match=f"line 3: {words}"):
+        load_stg_optima(f)
+
+
+def test_optima_rows_name_graphs_beside_the_optimal_folder(tmp_path):
+    f = tmp_path / "optimal" / "x.csv"
+    f.parent.mkdir()
+    f.write_text("50/b.stg,4,7\n50/c.stg,8, 5 ,9\n")
+    assert load_stg_optima(f) == [
+        PublishedMakespan(tmp_path / "50" / "b.stg", 4, 7, 7),
+        PublishedMakespan(tmp_path / "50" / "c.stg", 8, 5, 9),
+    ]
+    assert [row.is_open for row in load_stg_optima(f)] == [False, True]
 
 
 def _write(tmp_path: Path, text: str) -> Path:

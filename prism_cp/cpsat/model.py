@@ -10,7 +10,8 @@ each its own function below:
 * `makespan`: the objective, the simulator's makespan max(start * clock + T),
   in integer units of 1/SCALE us, rounded down per op;
 
-plus `batch_symmetry` (batches are interchangeable). A stream (batches
+plus `batch_symmetry` (batches are interchangeable) and the redundant
+`energetic_cuts`. A stream (batches
 arriving over time, `Problem.arrival_us`) adds `releases` (no op of a batch
 starts before its release tick) and replaces the objective and the symmetry
 (batches are no longer interchangeable) with `stream_objective`: the fewest
@@ -48,7 +49,7 @@ from fractions import Fraction
 
 from ortools.sat.python import cp_model
 
-from prism_cp.bounds import op_timing
+from prism_cp.bounds import energetic_timing, op_timing
 from prism_cp.cpsat.plan import Plan, done_tick
 from prism_cp.problem import Problem
 from prism_cp.schedule import Schedule
@@ -167,8 +168,10 @@ def build(
     span = makespan(m, problem, v, hood, lower_us)
     if not hood.whole:
         neighbourhood_restrictions(m, problem, v, hood, span)
-    elif not stream:
-        batch_symmetry(m, problem, v)
+    else:
+        energetic_cuts(m, problem, v, span)  # valid whatever the releases: they only delay
+        if not stream:
+            batch_symmetry(m, problem, v)
     m.minimize(stream_objective(m, problem, v, hood, span) if stream else span)
     return Model(m, v.start, v.on_npu, span, hood.plan)
 
@@ -323,6 +326,23 @@ def batch_symmetry(m: cp_model.CpModel, problem: Problem, v: Variables) -> None:
     n, first = problem.n_ops, op_timing(problem).order[0]
     for b in range(problem.nbatch - 1):
         m.add(v.start[b * n + first] <= v.start[(b + 1) * n + first])
+
+
+def energetic_cuts(m: cp_model.CpModel, problem: Problem, v: Variables, span: cp_model.IntVar) -> None:
+    """Redundant: every op starts at or after its energetic head, and the
+    makespan is at least clock * (its completion + its energetic tail) + the
+    least `after`, rounded down like the objective (`bounds.Energetic`). They
+    cut no schedule, but give the solver at every node what cumulative
+    reasoning finds only by search (on identical processors, gaps the
+    cumulative constraint leaves open for minutes)."""
+    timing, e = op_timing(problem), energetic_timing(problem)
+    unit, rest = problem.clock * SCALE, math.floor(min(timing.after) * SCALE)
+    for g, start in v.start.items():
+        i = g % problem.n_ops
+        if e.head[i] > timing.head[i]:
+            m.add(start >= e.head[i])
+        if e.tail[i]:
+            m.add(span >= (v.completion(g) + e.tail[i]) * unit + rest)
 
 
 def neighbourhood_restrictions(m: cp_model.CpModel, problem: Problem, v: Variables, hood: Neighbourhood, span: cp_model.IntVar) -> None:

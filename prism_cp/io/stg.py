@@ -16,6 +16,7 @@ the simulator's rule for every op.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from pathlib import Path
 
 import networkx as nx
@@ -114,3 +115,39 @@ def load_stg(path: str | Path) -> Workload:
         edges=rows_array,
         times={"cpu": tuple(times), "npu": tuple(times)},
     )
+
+
+@dataclass(frozen=True)
+class PublishedMakespan:
+    """What the STG set publishes for one (graph, processor count) pair: the
+    optimum (lower == upper), or a best lower bound and best known schedule."""
+
+    graph: Path
+    cpus: int
+    lower: int
+    upper: int
+
+    @property
+    def is_open(self) -> bool:
+        return self.lower < self.upper
+
+
+def load_stg_optima(path: str | Path) -> list[PublishedMakespan]:
+    """The rows of an STG optima file (`Case50_<p>_OPT.csv`): `graph,p,opt` or
+    `graph,p,lower,upper`, the graph path relative to the file's parent folder
+    (`50/rand0000.stg` next to `optimal/`). Raises PrismError naming the line
+    of the first malformed row."""
+    path = Path(path)
+    out = []
+    for number, line in enumerate(read_text(path, "STG optima file").splitlines(), start=1):
+        if not line.strip():
+            continue
+        fields = [f.strip() for f in line.split(",")]
+        try:
+            cpus, *values = (int(f) for f in fields[1:])
+        except ValueError:
+            values = []
+        if len(values) not in (1, 2) or cpus < 1 or values[0] > values[-1]:
+            raise PrismError(f"{path}, line {number}: expected graph,processors,optimum or graph,processors,lower,upper; got {line!r}")
+        out.append(PublishedMakespan(path.parent.parent / fields[0], cpus, values[0], values[-1]))
+    return out
