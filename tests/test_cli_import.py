@@ -1,0 +1,116 @@
+"""`prism-cp import` and `prism-cp extime`: files that --model takes at once,
+estimated tables that say so down to the schedule's output, and one-line
+errors with exit status 2 for every bad input."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from prism_cp.cli import app
+from prism_cp.io import load_workload
+
+DATA = Path(__file__).parent / "data"
+ONNX = DATA / "mobilenetv2.onnx"
+runner = CliRunner()
+
+
+def run(*args: str):
+    return runner.invoke(app, [str(a) for a in args])
+
+
+def ok(result) -> str:
+    assert result.exit_code == 0, result.output
+    return result.stdout
+
+
+def assert_user_error(result, mentions: str) -> None:
+    assert result.exit_code == 2, result.output
+    lines = result.stderr.splitlines()
+    assert len(lines) == 1 and lines[0].startswith("error: ") and mentions in lines[0], result.stderr
+
+
+@pytest.fixture
+def cwd(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    monkeypatch.chdir(tmp_path)
+    return tmp_path
+
+
+def test_import_onnx_with_estimate_schedules_at_once_and_says_estimated(cwd: Path) -> None:
+    pytest.importorskip("onnx")
+    assert "models/mnv2.json" in ok(run("import", "onnx", ONNX, "--name", "mnv2", "--extime", "estimate"))
+    model = json.loads((cwd / "models" / "mnv2.json").read_text())
+    assert model["name"] == "mnv2" and "estimated" in model["description"] and len(model["ops"]) == 106
+    assert (cwd / "models" / "mnv2.csv").read_text().startswith("# estimated times")
+    summary = json.loads(ok(run("schedule", "--model", "models/mnv2.json", "--algorithm", "npufirst", "--batches", "2", "--json", "-q")))
+    assert summary["estimated_times"] is True and summary["model"] == "mnv2"
+    text = ok(run("schedule", "--model", "models/mnv2.json", "--algorithm", "npufirst", "--batches", "2"))
+    assert any(line.startswith("mnv2 : execution time for  2  batches = ") and line.endswith("us (estimated times)") for line in text.splitlines())
+
+
+def test_measured_times_say_nothing(cwd: Path) -> None:
+    text = ok(run("schedule", "--algorithm", "npufirst", "--batches", "2"))
+    assert "estimated" not in text
+    assert "estimated_times" not in ok(run("schedule", "--algorithm", "npufirst", "--batches", "2", "--json"))
+
+
+def test_template_is_the_table_to_fill(cwd: Path) -> None:
+    pytest.importorskip("onnx")
+    ok(run("import", "onnx", ONNX, "--out", "m/net.json"))  # default name: the file's stem
+    assert json.loads((cwd / "m" / "net.json").read_text())["name"] == "mobilenetv2"
+    assert_user_error(run("schedule", "--model", "m/net.json"), "no execution time table")
+    ok(run("extime", "template", "m/net.json", "--out", "m/net.csv"))
+    lines = (cwd / "m" / "net.csv").read_text().splitlines()
+    assert lines[0].startswith("# template") and lines[1] == "index,name,cpu_us,npu_us" and len(lines) == 2 + 106
+    assert lines[2] == "0,mobilenetv2_1.00_96/Conv1/Conv2D__314,,"
+    assert_user_error(run("schedule", "--model", "m/net.json"), "fill in every time")
+    filled = [f"{line}".replace(",,", f",{10.0 + i},{5.0 + i}") for i, line in enumerate(lines[2:])]
+    (cwd / "m" / "net.csv").write_text("\n".join(lines[:2] + filled) + "\n")
+    w = load_workload(cwd / "m" / "net.json")
+    assert w.times["cpu"][3] == 13.0 and w.times["npu"][105] == 110.0 and not w.estimated_times
+
+
+def test_extime_estimate_writes_a_marked_table(cwd: Path) -> None:
+    pytest.importorskip("onnx")
+    ok(run("import", "onnx", ONNX, "--name", "net"))
+    text = ok(run("extime", "estimate", "models/net.json", "--out", "models/net.csv", "--platform", "mubrain"))
+    assert "106 ops on mubrain" in text and "Spearman" not in text  # no measured table to compare with
+    w = load_workload("models/net.json")
+    assert w.estimated_times and all(t > 0 for t in w.times["cpu"])
+
+
+@pytest.mark.parametrize(
+    "args, mentions",
+    [
+        (("import", "onnx", "absent.onnx"), "does not exist"),
+        (("import", "onnx", "bad.onnx"), "is not an ONNX model"),
+        (("import", "onnx", ONNX, "--name", "a/b"), "cannot name a model file"),
+        (("import", "onnx", ONNX, "--extime", "measured"), "measured"),
+        (("import", "onnx", ONNX, "--extime", "estimate", "--platform", "bad.toml"), "unknown: ['npus']"),
+        (("extime", "template", "nope"), "--out"),
+        (("extime", "template", "nope", "--out", "t.csv"), "no bundled model named 'nope'"),
+        (("extime", "estimate", "models/old.json", "--out", "t.csv"), "has no 'shape'"),
+        (("extime", "estimate", "xception", "--out", "t.csv", "--platform", "bad.toml"), "unknown: ['npus']"),
+        (("extime", "template", "xception", "--out", "exists.csv"), "already exists; pass --force"),
+    ],
+)
+def test_bad_input_is_one_line_with_exit_status_2(cwd: Path, args: tuple, mentions: str) -> None:
+    pytest.importorskip("onnx")
+    (cwd / "bad.onnx").write_bytes(b"\x08\x07garbage\xff\xff")
+    (cwd / "bad.toml").write_text('name = "x"\nnpu_ops = []\nnpus = 3\n')
+    (cwd / "exists.csv").write_text("keep me\n")
+    (cwd / "models").mkdir()
+    shutil.copy(DATA.parent.parent / "models" / "xception.json", cwd / "models" / "old.json")  # no shapes
+    assert_user_error(run(*args), mentions)
+    assert (cwd / "exists.csv").read_text() == "keep me\n"
+
+
+def test_import_refuses_to_overwrite_without_force(cwd: Path) -> None:
+    pytest.importorskip("onnx")
+    ok(run("import", "onnx", ONNX, "--name", "net"))
+    assert_user_error(run("import", "onnx", ONNX, "--name", "net"), "already exists; pass --force")
+    ok(run("import", "onnx", ONNX, "--name", "net", "--force"))
