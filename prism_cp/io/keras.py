@@ -1,62 +1,240 @@
-"""Importer for Keras functional-model JSON (`model.to_json()`, Keras 2 layout):
-one op per layer, edges from each layer's `inbound_nodes`."""
+"""Importer for Keras functional-model JSON (`model.to_json()`), Keras 2 and
+Keras 3 layouts, without TensorFlow or Keras.
+
+The graph is the one the reference compiler builds from the loaded model: one
+op per entry of `config.layers` in order, typed by its `class_name` (Keras 3
+functional ops such as `keras.src.ops.numpy.Add` included), one edge per use of
+a producer's output by a consumer, tokens = elements of the producer's first
+output with the batch dimension left out. Keras 3 records the shape of every
+tensor it passes; Keras 2 records none, so shapes come from the rules of
+`keras_shapes`, which also give each layer's MACs and weights.
+"""
 
 from __future__ import annotations
 
 import json
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Mapping
+from typing import Any
 
-import numpy as np
+import networkx as nx
 
 from prism_cp.errors import PrismError
 from prism_cp.io.files import read_text
+from prism_cp.io.keras_shapes import RULES, Call, Shape, ShapeError, Work, infer
 from prism_cp.io.model_files import read_extime_csv
 from prism_cp.io.reference import reference_times
 from prism_cp.io.safe_pickle import load_pickle
+from prism_cp.network import Layer, Network
 from prism_cp.workload import Workload
+
+#: keyword arguments of a Keras 2 call that are operands (TFOpLambda's `y` in `x + y`)
+OPERAND_KWARGS = ("y",)
+
+
+@dataclass(frozen=True)
+class _Ref:
+    """A use of output `tensor` of call `node` of layer `layer`; Keras 3 also records its shape."""
+
+    layer: str
+    node: int
+    tensor: int
+    shape: Shape | None = None
+
+
+@dataclass(frozen=True)
+class _Node:
+    """One call of a layer: the tensors it reads in call order, its constant operands, its other kwargs."""
+
+    refs: tuple[_Ref, ...]
+    constants: tuple[Any, ...]
+    kwargs: Mapping[str, Any]
+
+
+@dataclass(frozen=True)
+class _Entry:
+    name: str
+    class_name: str
+    config: Mapping[str, Any]
+    nodes: tuple[_Node, ...]
+
+
+def read_keras(path: str | Path, name: str | None = None) -> Network:
+    """The Network of the Keras model JSON at `path` (Keras 2 or 3 layout),
+    named `name` (default: the model's own name). PrismError for malformed
+    files, references to missing layers, duplicate names, cycles, shapes that
+    do not line up and layers whose shape cannot be inferred."""
+    path = Path(path)
+    model_name, entries = _parse(path)
+    index: dict[str, int] = {}
+    for i, entry in enumerate(entries):
+        if entry.name in index:
+            raise PrismError(f"{path}: layer name {entry.name!r} is used twice (layers {index[entry.name]} and {i})")
+        index[entry.name] = i
+    uses = [(ref, j) for j, entry in enumerate(entries) for node in entry.nodes for ref in node.refs]
+    for ref, j in uses:
+        if ref.layer not in index:
+            raise PrismError(f"{path}: layer {entries[j].name!r} takes input from {ref.layer!r}, which is not a layer of the model")
+    order = _topological_order(path, entries, [(index[ref.layer], j) for ref, j in uses])
+    works = _infer_all(path, entries, order)
+    layers = tuple(Layer(e.name, e.class_name, works[i][0].shape, sum(w.macs for w in works[i]), works[i][0].params) for i, e in enumerate(entries))
+    edges = tuple(sorted((index[ref.layer], j, layers[index[ref.layer]].tokens) for ref, j in uses))
+    return Network(name or model_name, layers, edges, source=f"Keras model {path}")
 
 
 def import_keras_json(path: str | Path, extime: str | Path | Mapping[int, Any]) -> Workload:
-    """A Workload with op i = layer i of the Keras model JSON at `path`.
-
-    Edges are the distinct (producer, consumer) pairs of the layers'
-    `inbound_nodes`, sorted; their tokens are 0 because the JSON stores no
-    tensor shapes (the scheduler never reads tokens). `extime` is a time table
-    CSV whose names are the layer names, a reference extime pickle (.pkl), or
-    an already loaded reference extime dict.
-    """
-    path = Path(path)
-    name, op_names, op_types, pairs = keras_layers(path)
-    edges = np.array([[s, d, 0] for s, d in pairs], dtype=np.int64).reshape(-1, 3)
+    """A Workload with op i = layer i of the Keras model JSON at `path` and
+    times from `extime`: a time table CSV whose names are the layer names, a
+    reference extime pickle (.pkl), or an already loaded reference extime dict."""
+    network = read_keras(path)
+    n = len(network.layers)
     if isinstance(extime, Mapping):
-        times = reference_times(extime, len(op_names))
+        times = reference_times(extime, n)
     elif str(extime).endswith(".pkl"):
-        times = reference_times(load_pickle(extime, "reference extime"), len(op_names))
+        times = reference_times(load_pickle(extime, "reference extime"), n)
     else:
-        times = read_extime_csv(Path(extime), op_names)
-    return Workload(name, op_names, op_types, edges, times)
+        times = read_extime_csv(Path(extime), tuple(layer.name for layer in network.layers))
+    return network.to_workload(times)
 
 
-def keras_layers(path: Path) -> tuple[str, tuple[str, ...], tuple[str, ...], list[tuple[int, int]]]:
-    """(model name, layer names, layer classes, sorted distinct producer->consumer pairs)."""
+# --- parsing the two layouts --------------------------------------------------------
+
+
+def _parse(path: Path) -> tuple[str, list[_Entry]]:
+    """(model name, layer entries) of a functional-model JSON file."""
+    text = read_text(path, "Keras model JSON")
     try:
-        doc = json.loads(read_text(path, "Keras model JSON"))
-        config = doc["config"]
-        layers = config["layers"]
-        names = tuple(layer["name"] for layer in layers)
-        types = tuple(layer["class_name"] for layer in layers)
-        index = {n: i for i, n in enumerate(names)}
-        pairs = sorted({(index[_producer(inbound)], i) for i, layer in enumerate(layers) for node in layer["inbound_nodes"] for inbound in node})
-    except OSError as e:
-        raise PrismError(f"cannot read Keras model {path}: {e.strerror or e}") from None
-    except (ValueError, KeyError, TypeError, IndexError) as e:
-        raise PrismError(f"{path} is not a Keras 2 functional-model JSON (layers with names and inbound_nodes): {type(e).__name__} {e}") from None
-    return str(config.get("name") or path.stem), names, types, pairs
+        doc = json.loads(text)
+    except json.JSONDecodeError as e:
+        raise PrismError(f"{path} is not valid JSON: {e}") from None
+    config = doc.get("config") if isinstance(doc, dict) else None
+    layers = config.get("layers") if isinstance(config, dict) else None
+    if not isinstance(layers, list) or not layers:
+        raise PrismError(f"{path} is not a Keras functional-model JSON: need config.layers, a non-empty list (save the model with model.to_json())")
+    if doc.get("class_name") == "Sequential":
+        raise PrismError(f"{path} is a Keras Sequential model; rebuild it as a functional model (keras.Model(inputs, outputs)) and save that")
+    entries = [_parse_layer(path, i, layer) for i, layer in enumerate(layers)]
+    return str(config.get("name") or path.stem), entries
 
 
-def _producer(inbound: Any) -> str:
-    """The producing layer's name in an inbound entry `[name, node_index, tensor_index, kwargs]`."""
-    if not isinstance(inbound, list) or not inbound or not isinstance(inbound[0], str):
-        raise ValueError(f"unexpected inbound entry {inbound!r}")
-    return inbound[0]
+def _parse_layer(path: Path, i: int, layer: Any) -> _Entry:
+    where = f"{path}: config.layers[{i}]"
+    if not isinstance(layer, dict) or not isinstance(layer.get("class_name"), str) or not layer["class_name"]:
+        raise PrismError(f"{where} is not a Keras layer: need an object with a class_name")
+    config = layer.get("config") if isinstance(layer.get("config"), dict) else {}
+    name = layer.get("name", config.get("name"))
+    if not isinstance(name, str) or not name:
+        raise PrismError(f"{where} ({layer['class_name']}) has no name")
+    inbound = layer.get("inbound_nodes", [])
+    if not isinstance(inbound, list):
+        raise PrismError(f"{where} ({name}): inbound_nodes must be a list")
+    try:
+        nodes = tuple(_keras3_node(n) if isinstance(n, dict) else _keras2_node(n) for n in inbound)
+    except (ValueError, TypeError, KeyError, IndexError) as e:
+        raise PrismError(f"{where} ({name}): unreadable inbound node: {e}") from None
+    return _Entry(name, layer["class_name"], config, nodes)
+
+
+def _is_keras2_ref(x: Any) -> bool:
+    """[layer name, node index, tensor index] (the first three fields of a Keras 2 inbound entry)."""
+    return isinstance(x, list) and len(x) in (3, 4) and isinstance(x[0], str) and all(isinstance(v, int) and not isinstance(v, bool) for v in x[1:3])
+
+
+def _keras2_node(node: Any) -> _Node:
+    """A Keras 2 node: `[name, node, tensor, kwargs]` entries (one, or a list of them);
+    kwargs may hold more tensors as `[name, node, tensor]`."""
+    if not isinstance(node, list) or not node:
+        raise ValueError(f"expected a list of [layer, node, tensor, kwargs] entries, got {node!r}")
+    entries = [node] if isinstance(node[0], str) else node
+    if not all(_is_keras2_ref(e) for e in entries):
+        raise ValueError(f"expected [layer, node, tensor, kwargs] entries, got {node!r}")
+    kwargs = entries[0][3] if len(entries[0]) == 4 and isinstance(entries[0][3], dict) else {}
+    refs = [_Ref(e[0], e[1], e[2]) for e in entries]
+    refs += [_Ref(r[0], r[1], r[2]) for r in _walk(kwargs, lambda x: _is_keras2_ref(x) and len(x) == 3)]
+    constants = tuple(kwargs[k] for k in OPERAND_KWARGS if k in kwargs and not _is_keras2_ref(kwargs[k]))
+    rest = {k: v for k, v in kwargs.items() if k not in OPERAND_KWARGS}
+    return _Node(tuple(refs), constants, rest)
+
+
+def _is_keras3_tensor(x: Any) -> bool:
+    return isinstance(x, dict) and x.get("class_name") == "__keras_tensor__"
+
+
+def _keras3_node(node: dict[str, Any]) -> _Node:
+    """A Keras 3 node `{"args": [...], "kwargs": {...}}`; tensors are `__keras_tensor__`
+    objects with `keras_history` [layer, node, tensor] and their shape."""
+    args, kwargs = node.get("args", []), node.get("kwargs", {})
+    if not isinstance(args, list) or not isinstance(kwargs, dict):
+        raise ValueError("args must be a list and kwargs an object")
+    refs = tuple(_keras3_ref(t) for t in _walk([args, kwargs], _is_keras3_tensor))
+    constants = tuple(a for a in args if not _is_keras3_tensor(a) and not isinstance(a, list | dict))
+    rest = {k: v for k, v in kwargs.items() if not _is_keras3_tensor(v)}
+    return _Node(refs, constants, rest)
+
+
+def _keras3_ref(tensor: dict[str, Any]) -> _Ref:
+    config = tensor["config"]
+    layer, node, index = config["keras_history"]
+    shape = config.get("shape")
+    known = isinstance(shape, list) and len(shape) >= 1 and all(isinstance(d, int) for d in shape[1:])
+    return _Ref(layer, node, index, tuple(shape[1:]) if known else None)
+
+
+def _walk(value: Any, match: Any) -> Iterator[Any]:
+    """The items of nested lists/dicts `value` that `match`, in order (not looking inside matches)."""
+    if match(value):
+        yield value
+    elif isinstance(value, list):
+        for v in value:
+            yield from _walk(v, match)
+    elif isinstance(value, dict):
+        for v in value.values():
+            yield from _walk(v, match)
+
+
+# --- graph order and shapes -----------------------------------------------------------
+
+
+def _topological_order(path: Path, entries: list[_Entry], pairs: list[tuple[int, int]]) -> list[int]:
+    g = nx.DiGraph()
+    g.add_nodes_from(range(len(entries)))
+    g.add_edges_from(pairs)
+    try:
+        return list(nx.lexicographical_topological_sort(g))
+    except nx.NetworkXUnfeasible:
+        cycle = " -> ".join(entries[u].name for u, _ in nx.find_cycle(g))
+        raise PrismError(f"{path}: the layers form a cycle: {cycle}") from None
+
+
+def _infer_all(path: Path, entries: list[_Entry], order: list[int]) -> dict[int, list[Work]]:
+    """Per layer, the Work of each of its calls (a layer without inbound nodes, an input, has one)."""
+    index = {e.name: i for i, e in enumerate(entries)}
+    carried = {(r.layer, r.node): r.shape for e in entries for n in e.nodes for r in n.refs if r.tensor == 0 and r.shape is not None}
+    outputs: dict[tuple[str, int], Shape] = {}
+    works: dict[int, list[Work]] = {}
+    for i in order:
+        entry = entries[i]
+        works[i] = []
+        for k, node in enumerate(entry.nodes or (_Node((), (), {}),)):
+            for ref in node.refs:
+                if ref.shape is None and (ref.tensor != 0 or (ref.layer, ref.node) not in outputs):
+                    producer = entries[index[ref.layer]]
+                    raise PrismError(f"{path}: layer {entry.name!r} ({entry.class_name}) reads output {ref.tensor} of call {ref.node} of {producer.name!r} ({producer.class_name}), whose shape is unknown")
+            call = Call(tuple(ref.shape or outputs[ref.layer, ref.node] for ref in node.refs), node.constants, node.kwargs)
+            work = _infer_call(path, entry, call, carried.get((entry.name, k)))
+            outputs[entry.name, k] = work.shape
+            works[i].append(work)
+    return works
+
+
+def _infer_call(path: Path, entry: _Entry, call: Call, carried: Shape | None) -> Work:
+    """The call's Work; the shape the file records (Keras 3) wins over the rules,
+    which still give the MACs and weights, and the shape where none is recorded."""
+    if carried is not None and entry.class_name not in RULES:
+        return Work(carried)
+    try:
+        work = infer(entry.class_name, entry.config, call)
+    except ShapeError as e:
+        raise PrismError(f"{path}: cannot infer the output shape of layer {entry.name!r} ({entry.class_name}): {e}") from None
+    return work if carried is None else Work(carried, work.macs, work.params)
