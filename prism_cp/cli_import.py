@@ -49,7 +49,7 @@ def _file_name(name: str | None) -> str | None:
 Source = Annotated[Path, typer.Argument(help="The model file to import.")]
 Name = Annotated[str | None, typer.Option(callback=_file_name, help="The model's name, in results and in the default output path (default: the file's model name or stem).")]
 Out = Annotated[Path | None, typer.Option(help="Model file to write (default: models/NAME.json under the current directory).")]
-Extime = Annotated[ExtimeMode | None, typer.Option(help="'estimate': also write estimated times beside the model file (NAME.csv), so it schedules at once.")]
+Extime = Annotated[ExtimeMode | None, typer.Option(help="'estimate': also write estimated times where --model finds them (extime/NAME.csv beside a models/ folder, else NAME.csv beside the model file).")]
 PlatformOpt = Annotated[str, typer.Option(help="Platform whose core speeds the estimate uses (bundled name or TOML path).")]
 Force = Annotated[bool, typer.Option("--force", help="Overwrite existing output files.")]
 ModelArg = Annotated[str, typer.Argument(help="Bundled model name or path to a model file.")]
@@ -61,7 +61,7 @@ def keras(file: Source, name: Name = None, out: Out = None, extime: Extime = Non
     """Import a Keras functional model saved with model.to_json() (Keras 2 or 3), without TensorFlow."""
     from prism_cp.io.keras import read_keras
 
-    _import(read_keras, file, name, out, extime, platform, force)
+    _import(read_keras, "Keras", file, name, out, extime, platform, force)
 
 
 @import_app.command()
@@ -69,18 +69,18 @@ def onnx(file: Source, name: Name = None, out: Out = None, extime: Extime = None
     """Import an ONNX model (needs the onnx extra); weights are never read, so external data may be absent."""
     from prism_cp.io.onnx import read_onnx
 
-    _import(read_onnx, file, name, out, extime, platform, force)
+    _import(read_onnx, "ONNX", file, name, out, extime, platform, force)
 
 
-def _import(reader: Callable[[Path, str | None], Network], file: Path, name: str | None, out: Path | None, extime: ExtimeMode | None, platform: str, force: bool) -> None:
+def _import(reader: Callable[[Path, str | None], Network], kind: str, file: Path, name: str | None, out: Path | None, extime: ExtimeMode | None, platform: str, force: bool) -> None:
     network = reader(file, name)
     if out is None:
         if not re.fullmatch(FILE_NAME, network.name):
             raise PrismError(f"the model's name {network.name!r} cannot name a model file; pass --name or --out")
         out = Path("models") / f"{network.name}.json"
-    table = out.with_suffix(".csv")
+    table = _table_beside(out)
     _refuse_overwrite([out, table] if extime else [out], force)
-    description = f"imported from {network.source}"
+    description = f"imported from the {kind} file {file.name}"
     if extime is ExtimeMode.estimate:
         plat = load_platform(platform)
         description += f"; execution times estimated at the core speeds of platform {plat.name}, not measured"
@@ -116,6 +116,14 @@ def estimate(model: ModelArg, out: TableOut, platform: PlatformOpt = DEFAULT_PLA
         measured = read_extime_csv(measured_path, tuple(layer.name for layer in network.layers))
         for core, a in agreement(times, measured).items():
             print(f"{core}: against the measured {measured_path}: Spearman rank correlation {a.spearman:.3f}, total-time ratio (estimated / measured) {a.total_ratio:.3f}")
+
+
+def _table_beside(model: Path) -> Path:
+    """Where `load_workload` finds the table of `model`: `extime/NAME.csv` beside
+    a `models/` folder (the bundled layout), else NAME.csv beside the model."""
+    if model.parent.name == "models":
+        return model.parent.parent / "extime" / f"{model.stem}.csv"
+    return model.with_suffix(".csv")
 
 
 def _estimate_note(platform: str) -> str:

@@ -4,8 +4,8 @@ errors with exit status 2 for every bad input."""
 
 from __future__ import annotations
 
+import gzip
 import json
-import shutil
 from pathlib import Path
 
 import pytest
@@ -45,7 +45,7 @@ def test_import_onnx_with_estimate_schedules_at_once_and_says_estimated(cwd: Pat
     assert "models/mnv2.json" in ok(run("import", "onnx", ONNX, "--name", "mnv2", "--extime", "estimate"))
     model = json.loads((cwd / "models" / "mnv2.json").read_text())
     assert model["name"] == "mnv2" and "estimated" in model["description"] and len(model["ops"]) == 106
-    assert (cwd / "models" / "mnv2.csv").read_text().startswith("# estimated times")
+    assert (cwd / "extime" / "mnv2.csv").read_text().startswith("# estimated times")
     summary = json.loads(ok(run("schedule", "--model", "models/mnv2.json", "--algorithm", "npufirst", "--batches", "2", "--json", "-q")))
     assert summary["estimated_times"] is True and summary["model"] == "mnv2"
     text = ok(run("schedule", "--model", "models/mnv2.json", "--algorithm", "npufirst", "--batches", "2"))
@@ -77,6 +77,8 @@ def test_template_is_the_table_to_fill(cwd: Path) -> None:
 def test_extime_estimate_writes_a_marked_table(cwd: Path) -> None:
     pytest.importorskip("onnx")
     ok(run("import", "onnx", ONNX, "--name", "net"))
+    ok(run("import", "onnx", ONNX, "--name", "other", "--out", "elsewhere/other.json", "--extime", "estimate"))
+    assert load_workload("elsewhere/other.json").estimated_times  # the table beside the model file
     text = ok(run("extime", "estimate", "models/net.json", "--out", "models/net.csv", "--platform", "mubrain"))
     assert "106 ops on mubrain" in text and "Spearman" not in text  # no measured table to compare with
     w = load_workload("models/net.json")
@@ -104,7 +106,9 @@ def test_bad_input_is_one_line_with_exit_status_2(cwd: Path, args: tuple, mentio
     (cwd / "bad.toml").write_text('name = "x"\nnpu_ops = []\nnpus = 3\n')
     (cwd / "exists.csv").write_text("keep me\n")
     (cwd / "models").mkdir()
-    shutil.copy(DATA.parent.parent / "models" / "xception.json", cwd / "models" / "old.json")  # no shapes
+    old = json.loads((DATA.parent.parent / "models" / "xception.json").read_text())
+    old["ops"] = [{k: op[k] for k in ("index", "name", "type")} for op in old["ops"]]  # a model file without shapes
+    (cwd / "models" / "old.json").write_text(json.dumps(old))
     assert_user_error(run(*args), mentions)
     assert (cwd / "exists.csv").read_text() == "keep me\n"
 
@@ -114,3 +118,23 @@ def test_import_refuses_to_overwrite_without_force(cwd: Path) -> None:
     ok(run("import", "onnx", ONNX, "--name", "net"))
     assert_user_error(run("import", "onnx", ONNX, "--name", "net"), "already exists; pass --force")
     ok(run("import", "onnx", ONNX, "--name", "net", "--force"))
+
+
+def test_estimate_of_a_measured_model_prints_how_close_it_is(cwd: Path) -> None:
+    text = ok(run("extime", "estimate", "xception", "--out", "x.csv"))
+    lines = [line for line in text.splitlines() if "Spearman rank correlation" in line]
+    assert [line.split(":")[0] for line in lines] == ["cpu", "npu"] and all("total-time ratio (estimated / measured) 1.000" in line for line in lines)
+
+
+@pytest.mark.parametrize("name, source", [("resnet50", "resnet50.k3.json.gz"), ("mobilenetv2", "mobilenetv2.k3.json")])
+def test_bundled_models_are_what_import_writes(cwd: Path, name: str, source: str) -> None:
+    """The bundled files are exactly `prism-cp import keras SOURCE --name NAME --extime estimate`."""
+    path = DATA / "keras" / source
+    plain = cwd / source.removesuffix(".gz")
+    plain.write_bytes(gzip.decompress(path.read_bytes()) if path.suffix == ".gz" else path.read_bytes())
+    ok(run("import", "keras", plain, "--name", name, "--extime", "estimate"))
+    root = DATA.parent.parent
+    assert (cwd / "models" / f"{name}.json").read_text() == (root / "models" / f"{name}.json").read_text()
+    assert (cwd / "extime" / f"{name}.csv").read_text() == (root / "extime" / f"{name}.csv").read_text()
+    w = load_workload(name)
+    assert w.estimated_times and w.op_types[0] == "InputLayer"

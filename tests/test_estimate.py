@@ -9,7 +9,7 @@ import pytest
 
 from prism_cp import PrismError
 from prism_cp.estimate import OpWork, agreement, estimate_times, fit_speed, op_time, op_work, spearman
-from prism_cp.io import load_platform
+from prism_cp.io import load_platform, load_workload, read_network
 from prism_cp.network import Layer, Network
 from prism_cp.platform import CoreSpeed, Platform
 
@@ -73,3 +73,15 @@ def test_spearman_and_agreement():
     a = agreement({"cpu": [1.0, 2.0], "npu": [3.0, 1.0]}, {"cpu": [2.0, 4.0], "npu": [1.0, 3.0]})
     assert a["cpu"].total_ratio == 0.5 and a["cpu"].spearman == pytest.approx(1.0)
     assert a["npu"].total_ratio == 1.0 and a["npu"].spearman == pytest.approx(-1.0)
+
+
+def test_grai_speeds_are_the_fit_on_the_measured_xception_times():
+    """platforms/grai.toml holds what benchmarks/calibrate_estimate.py fits."""
+    work = op_work(read_network("xception"))
+    measured = load_workload("xception").times
+    grai = load_platform("grai")
+    for core in ("cpu", "npu"):
+        assert vars(fit_speed(work, measured[core])) == pytest.approx(vars(grai.speed(core)), rel=1e-9)
+    # a fit with an overhead term has residuals summing to 0: the totals agree
+    for a in agreement(estimate_times(read_network("xception"), grai), measured).values():
+        assert a.total_ratio == pytest.approx(1.0, rel=1e-12)

@@ -4,6 +4,7 @@ the model / time-table / platform loaders on good and bad input."""
 from __future__ import annotations
 
 import json
+import math
 import shutil
 from pathlib import Path
 
@@ -80,7 +81,8 @@ def test_tokens_are_the_producer_output_size(xception, keras_layers):
     assert first[:, 2].tolist() == [h * w * c]
     model = json.loads((data_dir("models") / "xception.json").read_text())
     out = {src: tok for src, _, tok in model["edges"]}
-    assert [op.get("tokens") for op in model["ops"]] == [out.get(i) for i in range(len(model["ops"]))]
+    assert [op["tokens"] for op in model["ops"] if op["index"] in out] == [out[op["index"]] for op in model["ops"] if op["index"] in out]
+    assert all(op["tokens"] == math.prod(op["shape"]) for op in model["ops"])  # the sink too: its output's elements
 
 
 def test_keras_importer_matches_bundled_model(xception):
@@ -281,3 +283,10 @@ def test_time_table_extra_missing_and_commented_rows(tmp_path):
         load_workload(model)
     table.write_text("\n".join(["# estimated times (us): a cost model"] + lines) + "\n")
     assert load_workload(model).estimated_times
+
+
+def test_bundled_xception_carries_its_keras_shapes():
+    from prism_cp.io import read_network
+    from prism_cp.io.keras import read_keras
+
+    assert read_network("xception").layers == read_keras(KERAS).layers
