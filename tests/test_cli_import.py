@@ -138,3 +138,47 @@ def test_bundled_models_are_what_import_writes(cwd: Path, name: str, source: str
     assert (cwd / "extime" / f"{name}.csv").read_text() == (root / "extime" / f"{name}.csv").read_text()
     w = load_workload(name)
     assert w.estimated_times and w.op_types[0] == "InputLayer"
+
+
+def _keras_edit(doc: dict, case: str) -> None:
+    layers = doc["config"]["layers"]
+    if case == "missing layer":
+        layers[1]["inbound_nodes"] = [[["no_such_layer", 0, 0, {}]]]
+    elif case == "duplicate":
+        layers[3]["name"] = layers[2]["name"]
+    elif case == "cycle":
+        layers[1]["inbound_nodes"][0].append([layers[3]["name"], 0, 0, {}])
+    elif case == "unsupported":
+        layers[2]["class_name"] = "MyCustomLayer"
+    elif case == "merge":
+        next(layer for layer in layers if layer["class_name"] == "Add")["inbound_nodes"][0][1][0] = "input_1"
+
+
+@pytest.mark.parametrize(
+    "case, mentions",
+    [
+        ("malformed", "not valid JSON"),
+        ("missing layer", "'no_such_layer'"),
+        ("duplicate", "'block1_conv1_bn' is used twice"),
+        ("cycle", "cycle"),
+        ("unsupported", "MyCustomLayer"),
+        ("merge", "do not line up"),
+    ],
+)
+def test_bad_keras_files_are_one_line_with_exit_status_2(cwd: Path, case: str, mentions: str) -> None:
+    path = cwd / "bad.json"
+    if case == "malformed":
+        path.write_text('{"config": {"layers": [')
+    else:
+        doc = json.loads((DATA / "xception.keras.json").read_text())
+        _keras_edit(doc, case)
+        path.write_text(json.dumps(doc))
+    assert_user_error(run("import", "keras", path, "--name", "bad"), mentions)
+    assert not (cwd / "models").exists()
+
+
+def test_import_keras_2_and_3(cwd: Path) -> None:
+    for source in ("mobilenetv2.k2.json", "mobilenetv2.k3.json"):
+        ok(run("import", "keras", DATA / "keras" / source, "--out", f"{source}.model.json", "--extime", "estimate"))
+    k2, k3 = (load_workload(f"mobilenetv2.{v}.json.model.json") for v in ("k2", "k3"))
+    assert k2.op_types == k3.op_types and sorted(k2.edges.tolist()) == sorted(k3.edges.tolist()) and k2.estimated_times
