@@ -106,16 +106,24 @@ def estimate(model: ModelArg, out: TableOut, platform: PlatformOpt = DEFAULT_PLA
     plat = load_platform(platform)
     network = read_network(model)
     times = estimate_times(network, plat, load_platform(DEFAULT_PLATFORM))
+    measured = _measured_times(model, network, out)
     write_extime_csv(out, network.to_workload(times), _estimate_note(plat.name))
     print(f"estimated times for {len(network.layers)} ops on {plat.name} -> {out}")
+    if measured is not None:
+        for core, a in agreement(times, measured[1]).items():
+            print(f"{core}: against the measured {measured[0]}: Spearman rank correlation {a.spearman:.3f}, "
+                  f"total-time ratio (estimated / measured) {a.total_ratio:.3f}")
+
+
+def _measured_times(model: str, network: Network, out: Path) -> tuple[Path, dict[str, tuple[float, ...]]] | None:
+    """The model's own time table and its times, if it has one, measured, other than `out`."""
     try:
-        measured_path = default_extime_path(resolve("models", model))
+        path = default_extime_path(resolve("models", model))
     except PrismError:
-        return
-    if measured_path.resolve() != out.resolve() and not extime_is_estimated(measured_path):
-        measured = read_extime_csv(measured_path, tuple(layer.name for layer in network.layers))
-        for core, a in agreement(times, measured).items():
-            print(f"{core}: against the measured {measured_path}: Spearman rank correlation {a.spearman:.3f}, total-time ratio (estimated / measured) {a.total_ratio:.3f}")
+        return None
+    if path.resolve() == out.resolve() or extime_is_estimated(path):
+        return None
+    return path, read_extime_csv(path, tuple(layer.name for layer in network.layers))
 
 
 def _table_beside(model: Path) -> Path:

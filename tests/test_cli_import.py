@@ -182,3 +182,24 @@ def test_import_keras_2_and_3(cwd: Path) -> None:
         ok(run("import", "keras", DATA / "keras" / source, "--out", f"{source}.model.json", "--extime", "estimate"))
     k2, k3 = (load_workload(f"mobilenetv2.{v}.json.model.json") for v in ("k2", "k3"))
     assert k2.op_types == k3.op_types and sorted(k2.edges.tolist()) == sorted(k3.edges.tolist()) and k2.estimated_times
+
+
+@pytest.mark.parametrize(
+    "edit, mentions",
+    [
+        (lambda rows: rows[:-1], "no row for op 133 (predictions)"),
+        (lambda rows: rows + ["134,surplus,1.0,1.0"], "extra row 134 (surplus)"),
+        (lambda rows: [r.replace("block1_conv2,", "block1_convX,") for r in rows], "op 'block1_convX' is not in the model"),
+        (lambda rows: [r.replace("4,block1_conv2,5441.3403822624405", "4,block1_conv2,-5.0") for r in rows], "cpu time -5.0"),
+        (lambda rows: [r.replace("4,block1_conv2,5441.3403822624405", "4,block1_conv2,nan") for r in rows], "cpu time nan"),
+        (lambda rows: [r.replace("4,block1_conv2,5441.3403822624405", "4,block1_conv2,slow") for r in rows], "cpu_us time 'slow' is not a number"),
+    ],
+)
+def test_bad_time_tables_are_one_line_with_exit_status_2(cwd: Path, edit, mentions: str) -> None:
+    root = DATA.parent.parent
+    (cwd / "models").mkdir()
+    (cwd / "extime").mkdir()
+    (cwd / "models" / "x.json").write_text((root / "models" / "xception.json").read_text())
+    rows = (root / "extime" / "xception.csv").read_text().splitlines()
+    (cwd / "extime" / "x.csv").write_text("\n".join(edit(rows)) + "\n")
+    assert_user_error(run("schedule", "--model", "models/x.json", "--algorithm", "npufirst"), mentions)
