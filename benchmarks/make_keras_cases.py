@@ -50,6 +50,48 @@ NETWORKS: dict[str, tuple[str, tuple[int, int, int]]] = {
 }
 
 
+def zoo(keras):
+    """A made-up network with one of each layer kind and option the shape rules
+    cover (padding, strides, dilation, groups, depth multiplier, transposed
+    convolutions, 1-D and 3-D maps, reshaping, broadcasting, `x + 3`...)."""
+    L = keras.layers
+    image = L.Input((33, 30, 6), name="image")
+    x = L.Conv2D(8, 3, strides=2, padding="same", name="conv_same_s2")(image)
+    x = L.Conv2D(8, 3, dilation_rate=2, name="conv_dilated")(x)
+    g = L.Conv2D(12, (3, 1), groups=4, padding="same", name="conv_groups")(x)
+    d = L.DepthwiseConv2D(3, strides=2, depth_multiplier=2, name="depthwise_s2_m2")(g)
+    s = L.SeparableConv2D(16, 5, padding="same", depth_multiplier=2, name="separable_m2")(d)
+    t1 = L.Conv2DTranspose(4, 3, strides=2, padding="same", output_padding=1, name="deconv_same_op1")(s)
+    t2 = L.Conv2DTranspose(4, 3, strides=2, padding="valid", name="deconv_valid")(s)
+    t3 = L.Conv2DTranspose(4, (4, 3), strides=(3, 2), padding="same", name="deconv_same")(s)
+    p1 = L.MaxPooling2D(3, strides=2, padding="same", name="maxpool_same")(t2)
+    p2 = L.AveragePooling2D((2, 3), name="avgpool")(t1)
+    c = L.Cropping2D(((1, 2), (0, 1)), name="crop")(t3)
+    z = L.ZeroPadding2D(((1, 0), (2, 3)), name="pad")(c)
+    u = L.UpSampling2D((2, 3), name="upsample")(p1)
+    r = L.Resizing(20, 24, name="resize")(u)
+    cat = L.Concatenate(axis=1, name="concat_axis1")([L.Resizing(7, 9, name="resize_a")(r), L.Resizing(5, 9, name="resize_b")(z)])
+    se = L.GlobalMaxPooling2D(keepdims=True, name="gmp_keepdims")(cat)
+    m = L.Multiply(name="broadcast_mul")([cat, se])
+    plus = m + 3.0
+    prod = plus * m
+    ln = L.LayerNormalization(name="layernorm")(prod)
+    bn = L.BatchNormalization(name="bn", center=False)(ln)
+    a = L.Reshape((-1, 8), name="reshape")(bn)
+    a = L.Permute((2, 1), name="permute")(a)
+    a = L.Conv1D(5, 3, strides=2, padding="causal", name="conv1d_causal")(a)
+    a = L.MaxPooling1D(2, padding="same", name="maxpool1d")(a)
+    a = L.Flatten(name="flatten")(a)
+    a = L.Dense(7, name="dense")(a)
+    a = L.RepeatVector(3, name="repeat")(a)
+    a = L.Dense(2, use_bias=False, name="dense_3d")(a)
+    volume = L.Input((9, 8, 7, 2), name="volume")
+    v = L.Conv3D(3, (3, 2, 2), strides=(2, 1, 2), name="conv3d")(volume)
+    v = L.AveragePooling3D(2, padding="same", name="avgpool3d")(v)
+    v = L.GlobalAveragePooling3D(name="gap3d")(v)
+    return keras.Model([image, volume], [a, v, L.GlobalAveragePooling2D(name="gap")(p2)], name="zoo")
+
+
 def dims(shape) -> list[int]:
     return [int(d) for d in shape if d is not None]
 
@@ -97,9 +139,12 @@ def main(layout: str, names: list[str]) -> None:
 
         graph = keras2_graph
     OUT.mkdir(parents=True, exist_ok=True)
-    for name in names or list(NETWORKS):
-        ctor, shape = NETWORKS[name]
-        model = getattr(keras.applications, ctor)(weights=None, input_shape=shape)
+    for name in names or ["zoo", *NETWORKS]:
+        if name == "zoo":
+            model = zoo(keras)
+        else:
+            ctor, shape = NETWORKS[name]
+            model = getattr(keras.applications, ctor)(weights=None, input_shape=shape)
         with gzip.open(OUT / f"{name}.{layout}.json.gz", "wt", encoding="utf-8") as f:
             f.write(model.to_json())
         expected = graph(model)

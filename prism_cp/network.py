@@ -8,7 +8,6 @@ import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
-import networkx as nx
 import numpy as np
 
 from prism_cp.errors import PrismError
@@ -89,8 +88,6 @@ def validate_network(net: Network) -> None:
         if not (is_count(layer.macs) and is_count(layer.params)):
             raise PrismError(f"{where}: layer {layer.name!r} has macs {layer.macs!r}, params {layer.params!r}; need whole numbers >= 0")
     n = len(net.layers)
-    g = nx.DiGraph()
-    g.add_nodes_from(range(n))
     for edge in net.edges:
         if len(edge) != 3 or not all(is_count(x) for x in edge):
             raise PrismError(f"{where}: edge {edge!r} must be (src, dst, tokens) whole numbers >= 0")
@@ -99,10 +96,44 @@ def validate_network(net: Network) -> None:
             raise PrismError(f"{where}: edge {src}->{dst} names a missing layer (layers are 0..{n - 1})")
         if src == dst:
             raise PrismError(f"{where}: layer {net.layers[src].name!r} consumes its own output")
-        g.add_edge(src, dst)
-    if not nx.is_directed_acyclic_graph(g):
-        cycle = " -> ".join(net.layers[u].name for u, _ in nx.find_cycle(g))
-        raise PrismError(f"{where}: the graph has a cycle through layers {cycle}")
+    _, cycle = topological_order(n, [(src, dst) for src, dst, _ in net.edges])
+    if cycle:
+        raise PrismError(f"{where}: the graph has a cycle through layers {' -> '.join(net.layers[i].name for i in cycle)}")
+
+
+def topological_order(n: int, pairs: Sequence[tuple[int, int]]) -> tuple[list[int], list[int]]:
+    """(order, []) with every node of 0..n-1 after its predecessors in `pairs`,
+    or (the nodes ordered before the cycle, one cycle) when there is one.
+    Kahn's algorithm: linear, where importing a network of hundreds of layers
+    must take milliseconds."""
+    succs: list[list[int]] = [[] for _ in range(n)]
+    indegree = [0] * n
+    for src, dst in pairs:
+        succs[src].append(dst)
+        indegree[dst] += 1
+    order = [i for i in range(n) if indegree[i] == 0]
+    for u in order:  # the list grows while it is read
+        for v in succs[u]:
+            indegree[v] -= 1
+            if indegree[v] == 0:
+                order.append(v)
+    if len(order) == n:
+        return order, []
+    return order, _a_cycle(n, pairs, indegree)
+
+
+def _a_cycle(n: int, pairs: Sequence[tuple[int, int]], indegree: list[int]) -> list[int]:
+    """A cycle among the nodes Kahn's algorithm left (indegree > 0): each has a
+    predecessor among them, so walking predecessors must come back to a node."""
+    pred = {dst: src for src, dst in pairs if indegree[dst] > 0 and indegree[src] > 0}
+    node = next(i for i in range(n) if indegree[i] > 0)
+    seen: dict[int, int] = {}
+    path: list[int] = []
+    while node not in seen:
+        seen[node] = len(path)
+        path.append(node)
+        node = pred[node]
+    return path[seen[node] :][::-1]
 
 
 def is_count(x: object) -> bool:

@@ -81,8 +81,7 @@ def test_tokens_are_the_producer_output_size(xception, keras_layers):
     assert first[:, 2].tolist() == [h * w * c]
     model = json.loads((data_dir("models") / "xception.json").read_text())
     out = {src: tok for src, _, tok in model["edges"]}
-    assert [op["tokens"] for op in model["ops"] if op["index"] in out] == [out[op["index"]] for op in model["ops"] if op["index"] in out]
-    assert all(op["tokens"] == math.prod(op["shape"]) for op in model["ops"])  # the sink too: its output's elements
+    assert all(op["tokens"] == out.get(i, op["tokens"]) == math.prod(op["shape"]) for i, op in enumerate(model["ops"]))
 
 
 def test_keras_importer_matches_bundled_model(xception):
@@ -284,9 +283,3 @@ def test_time_table_extra_missing_and_commented_rows(tmp_path):
     table.write_text("\n".join(["# estimated times (us): a cost model"] + lines) + "\n")
     assert load_workload(model).estimated_times
 
-
-def test_bundled_xception_carries_its_keras_shapes():
-    from prism_cp.io import read_network
-    from prism_cp.io.keras import read_keras
-
-    assert read_network("xception").layers == read_keras(KERAS).layers

@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from prism_cp import PrismError
-from prism_cp.io import load_workload
+from prism_cp.io import load_workload, read_network
 from prism_cp.io.keras import import_keras_json, read_keras
 
 DATA = Path(__file__).parent / "data"
@@ -78,6 +78,7 @@ def test_xception_gives_the_bundled_graph():
     assert [list(e) for e in net.edges] == bundled.edges.tolist()  # with the reference's tokens
     assert tuple(layer.name for layer in net.layers) == bundled.op_names
     assert tuple(layer.type for layer in net.layers) == bundled.op_types
+    assert read_network("xception").layers == net.layers  # the bundled file records the importer's shapes and work
     w = import_keras_json(DATA / "xception.keras.json", DATA / "xception.extime.pkl")
     assert w.edges.tolist() == bundled.edges.tolist() and w.times == bundled.times
 

@@ -18,15 +18,13 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import networkx as nx
-
 from prism_cp.errors import PrismError
 from prism_cp.io.files import read_text
 from prism_cp.io.keras_shapes import RULES, Call, Shape, ShapeError, Work, infer
 from prism_cp.io.model_files import read_extime_csv
 from prism_cp.io.reference import reference_times
 from prism_cp.io.safe_pickle import load_pickle
-from prism_cp.network import Layer, Network
+from prism_cp.network import Layer, Network, topological_order
 from prism_cp.workload import Workload
 
 #: keyword arguments of a Keras 2 call that are operands (TFOpLambda's `y` in `x + y`)
@@ -197,14 +195,10 @@ def _walk(value: Any, match: Any) -> Iterator[Any]:
 
 
 def _topological_order(path: Path, entries: list[_Entry], pairs: list[tuple[int, int]]) -> list[int]:
-    g = nx.DiGraph()
-    g.add_nodes_from(range(len(entries)))
-    g.add_edges_from(pairs)
-    try:
-        return list(nx.lexicographical_topological_sort(g))
-    except nx.NetworkXUnfeasible:
-        cycle = " -> ".join(entries[u].name for u, _ in nx.find_cycle(g))
-        raise PrismError(f"{path}: the layers form a cycle: {cycle}") from None
+    order, cycle = topological_order(len(entries), pairs)
+    if cycle:
+        raise PrismError(f"{path}: the layers form a cycle: {' -> '.join(entries[i].name for i in cycle + cycle[:1])}")
+    return order
 
 
 def _infer_all(path: Path, entries: list[_Entry], order: list[int]) -> dict[int, list[Work]]:
