@@ -203,3 +203,11 @@ def test_bad_time_tables_are_one_line_with_exit_status_2(cwd: Path, edit, mentio
     rows = (root / "extime" / "xception.csv").read_text().splitlines()
     (cwd / "extime" / "x.csv").write_text("\n".join(edit(rows)) + "\n")
     assert_user_error(run("schedule", "--model", "models/x.json", "--algorithm", "npufirst"), mentions)
+
+
+def test_bundled_estimated_models_run_every_engine(cwd: Path) -> None:
+    data = json.loads(ok(run("compare", "--model", "mobilenetv2", "--batches", "1", "--time-limit", "4", "--workers", "1", "--json", "-q")))
+    assert data["estimated_times"] is True and [r["algorithm"] for r in data["results"]][-1] == "cpsat"
+    assert all(r["makespan_us"] >= data["lower_bound_us"] for r in data["results"])
+    text = ok(run("compare", "--model", "resnet50", "--batches", "1", "--time-limit", "4", "--workers", "1", "-q"))
+    assert text.splitlines()[0].endswith("(estimated times)")
