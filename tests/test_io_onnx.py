@@ -142,3 +142,18 @@ def test_platforms_state_the_onnx_op_types_their_npu_runs():
     assert {t for t, ok in zip(workload.op_types, npu_ok) if ok} == {"Conv", "Clip", "Pad", "Add", "GlobalAveragePool", "MatMul", "Softmax"}
     assert {t for t, ok in zip(workload.op_types, npu_ok) if not ok} == {"Transpose", "Squeeze"}
     assert not any(Problem(workload, load_platform("mubrain")).npu_ok)
+
+
+def test_tensors_read_inside_a_subgraph_are_edges(tmp_path):
+    x = helper.make_tensor_value_info("x", TensorProto.FLOAT, [4])
+    cond = helper.make_tensor_value_info("cond", TensorProto.BOOL, [])
+    y = helper.make_tensor_value_info("y", TensorProto.FLOAT, [4])
+    then_out = helper.make_tensor_value_info("t", TensorProto.FLOAT, [4])
+    else_out = helper.make_tensor_value_info("e", TensorProto.FLOAT, [4])
+    then_branch = helper.make_graph([helper.make_node("Relu", ["r"], ["t"])], "then", [], [then_out])
+    else_branch = helper.make_graph([helper.make_node("Neg", ["r"], ["e"])], "else", [], [else_out])
+    nodes = [helper.make_node("Relu", ["x"], ["r"], name="relu"),
+             helper.make_node("If", ["cond"], ["y"], name="branch", then_branch=then_branch, else_branch=else_branch)]
+    onnx.save(_model(nodes, [x, cond], [y]), tmp_path / "if.onnx")
+    net = read_onnx(tmp_path / "if.onnx")
+    assert [layer.type for layer in net.layers] == ["Relu", "If"] and net.edges == ((0, 1, 4),)

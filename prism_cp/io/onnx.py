@@ -67,22 +67,36 @@ def _network(graph: Any, name: str, path: Path) -> Network:
             if out in producer:
                 raise PrismError(f"{path}: tensor {out!r} is produced by two nodes ({_label(graph.node[producer[out]], producer[out])} and {_label(node, i)})")
             producer[out] = i
+    outer = {t.name for t in (*graph.input, *graph.initializer)}
     uses = []  # (producer, consumer, tensor), one per node input a node produces
     for i, node in enumerate(graph.node):
-        for tensor in filter(None, node.input):
+        for tensor in (*filter(None, node.input), *_captured(node)):
             if tensor in producer:
                 uses.append((producer[tensor], i, tensor))
-            elif tensor not in shapes:
+            elif tensor not in outer:
                 raise PrismError(f"{path}: {_label(node, i)} reads tensor {tensor!r}, which no node, graph input or initializer defines")
     _check_acyclic(graph, uses, path)
     layers = []
     for i, (node, op_name) in enumerate(zip(graph.node, _unique_names(graph.node))):
         out = _shape_of(node.output[0], shapes, graph, producer, path) if node.output else ()
-        params = sum(_elements(shapes[t]) for t in node.input[1:] if t and t not in producer)
+        params = sum(_elements(_shape_of(t, shapes, graph, producer, path)) for t in node.input[1:] if t and t not in producer)
         known_dims = tuple(d for d in out if d is not None)
         layers.append(Layer(op_name, node.op_type, known_dims, _macs(node, i, shapes, out, path), params))
     edges = tuple((src, dst, _elements(_shape_of(t, shapes, graph, producer, path))) for src, dst, t in uses)
     return Network(name, tuple(layers), edges, source=f"ONNX {path}")
+
+
+def _captured(node: Any) -> list[str]:
+    """Tensors of the enclosing graph that the subgraphs of a control-flow node
+    (If, Loop, Scan) read: inputs of the node as much as its listed ones."""
+    captured: list[str] = []
+    for attr in node.attribute:
+        for sub in (*([attr.g] if attr.HasField("g") else []), *attr.graphs):
+            inner = {t.name for t in (*sub.input, *sub.initializer)} | {out for n in sub.node for out in n.output}
+            for n in sub.node:
+                captured += [t for t in (*n.input, *_captured(n)) if t and t not in inner and t not in captured]
+            captured += [t.name for t in sub.output if t.name not in inner and t.name not in captured]
+    return captured
 
 
 def _check_acyclic(graph: Any, uses: list[tuple[int, int, str]], path: Path) -> None:
@@ -106,8 +120,8 @@ def _shapes(graph: Any) -> dict[str, tuple[int | None, ...]]:
 
 def _shape_of(tensor: str, shapes: dict[str, tuple[int | None, ...]], graph: Any, producer: dict[str, int], path: Path) -> tuple[int | None, ...]:
     if tensor not in shapes:
-        node = graph.node[producer[tensor]]
-        raise PrismError(f"{path}: ONNX shape inference gives no shape for tensor {tensor!r} of {_label(node, producer[tensor])}")
+        where = _label(graph.node[producer[tensor]], producer[tensor]) if tensor in producer else "the graph inputs"
+        raise PrismError(f"{path}: ONNX shape inference gives no shape for tensor {tensor!r} of {where}")
     return shapes[tensor]
 
 
