@@ -77,6 +77,18 @@ def test_external_weights_are_not_read(tmp_path):
     assert [layer.tokens for layer in net.layers] == [256, 256, 256, 10]
 
 
+def test_matmul_macs_leave_out_symbolic_dims_like_tokens(tmp_path):
+    q = helper.make_tensor_value_info("q", TensorProto.FLOAT, ["B", "S", 64])
+    k = helper.make_tensor_value_info("k", TensorProto.FLOAT, ["B", 64, "S"])
+    v = helper.make_tensor_value_info("v", TensorProto.FLOAT, ["B", "S", 64])
+    y = helper.make_tensor_value_info("y", TensorProto.FLOAT, None)
+    nodes = [helper.make_node("MatMul", ["q", "k"], ["s"], name="scores"), helper.make_node("MatMul", ["s", "v"], ["y"], name="mix")]
+    onnx.save(_model(nodes, [q, k, v], [y]), tmp_path / "attn.onnx")
+    scores, mix = read_onnx(tmp_path / "attn.onnx").layers
+    assert (scores.shape, scores.macs) == ((), 64)  # (B, S, S): per unit of B and S twice, 64 MACs each
+    assert (mix.shape, mix.macs) == ((64,), 64)  # (B, S, 64), reduction over S
+
+
 def test_a_tensor_used_twice_gives_two_edges(tmp_path):
     x = helper.make_tensor_value_info("x", TensorProto.FLOAT, [2, 5])
     y = helper.make_tensor_value_info("y", TensorProto.FLOAT, [2, 5])

@@ -133,7 +133,8 @@ def _elements(shape: tuple[int | None, ...]) -> int:
 def _macs(node: Any, index: int, shapes: dict[str, tuple[int | None, ...]], out: tuple[int | None, ...], path: Path) -> int:
     """Multiply-accumulates of one inference of a Conv, ConvTranspose, Gemm or
     MatMul node (0 for other op types): output elements times the reduction
-    length, from the weight's or the operands' shapes."""
+    length, from the weight's or the operands' shapes. Unknown and symbolic
+    dims are left out, as for tokens: the count is per unit of each of them."""
     if node.op_type not in MAC_OPS:
         return 0
     operands = [shapes.get(t) for t in node.input[:2]]
@@ -147,11 +148,9 @@ def _macs(node: Any, index: int, shapes: dict[str, tuple[int | None, ...]], out:
     elif node.op_type == "Gemm":  # A: (M, K), or (K, M) with transA
         trans_a = any(attr.name == "transA" and attr.i for attr in node.attribute)
         per_output, elements = a[:1] if trans_a else a[1:], _elements(out)
-    else:  # MatMul: A (..., M, K) @ B (..., K, N); a 1-D A is (K,)
-        per_output, elements = (w[-2] if len(w) > 1 else w[0],), _elements(out)
-    if any(d is None for d in per_output):
-        raise PrismError(f"{path}: {_label(node, index)} has a symbolic reduction dimension; cannot count its MACs")
-    return elements * math.prod(per_output)
+    else:  # MatMul: A (..., M, K) @ B (..., K, N); a 1-D B is (K,)
+        per_output, elements = w[-2:-1] or w, _elements(out)
+    return elements * _elements(per_output)
 
 
 def _unique_names(nodes: Any) -> list[str]:
