@@ -46,7 +46,7 @@ NETWORKS: dict[str, tuple[str, tuple[int, int, int]]] = {
     "mobilenetv3large": ("MobileNetV3Large", (96, 96, 3)),
     "xception": ("Xception", (96, 96, 3)),
     "convnexttiny": ("ConvNeXtTiny", (64, 64, 3)),
-    "regnetx002": ("RegNetX002", (64, 64, 3)),
+    "regnetx002": ("RegNetX002", (64, 64, 3)),  # tf-keras only
 }
 
 
@@ -89,7 +89,10 @@ def zoo(keras):
     v = L.Conv3D(3, (3, 2, 2), strides=(2, 1, 2), name="conv3d")(volume)
     v = L.AveragePooling3D(2, padding="same", name="avgpool3d")(v)
     v = L.GlobalAveragePooling3D(name="gap3d")(v)
-    return keras.Model([image, volume], [a, v, L.GlobalAveragePooling2D(name="gap")(p2)], name="zoo")
+    v = L.Multiply(name="square")([v, v])  # one tensor used twice: two edges
+    shared = L.Dense(3, name="shared_dense")  # one layer called twice: two calls
+    pooled = L.GlobalAveragePooling2D(name="gap")(p2)
+    return keras.Model([image, volume], [a, shared(pooled), shared(L.Dense(4, name="to4")(v))], name="zoo")
 
 
 def dims(shape) -> list[int]:
@@ -144,6 +147,9 @@ def main(layout: str, names: list[str]) -> None:
             model = zoo(keras)
         else:
             ctor, shape = NETWORKS[name]
+            if not hasattr(keras.applications, ctor):
+                print(f"{name}.{layout}: this Keras has no keras.applications.{ctor}; skipped")
+                continue
             model = getattr(keras.applications, ctor)(weights=None, input_shape=shape)
         with gzip.open(OUT / f"{name}.{layout}.json.gz", "wt", encoding="utf-8") as f:
             f.write(model.to_json())

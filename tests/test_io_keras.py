@@ -20,6 +20,7 @@ KERAS = DATA / "keras"
 WEIGHTED = {
     "Conv1D", "Conv2D", "Conv3D", "DepthwiseConv1D", "DepthwiseConv2D", "SeparableConv1D", "SeparableConv2D",
     "Conv1DTranspose", "Conv2DTranspose", "Conv3DTranspose", "Dense", "BatchNormalization", "LayerNormalization",
+    "Sequential",
 }  # fmt: skip
 CASES = sorted(p.name.removesuffix(".json.gz") for p in KERAS.glob("*.json.gz"))
 

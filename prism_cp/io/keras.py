@@ -48,6 +48,7 @@ class _Node:
     refs: tuple[_Ref, ...]
     constants: tuple[Any, ...]
     kwargs: Mapping[str, Any]
+    keras3: bool = False
 
 
 @dataclass(frozen=True)
@@ -168,7 +169,7 @@ def _keras3_node(node: dict[str, Any]) -> _Node:
     refs = tuple(_keras3_ref(t) for t in _walk([args, kwargs], _is_keras3_tensor))
     constants = tuple(a for a in args if not _is_keras3_tensor(a) and not isinstance(a, list | dict))
     rest = {k: v for k, v in kwargs.items() if not _is_keras3_tensor(v)}
-    return _Node(refs, constants, rest)
+    return _Node(refs, constants, rest, keras3=True)
 
 
 def _keras3_ref(tensor: dict[str, Any]) -> _Ref:
@@ -210,7 +211,7 @@ def _infer_all(path: Path, entries: list[_Entry], order: list[int]) -> dict[int,
     for i in order:
         entry = entries[i]
         works[i] = []
-        for k, node in enumerate(entry.nodes or (_Node((), (), {}),)):
+        for k, node in enumerate(entry.nodes or (_Node((), (), {}),), start=_first_node_index(entry)):
             for ref in node.refs:
                 if ref.shape is None and (ref.tensor != 0 or (ref.layer, ref.node) not in outputs):
                     producer = entries[index[ref.layer]]
@@ -220,6 +221,16 @@ def _infer_all(path: Path, entries: list[_Entry], order: list[int]) -> dict[int,
             outputs[entry.name, k] = work.shape
             works[i].append(work)
     return works
+
+
+def _first_node_index(entry: _Entry) -> int:
+    """The saved index of a layer's first call: 1 for a nested functional model
+    (Keras keeps the model's own input->output node as node 0), which Keras 2's
+    Sequential is too, but Keras 3's is not."""
+    if not isinstance(entry.config.get("layers"), list):
+        return 0
+    keras3 = any(node.keras3 for node in entry.nodes)
+    return 0 if keras3 and entry.class_name == "Sequential" else 1
 
 
 def _infer_call(path: Path, entry: _Entry, call: Call, carried: Shape | None) -> Work:

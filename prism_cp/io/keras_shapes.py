@@ -398,6 +398,21 @@ def _lambda(config: Mapping[str, Any], call: Call) -> Work:
     return Work(tuple(shape))
 
 
+def _sequential(config: Mapping[str, Any], call: Call) -> Work:
+    """A Sequential model used as one layer (ConvNeXt's stem and downsampling
+    blocks): its layers applied in a chain; their MACs and weights add up."""
+    shape, macs, params = _one_input(call), 0, 0
+    for layer in config["layers"]:
+        if layer["class_name"] == "InputLayer":
+            continue
+        try:
+            work = infer(layer["class_name"], layer["config"], Call((shape,)))
+        except ShapeError as e:
+            raise ShapeError(f"inner layer {layer['config'].get('name')!r} ({layer['class_name']}): {e}") from None
+        shape, macs, params = work.shape, macs + work.macs, params + work.params
+    return Work(shape, macs, params)
+
+
 def _input(config: Mapping[str, Any], call: Call) -> Work:
     """InputLayer: the declared shape (Keras 2 `batch_input_shape`, Keras 3 `batch_shape`)."""
     batch_shape = config.get("batch_shape") or config.get("batch_input_shape")
@@ -436,6 +451,8 @@ _SAME_SHAPE = (
     "Activation", "ReLU", "LeakyReLU", "PReLU", "ELU", "ThresholdedReLU", "Softmax", "Dropout", "SpatialDropout1D",
     "SpatialDropout2D", "SpatialDropout3D", "GaussianNoise", "GaussianDropout", "AlphaDropout", "ActivityRegularization",
     "Rescaling", "Normalization", "Identity", "Masking", "UnitNormalization",
+    # keras.applications' ConvNeXt: x * gamma per channel, and residual-branch dropping
+    "LayerScale", "StochasticDepth",
     # Keras 3 functional ops (keras.src.ops.*) of one tensor
     "Relu", "Relu6", "Sigmoid", "HardSigmoid", "HardSwish", "Silu", "Swish", "Gelu", "Tanh", "Exp", "Sqrt", "Square",
     "Negative", "Absolute", "Abs", "Log", "Erf", "Softplus", "Cast", "Clip",
@@ -462,6 +479,7 @@ RULES: dict[str, Rule] = {
     "CenterCrop": _resize_to,
     "TFOpLambda": _tf_op_lambda,
     "Lambda": _lambda,
+    "Sequential": _sequential,
     **{name: _same_shape for name in _SAME_SHAPE},
     **{name: _elementwise for name in _MERGES},
 }
