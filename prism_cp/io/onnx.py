@@ -13,11 +13,9 @@ import math
 from pathlib import Path
 from typing import Any
 
-import networkx as nx
-
 from prism_cp.errors import PrismError
 from prism_cp.io.files import read_file
-from prism_cp.network import Layer, Network
+from prism_cp.network import Layer, Network, topological_order
 
 #: op types whose MACs are counted, with how (see _macs)
 MAC_OPS = ("Conv", "ConvTranspose", "Gemm", "MatMul")
@@ -101,10 +99,9 @@ def _captured(node: Any) -> list[str]:
 
 def _check_acyclic(graph: Any, uses: list[tuple[int, int, str]], path: Path) -> None:
     """Shape inference cannot see through a cycle: name it before any shape is asked for."""
-    g = nx.DiGraph((src, dst) for src, dst, _ in uses)
-    if not nx.is_directed_acyclic_graph(g):
-        cycle = " -> ".join(_label(graph.node[u], u) for u, _ in nx.find_cycle(g))
-        raise PrismError(f"{path}: the graph has a cycle through {cycle}")
+    _, cycle = topological_order(len(graph.node), [(src, dst) for src, dst, _ in uses])
+    if cycle:
+        raise PrismError(f"{path}: the graph has a cycle through {' -> '.join(_label(graph.node[u], u) for u in cycle)}")
 
 
 def _shapes(graph: Any) -> dict[str, tuple[int | None, ...]]:
