@@ -35,6 +35,14 @@ def test_mobilenetv2_is_the_expected_graph():
     assert (head.type, head.macs, head.params) == ("MatMul", 1280 * 1000, 1280 * 1000)
 
 
+def test_mobilenetv2_macs_agree_with_the_keras_import():
+    """Two formats of one network, two importers: the same multiply-accumulates."""
+    from prism_cp.io import read_keras
+
+    keras = read_keras(DATA / "keras" / "mobilenetv2.k3.json")
+    assert sum(layer.macs for layer in read_onnx(DATA / "mobilenetv2.onnx").layers) == sum(layer.macs for layer in keras.layers) == 56_289_152
+
+
 def _model(nodes, inputs, outputs, initializers=(), name="g"):
     graph = helper.make_graph(nodes, name, inputs, outputs, list(initializers))
     return helper.make_model(graph, opset_imports=[helper.make_opsetid("", 17)])
