@@ -28,6 +28,8 @@ from prism_cp.io.model_files import (
 )
 from prism_cp.io.platform_files import load_platform
 from prism_cp.network import Network
+from prism_cp.platform import Platform
+from prism_cp.workload import CORE_TYPES
 
 import_app = typer.Typer(help="Import a Keras or ONNX model as a model file (models/NAME.json) that --model takes at once.", no_args_is_help=True)
 extime_app = typer.Typer(help="Execution time tables: a template to fill with measured times, or an analytic estimate.", no_args_is_help=True)
@@ -83,8 +85,8 @@ def _import(reader: Callable[[Path, str | None], Network], kind: str, file: Path
     description = f"imported from the {kind} file {file.name}"
     if extime is ExtimeMode.estimate:
         plat = load_platform(platform)
-        description += f"; execution times estimated at the core speeds of platform {plat.name}, not measured"
-        write_extime_csv(table, network.to_workload(estimate_times(network, plat, load_platform(DEFAULT_PLATFORM))), _estimate_note(plat.name))
+        description += f"; execution times estimated at the core speeds of {_speeds_of(plat)}, not measured"
+        write_extime_csv(table, network.to_workload(estimate_times(network, plat, load_platform(DEFAULT_PLATFORM))), _estimate_note(plat))
     write_network_json(out, network, description)
     print(f"{network.name}: {len(network.layers)} ops, {len(network.edges)} edges -> {out}" + (f" (estimated times -> {table})" if extime else ""))
 
@@ -107,7 +109,7 @@ def estimate(model: ModelArg, out: TableOut, platform: PlatformOpt = DEFAULT_PLA
     network = read_network(model)
     times = estimate_times(network, plat, load_platform(DEFAULT_PLATFORM))
     measured = _measured_times(model, network, out)
-    write_extime_csv(out, network.to_workload(times), _estimate_note(plat.name))
+    write_extime_csv(out, network.to_workload(times), _estimate_note(plat))
     print(f"estimated times for {len(network.layers)} ops on {plat.name} -> {out}")
     if measured is not None:
         for core, a in agreement(times, measured[1]).items():
@@ -134,8 +136,16 @@ def _table_beside(model: Path) -> Path:
     return model.with_suffix(".csv")
 
 
-def _estimate_note(platform: str) -> str:
-    return (f"{ESTIMATED} times (us): analytic cost model prism_cp.estimate at the core speeds of platform {platform}; "
+def _speeds_of(plat: Platform) -> str:
+    """Whose core speeds an estimate on `plat` uses."""
+    stated = [core for core in CORE_TYPES if plat.speed(core)]
+    if len(stated) == len(CORE_TYPES):
+        return f"platform {plat.name}"
+    return f"platform {plat.name} ({DEFAULT_PLATFORM}'s for {', '.join(c for c in CORE_TYPES if c not in stated)}, which it does not state)"
+
+
+def _estimate_note(plat: Platform) -> str:
+    return (f"{ESTIMATED} times (us): analytic cost model prism_cp.estimate at the core speeds of {_speeds_of(plat)}; "
             "replace them with measured times (prism-cp extime template writes the table to fill)")
 
 
