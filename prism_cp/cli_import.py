@@ -86,7 +86,7 @@ def _import(reader: Callable[[Path, str | None], Network], kind: str, file: Path
     if extime is ExtimeMode.estimate:
         plat = load_platform(platform)
         description += f"; execution times estimated at the core speeds of {_speeds_of(plat)}, not measured"
-        write_extime_csv(table, network.to_workload(estimate_times(network, plat, load_platform(DEFAULT_PLATFORM))), _estimate_note(plat))
+        write_extime_csv(table, network.to_workload(_estimate(network, plat)), _estimate_note(plat))
     write_network_json(out, network, description)
     print(f"{network.name}: {len(network.layers)} ops, {len(network.edges)} edges -> {out}" + (f" (estimated times -> {table})" if extime else ""))
 
@@ -107,7 +107,7 @@ def estimate(model: ModelArg, out: TableOut, platform: PlatformOpt = DEFAULT_PLA
     _refuse_overwrite([out], force)
     plat = load_platform(platform)
     network = read_network(model)
-    times = estimate_times(network, plat, load_platform(DEFAULT_PLATFORM))
+    times = _estimate(network, plat)
     measured = _measured_times(model, network, out)
     write_extime_csv(out, network.to_workload(times), _estimate_note(plat))
     print(f"estimated times for {len(network.layers)} ops on {plat.name} -> {out}")
@@ -134,6 +134,10 @@ def _table_beside(model: Path) -> Path:
     if model.parent.name == "models":
         return model.parent.parent / "extime" / f"{model.stem}.csv"
     return model.with_suffix(".csv")
+
+
+def _estimate(network: Network, plat: Platform) -> dict[str, tuple[float, ...]]:
+    return estimate_times(network, plat, default=load_platform(DEFAULT_PLATFORM))
 
 
 def _speeds_of(plat: Platform) -> str:
