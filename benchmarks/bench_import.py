@@ -2,9 +2,9 @@
 JSON parse, shape inference, graph checks), against the reference PRISM
 compiler's published 1.3 s to compile xception.
 
-    PYTHONPATH=. python benchmarks/bench_import.py [--repeat 5]
+    PYTHONPATH=. python benchmarks/bench_import.py [--repeat 10]
 
-Each figure is the best of `--repeat` runs on a plain JSON file (the test
+Each figure is the best of `--repeat` (10) runs on a plain JSON file (the test
 copies are gzipped; they are unpacked to a temporary folder first).
 """
 
@@ -26,7 +26,7 @@ REFERENCE_XCEPTION_S = 1.3
 
 def model_files(folder: Path) -> list[Path]:
     """Plain JSON copies of every Keras model in tests/data, in `folder`."""
-    out = [shutil.copy(DATA / "xception.keras.json", folder / "xception.k2.json")]
+    out = [shutil.copy(DATA / "xception.keras.json", folder / "xception.reference.json")]
     for path in sorted((DATA / "keras").glob("*.json*")):
         if path.name.endswith(".expected.json") or not path.name.endswith((".json", ".json.gz")):
             continue
@@ -48,7 +48,7 @@ def best_time(path: Path, repeat: int) -> tuple[float, int, int]:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--repeat", type=int, default=5)
+    parser.add_argument("--repeat", type=int, default=10)
     args = parser.parse_args()
     print(f"reference PRISM compiler, xception (published figure): {REFERENCE_XCEPTION_S * 1000:.0f} ms")
     print(f"{'model file':34} {'layers':>6} {'edges':>6} {'KiB':>6} {'import ms':>9} {'vs ref':>7}")

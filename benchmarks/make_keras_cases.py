@@ -4,9 +4,9 @@
 Not run by the tests (it needs Keras; weights=None, so nothing is downloaded):
 
     python3 -m venv /tmp/k3 && /tmp/k3/bin/pip install keras jax
-    KERAS_BACKEND=jax /tmp/k3/bin/python benchmarks/make_keras_cases.py k3 [NAME ...]
+    KERAS_BACKEND=jax /tmp/k3/bin/python benchmarks/make_keras_cases.py k3 [NAME ...] [--more --out DIR]
     python3 -m venv /tmp/k2 && /tmp/k2/bin/pip install tensorflow-cpu tf-keras
-    TF_USE_LEGACY_KERAS=1 /tmp/k2/bin/python benchmarks/make_keras_cases.py k2 [NAME ...]
+    TF_USE_LEGACY_KERAS=1 /tmp/k2/bin/python benchmarks/make_keras_cases.py k2 [NAME ...] [--more --out DIR]
 
 Each network gives `<name>.<k2|k3>.json.gz` (the model JSON) and
 `<name>.<k2|k3>.expected.json`: `{"types", "edges", "shapes", "params"}` with
@@ -22,10 +22,10 @@ every op's first output and Keras's own `count_params()` per layer.
 
 from __future__ import annotations
 
+import argparse
 import gzip
 import json
 import math
-import sys
 from pathlib import Path
 
 OUT = Path(__file__).resolve().parent.parent / "tests" / "data" / "keras"
@@ -47,6 +47,21 @@ NETWORKS: dict[str, tuple[str, tuple[int, int, int]]] = {
     "xception": ("Xception", (96, 96, 3)),
     "convnexttiny": ("ConvNeXtTiny", (64, 64, 3)),
     "regnetx002": ("RegNetX002", (64, 64, 3)),  # tf-keras only
+}
+#: more networks to check the importer on (`--more`), not kept as test data
+MORE: dict[str, tuple[str, tuple[int, int, int]]] = {
+    "resnet101": ("ResNet101", (96, 96, 3)),
+    "resnet152v2": ("ResNet152V2", (96, 96, 3)),
+    "densenet201": ("DenseNet201", (96, 96, 3)),
+    "efficientnetb3": ("EfficientNetB3", (96, 96, 3)),
+    "efficientnetb7": ("EfficientNetB7", (96, 96, 3)),
+    "efficientnetv2s": ("EfficientNetV2S", (96, 96, 3)),
+    "nasnetlarge": ("NASNetLarge", (331, 331, 3)),
+    "vgg19": ("VGG19", (64, 64, 3)),
+    "mobilenetv3large_min": ("MobileNetV3Large", (96, 96, 3)),
+    "convnextsmall": ("ConvNeXtSmall", (64, 64, 3)),
+    "regnety004": ("RegNetY004", (64, 64, 3)),  # tf-keras only
+    "resnetrs50": ("ResNetRS50", (96, 96, 3)),  # tf-keras only
 }
 
 
@@ -77,7 +92,7 @@ def zoo(keras):
     prod = plus * m
     ln = L.LayerNormalization(name="layernorm")(prod)
     bn = L.BatchNormalization(name="bn", center=False)(ln)
-    a = L.Reshape((-1, 8), name="reshape")(bn)
+    a = L.Reshape((-1, 8), name="reshape_layer")(bn)
     a = L.Permute((2, 1), name="permute")(a)
     a = L.Conv1D(5, 3, strides=2, padding="causal", name="conv1d_causal")(a)
     a = L.MaxPooling1D(2, padding="same", name="maxpool1d")(a)
@@ -90,9 +105,20 @@ def zoo(keras):
     v = L.AveragePooling3D(2, padding="same", name="avgpool3d")(v)
     v = L.GlobalAveragePooling3D(name="gap3d")(v)
     v = L.Multiply(name="square")([v, v])  # one tensor used twice: two edges
+    if hasattr(keras, "ops"):  # Keras 3 functional ops
+        o = keras.ops
+        mean, concat, total = o.mean, o.concatenate, o.sum
+    else:  # TFOpLambda layers
+        import tensorflow as o
+
+        mean, concat, total = o.reduce_mean, o.concat, o.reduce_sum
+    f = mean(prod, axis=[1, 2], keepdims=True)  # (1, 1, 4)
+    f = o.expand_dims(o.reshape(f, (-1, 2, 2)), axis=1)  # (1, 2, 2)
+    f = o.transpose(f, (0, 2, 3, 1))  # (2, 2, 1)
+    f = total(concat([f, f], axis=-1), axis=-1)  # (2, 2)
     shared = L.Dense(3, name="shared_dense")  # one layer called twice: two calls
     pooled = L.GlobalAveragePooling2D(name="gap")(p2)
-    return keras.Model([image, volume], [a, shared(pooled), shared(L.Dense(4, name="to4")(v))], name="zoo")
+    return keras.Model([image, volume], [a, f, shared(pooled), shared(L.Dense(4, name="to4")(v))], name="zoo")
 
 
 def dims(shape) -> list[int]:
@@ -132,8 +158,14 @@ def keras2_graph(model) -> dict:
     return {"types": types, "edges": sorted(edges), "shapes": shapes, "params": params}
 
 
-def main(layout: str, names: list[str]) -> None:
-    if layout == "k3":
+def main() -> None:
+    parser = argparse.ArgumentParser(description="Save keras.applications networks and their frameworks' graphs.")
+    parser.add_argument("layout", choices=["k2", "k3"])
+    parser.add_argument("names", nargs="*", help="default: zoo and every network of NETWORKS")
+    parser.add_argument("--more", action="store_true", help="the networks of MORE instead")
+    parser.add_argument("--out", type=Path, default=OUT)
+    args = parser.parse_args()
+    if args.layout == "k3":
         import keras
 
         graph = keras3_graph
@@ -141,22 +173,24 @@ def main(layout: str, names: list[str]) -> None:
         import tf_keras as keras
 
         graph = keras2_graph
-    OUT.mkdir(parents=True, exist_ok=True)
-    for name in names or ["zoo", *NETWORKS]:
+    table = MORE if args.more else NETWORKS
+    args.out.mkdir(parents=True, exist_ok=True)
+    for name in args.names or ([] if args.more else ["zoo"]) + list(table):
         if name == "zoo":
             model = zoo(keras)
         else:
-            ctor, shape = NETWORKS[name]
+            ctor, shape = {**NETWORKS, **MORE}[name]
             if not hasattr(keras.applications, ctor):
-                print(f"{name}.{layout}: this Keras has no keras.applications.{ctor}; skipped")
+                print(f"{name}.{args.layout}: this Keras has no keras.applications.{ctor}; skipped")
                 continue
-            model = getattr(keras.applications, ctor)(weights=None, input_shape=shape)
-        with gzip.open(OUT / f"{name}.{layout}.json.gz", "wt", encoding="utf-8") as f:
+            extra = {"minimalistic": True} if name.endswith("_min") else {}
+            model = getattr(keras.applications, ctor)(weights=None, input_shape=shape, **extra)
+        with gzip.open(args.out / f"{name}.{args.layout}.json.gz", "wt", encoding="utf-8") as f:
             f.write(model.to_json())
         expected = graph(model)
-        (OUT / f"{name}.{layout}.expected.json").write_text(json.dumps(expected, separators=(",", ":")) + "\n")
-        print(f"{name}.{layout}: {len(expected['types'])} layers, {len(expected['edges'])} edges")
+        (args.out / f"{name}.{args.layout}.expected.json").write_text(json.dumps(expected, separators=(",", ":")) + "\n")
+        print(f"{name}.{args.layout}: {len(expected['types'])} layers, {len(expected['edges'])} edges")
 
 
 if __name__ == "__main__":
-    main(sys.argv[1], sys.argv[2:])
+    main()

@@ -65,6 +65,26 @@ def test_dense_reshape_merges():
     assert run("Lambda", {"output_shape": [3, 2]}, (6,)).shape == (3, 2)
 
 
+def test_shaping_functions():
+    """TFOpLambda functions take their arguments from the call; Keras 3 ops from their config."""
+    tf = {"function": "math.reduce_mean"}
+    assert run("TFOpLambda", tf, (6, 5, 4), axis=[1, 2], keepdims=True).shape == (1, 1, 4)
+    assert run("TFOpLambda", tf, (6, 5, 4), axis=-1).shape == (6, 5)
+    assert run("Mean", {"axis": [1, 2], "keepdims": False}, (6, 5, 4)).shape == (4,)
+    assert run("TFOpLambda", {"function": "reshape"}, (6, 5, 4), shape=[-1, 20, 6]).shape == (20, 6)
+    assert run("Reshape", {"newshape": [None, -1]}, (6, 5, 4)).shape == (120,)
+    assert run("ExpandDims", {"axis": -1}, (6, 5)).shape == (6, 5, 1)
+    assert run("TFOpLambda", {"function": "expand_dims"}, (6, 5), axis=1).shape == (1, 6, 5)
+    assert run("Transpose", {"axes": [0, 3, 1, 2]}, (6, 5, 4)).shape == (4, 6, 5)
+    assert run("TFOpLambda", {"function": "concat"}, (6, 5), (6, 2), axis=-1).shape == (6, 7)
+    with pytest.raises(ShapeError, match="batch dimension first"):
+        run("TFOpLambda", {"function": "reshape"}, (6, 5, 4), shape=[20, 6])
+    with pytest.raises(ShapeError, match="batch axis 0"):
+        run("TFOpLambda", tf, (6, 5, 4), axis=0)
+    with pytest.raises(ShapeError, match="keeping the batch axis 0 first"):
+        run("Transpose", {"axes": [1, 0, 2, 3]}, (6, 5, 4))
+
+
 @pytest.mark.parametrize(
     "class_name, config, inputs, match",
     [

@@ -167,7 +167,7 @@ def _keras3_node(node: dict[str, Any]) -> _Node:
     if not isinstance(args, list) or not isinstance(kwargs, dict):
         raise ValueError("args must be a list and kwargs an object")
     refs = tuple(_keras3_ref(t) for t in _walk([args, kwargs], _is_keras3_tensor))
-    constants = tuple(a for a in args if not _is_keras3_tensor(a) and not isinstance(a, list | dict))
+    constants = tuple(a for a in args if not any(True for _ in _walk(a, _is_keras3_tensor)))
     rest = {k: v for k, v in kwargs.items() if not _is_keras3_tensor(v)}
     return _Node(refs, constants, rest, keras3=True)
 
@@ -216,7 +216,7 @@ def _infer_all(path: Path, entries: list[_Entry], order: list[int]) -> dict[int,
                 if ref.shape is None and (ref.tensor != 0 or (ref.layer, ref.node) not in outputs):
                     producer = entries[index[ref.layer]]
                     raise PrismError(f"{path}: layer {entry.name!r} ({entry.class_name}) reads output {ref.tensor} of call {ref.node} of {producer.name!r} ({producer.class_name}), whose shape is unknown")
-            call = Call(tuple(ref.shape or outputs[ref.layer, ref.node] for ref in node.refs), node.constants, node.kwargs)
+            call = Call(tuple(outputs[ref.layer, ref.node] if ref.shape is None else ref.shape for ref in node.refs), node.constants, node.kwargs)
             work = _infer_call(path, entry, call, carried.get((entry.name, k)))
             outputs[entry.name, k] = work.shape
             works[i].append(work)

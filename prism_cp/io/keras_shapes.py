@@ -329,16 +329,24 @@ def _elementwise(config: Mapping[str, Any], call: Call) -> Work:
     return Work(broadcast(shapes))
 
 
+def _axis(axis: Any, rank: int) -> int:
+    """A Keras/TensorFlow axis (0 is the batch, negatives count from the end) as
+    an index into a shape of `rank` dims without the batch."""
+    if not isinstance(axis, int) or isinstance(axis, bool):
+        raise ShapeError(f"axis {axis!r} is not an integer")
+    a = axis - 1 if axis > 0 else axis + rank
+    if axis == 0 or not 0 <= a < rank:
+        raise ShapeError(f"axis {axis} is out of range for a shape of {rank} dims (the batch axis 0 cannot be used)")
+    return a
+
+
 def _concatenate(config: Mapping[str, Any], call: Call) -> Work:
     """Concatenate along `axis` (counted with the batch dimension); the other dims must agree."""
     shapes = call.inputs
     if len(shapes) < 2 or len({len(s) for s in shapes}) != 1:
         raise ShapeError(f"needs two or more inputs of one rank, got {' and '.join(map(str, shapes))}")
     axis = config.get("axis", call.kwargs.get("axis", -1))
-    rank = len(shapes[0])
-    a = axis - 1 if axis > 0 else axis + rank
-    if not 0 <= a < rank:
-        raise ShapeError(f"axis {axis} is out of range for inputs of shape {shapes[0]}")
+    a = _axis(axis, len(shapes[0]))
     rest = {s[:a] + s[a + 1 :] for s in shapes}
     if len(rest) != 1:
         raise ShapeError(f"input shapes {' and '.join(map(str, shapes))} do not line up outside axis {axis}")
@@ -373,7 +381,50 @@ def reshaped(shape: Shape, target: Sequence[int]) -> Shape:
 
 
 def _reshape(config: Mapping[str, Any], call: Call) -> Work:
-    return Work(reshaped(_one_input(call), config["target_shape"]))
+    """The Reshape layer (`target_shape` without the batch) or tf.reshape /
+    keras.ops.reshape (a target that counts the batch, which must stay first)."""
+    if "target_shape" in config:
+        return Work(reshaped(_one_input(call), config["target_shape"]))
+    target = _argument(config, call, "shape", "newshape")
+    if not isinstance(target, list) or not target or target[0] not in (-1, None):
+        raise ShapeError(f"target shape {target!r} does not keep the batch dimension first (as -1 or None)")
+    return Work(reshaped(_one_input(call), [-1 if d is None else d for d in target[1:]]))
+
+
+def _argument(config: Mapping[str, Any], call: Call, *names: str) -> Any:
+    """An argument given by keyword (one of `names`) to the call (TFOpLambda)
+    or to the op's constructor (Keras 3 ops keep it in their config), or as the
+    call's first constant."""
+    for where in (call.kwargs, config):
+        for name in names:
+            if name in where:
+                return where[name]
+    if call.constants:
+        return call.constants[0]
+    raise ShapeError(f"the call gives no {names[0]}")
+
+
+def _reduce(config: Mapping[str, Any], call: Call) -> Work:
+    """tf.math.reduce_* / keras.ops mean, sum, max...: the `axis` dims dropped (1 with keepdims)."""
+    shape = _one_input(call)
+    axis = _argument(config, call, "axis")
+    axes = {_axis(a, len(shape)) for a in ([axis] if isinstance(axis, int) else axis)}
+    keep = bool(call.kwargs.get("keepdims", config.get("keepdims")))
+    return Work(tuple(1 if i in axes else d for i, d in enumerate(shape) if keep or i not in axes))
+
+
+def _expand_dims(config: Mapping[str, Any], call: Call) -> Work:
+    shape = _one_input(call)
+    a = _axis(_argument(config, call, "axis"), len(shape) + 1)
+    return Work(shape[:a] + (1,) + shape[a:])
+
+
+def _transpose(config: Mapping[str, Any], call: Call) -> Work:
+    """tf.transpose / keras.ops.transpose with a permutation that counts the batch, kept first."""
+    shape, perm = _one_input(call), _argument(config, call, "perm", "axes")
+    if not isinstance(perm, list) or sorted(perm) != list(range(len(shape) + 1)) or perm[0] != 0:
+        raise ShapeError(f"perm {perm!r} is not a permutation of 0..{len(shape)} keeping the batch axis 0 first")
+    return Work(tuple(shape[p - 1] for p in perm[1:]))
 
 
 def _permute(config: Mapping[str, Any], call: Call) -> Work:
@@ -440,11 +491,25 @@ ELEMENTWISE_TF_FUNCTIONS = frozenset(
 )  # fmt: skip
 
 
+_REDUCTIONS = ("reduce_mean", "reduce_sum", "reduce_max", "reduce_min", "reduce_prod", "reduce_any", "reduce_all")
+#: TFOpLambda functions that change shapes
+SHAPING_TF_FUNCTIONS: dict[str, Rule] = {
+    **{f"math.{name}": _reduce for name in _REDUCTIONS},
+    "reshape": _reshape,
+    "concat": _concatenate,
+    "expand_dims": _expand_dims,
+    "transpose": _transpose,
+    "compat.v1.transpose": _transpose,
+}
+
+
 def _tf_op_lambda(config: Mapping[str, Any], call: Call) -> Work:
     function = config.get("function")
-    if function not in ELEMENTWISE_TF_FUNCTIONS:
-        raise ShapeError(f"no shape rule for the TensorFlow function tf.{function}")
-    return _elementwise(config, call)
+    if function in ELEMENTWISE_TF_FUNCTIONS:
+        return _elementwise(config, call)
+    if function in SHAPING_TF_FUNCTIONS:
+        return SHAPING_TF_FUNCTIONS[function](config, call)
+    raise ShapeError(f"no shape rule for the TensorFlow function tf.{function}")
 
 
 _SAME_SHAPE = (
@@ -480,6 +545,10 @@ RULES: dict[str, Rule] = {
     "TFOpLambda": _tf_op_lambda,
     "Lambda": _lambda,
     "Sequential": _sequential,
+    # Keras 3 functional ops that change shapes
+    **{name: _reduce for name in ("Mean", "Sum", "Max", "Min", "Prod", "Any", "All")},
+    "ExpandDims": _expand_dims,
+    "Transpose": _transpose,
     **{name: _same_shape for name in _SAME_SHAPE},
     **{name: _elementwise for name in _MERGES},
 }
