@@ -75,7 +75,7 @@ def estimate_times(network: Network, platform: Platform, default: Platform | Non
 def fit_speed(work: Sequence[OpWork], times: Sequence[float]) -> CoreSpeed:
     """The rates whose estimate is closest to measured `times` in least
     squares, all of them >= 0 (non-negative least squares, solved exactly over
-    the 16 subsets of the four terms: the optimum is the unconstrained fit on
+    the 15 non-empty subsets of the four terms: the optimum is the unconstrained fit on
     its own support). A term whose best weight is 0 gets rate 0 (left out)."""
     x = np.array([w.terms() for w in work], dtype=float)
     y = np.asarray(times, dtype=float)
