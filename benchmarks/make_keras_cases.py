@@ -12,7 +12,8 @@ Each network gives `<name>.<k2|k3>.json.gz` (the model JSON) and
 `<name>.<k2|k3>.expected.json`: `{"types", "edges", "shapes", "params"}` with
 op i = entry i of config.layers, edges sorted, one per producer->consumer use,
 tokens = elements of the producer's first output (batch left out), shapes of
-every op's first output and Keras's own `count_params()` per layer.
+every op's first output and Keras's own `count_params()` per layer. Keras 3
+also saves the zoo network as `zoo.keras` (what `model.save` writes).
 
 * Keras 3: edges from each op's call node (`node.arguments.keras_tensors`),
   shapes from the symbolic output tensors.
@@ -108,17 +109,41 @@ def zoo(keras):
     if hasattr(keras, "ops"):  # Keras 3 functional ops
         o = keras.ops
         mean, concat, total = o.mean, o.concatenate, o.sum
+        parts = o.split(prod, [1], axis=-1)  # split points
     else:  # TFOpLambda layers
         import tensorflow as o
 
         mean, concat, total = o.reduce_mean, o.concat, o.reduce_sum
+        parts = o.split(prod, [1, -1], axis=-1)  # part sizes
+    parts = L.Add(name="split_sum")(parts)  # (12, 9, 1) + (12, 9, 3): outputs 0 and 1 of one op
+    rows = o.unstack(parts, axis=1)  # 12 outputs of (9, 3)
+    rows = L.Add(name="rows")([rows[0], rows[2]])
     f = mean(prod, axis=[1, 2], keepdims=True)  # (1, 1, 4)
     f = o.expand_dims(o.reshape(f, (-1, 2, 2)), axis=1)  # (1, 2, 2)
     f = o.transpose(f, (0, 2, 3, 1))  # (2, 2, 1)
-    f = total(concat([f, f], axis=-1), axis=-1)  # (2, 2)
+    f = 1.0 - total(concat([f, f], axis=-1), axis=-1)  # (2, 2); a constant first operand
     shared = L.Dense(3, name="shared_dense")  # one layer called twice: two calls
     pooled = L.GlobalAveragePooling2D(name="gap")(p2)
-    return keras.Model([image, volume], [a, f, shared(pooled), shared(L.Dense(4, name="to4")(v))], name="zoo")
+    return keras.Model([image, volume], [a, f, rows, shared(pooled), shared(L.Dense(4, name="to4")(v))], name="zoo")
+
+
+def sequential(keras):
+    """A Sequential model (a chain of layers)."""
+    L = keras.layers
+    layers = [L.Conv2D(4, 3, strides=2, name="conv"), L.BatchNormalization(name="bn"), L.ReLU(name="relu"), L.Flatten(name="flatten"), L.Dense(3, name="dense")]
+    return keras.Sequential([keras.Input((17, 15, 3)), *layers], name="sequential")
+
+
+def transfer(keras):
+    """A pretrained-base pattern: a keras.applications model used as one layer,
+    with a new head. (The base is built for the input size it gets: for a base
+    built for any size, the reference counts only the known dims of its output
+    shape, (None, None, None, 1280) -> 1280 tokens, where prism_cp counts the
+    elements of the output it really gives.)"""
+    base = keras.applications.MobileNetV2(weights=None, include_top=False, alpha=0.35, input_shape=(64, 80, 3))
+    image = keras.Input((64, 80, 3), name="image")
+    x = keras.layers.GlobalAveragePooling2D(name="pool")(base(image))
+    return keras.Model(image, keras.layers.Dense(5, name="head")(x), name="transfer")
 
 
 def dims(shape) -> list[int]:
@@ -126,6 +151,7 @@ def dims(shape) -> list[int]:
 
 
 def keras3_graph(model) -> dict:
+    model = getattr(model, "_functional", None) or model  # a Sequential's graph, its InputLayer included
     ops = model.operations
     index = {id(op): i for i, op in enumerate(ops)}
     own = model._nodes
@@ -148,7 +174,10 @@ def keras2_graph(model) -> dict:
     names = [layer["config"]["name"] for layer in model.get_config()["layers"]]
     types, shapes, params = [""] * len(names), [None] * len(names), [0] * len(names)
     edges = []
-    for layer in model.layers:
+    layers = list(model.layers)
+    if len(layers) != len(names):  # a Sequential: the reference adds the InputLayer model.layers leaves out
+        layers.insert(0, layers[0]._inbound_nodes[0].inbound_layers)
+    for layer in layers:
         i = names.index(layer.name)
         out = layer.output_shape
         out = out[0] if isinstance(out, list) else out
@@ -175,9 +204,9 @@ def main() -> None:
         graph = keras2_graph
     table = MORE if args.more else NETWORKS
     args.out.mkdir(parents=True, exist_ok=True)
-    for name in args.names or ([] if args.more else ["zoo"]) + list(table):
-        if name == "zoo":
-            model = zoo(keras)
+    for name in args.names or ([] if args.more else list(BUILT)) + list(table):
+        if name in BUILT:
+            model = BUILT[name](keras)
         else:
             ctor, shape = {**NETWORKS, **MORE}[name]
             if not hasattr(keras.applications, ctor):
@@ -187,10 +216,15 @@ def main() -> None:
             model = getattr(keras.applications, ctor)(weights=None, input_shape=shape, **extra)
         with gzip.open(args.out / f"{name}.{args.layout}.json.gz", "wt", encoding="utf-8") as f:
             f.write(model.to_json())
+        if name == "zoo" and args.layout == "k3":
+            model.save(args.out / "zoo.keras")  # the archive Keras 3's model.save writes
         expected = graph(model)
         (args.out / f"{name}.{args.layout}.expected.json").write_text(json.dumps(expected, separators=(",", ":")) + "\n")
         print(f"{name}.{args.layout}: {len(expected['types'])} layers, {len(expected['edges'])} edges")
 
+
+#: networks built here rather than taken from keras.applications
+BUILT = {"zoo": zoo, "sequential": sequential, "transfer": transfer}
 
 if __name__ == "__main__":
     main()

@@ -6,6 +6,7 @@ from __future__ import annotations
 import copy
 import gzip
 import json
+import zipfile
 from pathlib import Path
 
 import pytest
@@ -20,7 +21,7 @@ KERAS = DATA / "keras"
 WEIGHTED = {
     "Conv1D", "Conv2D", "Conv3D", "DepthwiseConv1D", "DepthwiseConv2D", "SeparableConv1D", "SeparableConv2D",
     "Conv1DTranspose", "Conv2DTranspose", "Conv3DTranspose", "Dense", "BatchNormalization", "LayerNormalization",
-    "Sequential",
+    "Sequential", "Functional",
 }  # fmt: skip
 CASES = sorted(p.name.removesuffix(".json.gz") for p in KERAS.glob("*.json.gz"))
 
@@ -36,18 +37,9 @@ def write(tmp_path: Path, doc: dict, name: str = "m.json") -> Path:
     return path
 
 
-def strip_shapes(value):
-    """The same JSON without the shapes Keras 3 records: every shape must then be inferred."""
-    if isinstance(value, dict):
-        return {k: strip_shapes(v) for k, v in value.items() if not (k == "shape" and "keras_history" in value)}
-    if isinstance(value, list):
-        return [strip_shapes(v) for v in value]
-    return value
-
-
-def check_against_expected(tmp_path: Path, case: str, doc: dict) -> None:
+def check_against_expected(tmp_path: Path, case: str, doc: dict, recorded_shapes: bool = True) -> None:
     expected = json.loads((KERAS / f"{case}.expected.json").read_text())
-    net = read_keras(write(tmp_path, doc))
+    net = read_keras(write(tmp_path, doc), recorded_shapes=recorded_shapes)
     assert [layer.type for layer in net.layers] == expected["types"]
     assert [list(e) for e in net.edges] == sorted(expected["edges"])
     if "shapes" in expected:
@@ -69,7 +61,18 @@ def test_applications_give_the_frameworks_graph(tmp_path, case):
 @pytest.mark.parametrize("case", ["mobilenetv2.k3"] + [c for c in CASES if c.endswith(".k3")])
 def test_keras3_shapes_are_inferred_too(tmp_path, case):
     """Without the recorded shapes, the rules alone give the same graph and shapes."""
-    check_against_expected(tmp_path, case, strip_shapes(model_doc(case)))
+    check_against_expected(tmp_path, case, model_doc(case), recorded_shapes=False)
+
+
+def test_keras3_archive(tmp_path):
+    """A `.keras` file (Keras 3's model.save) is read through its config.json; weights are ignored."""
+    archived = read_keras(KERAS / "zoo.keras")
+    saved = read_keras(write(tmp_path, model_doc("zoo.k3")))
+    assert archived.layers == saved.layers and archived.edges == saved.edges
+    with zipfile.ZipFile(tmp_path / "empty.keras", "w") as z:
+        z.writestr("metadata.json", "{}")
+    with pytest.raises(PrismError, match="neither a Keras model JSON nor a .keras archive"):
+        read_keras(tmp_path / "empty.keras")
 
 
 def test_xception_gives_the_bundled_graph():
@@ -168,7 +171,7 @@ def test_bad_keras3_merge_and_reference(tmp_path):
         ('{"config": {"layers": [', "not valid JSON"),
         ('{"config": {"layers": []}}', "need config.layers"),
         ("[1, 2]", "need config.layers"),
-        ('{"class_name": "Sequential", "config": {"layers": [{"class_name": "Dense"}]}}', "Sequential"),
+        ('{"class_name": "Sequential", "config": {"layers": [{"class_name": "Dense", "name": "d"}]}}', "Sequential model without an InputLayer"),
         ('{"config": {"layers": [{"class_name": "Dense", "config": {}}]}}', r"config.layers\[0\] \(Dense\) has no name"),
         ('{"config": {"layers": [{"class_name": "Dense", "name": "d", "inbound_nodes": [[7]]}]}}', r"\(d\): unreadable inbound node"),
     ],

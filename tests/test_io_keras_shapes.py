@@ -77,6 +77,15 @@ def test_shaping_functions():
     assert run("TFOpLambda", {"function": "expand_dims"}, (6, 5), axis=1).shape == (1, 6, 5)
     assert run("Transpose", {"axes": [0, 3, 1, 2]}, (6, 5, 4)).shape == (4, 6, 5)
     assert run("TFOpLambda", {"function": "concat"}, (6, 5), (6, 2), axis=-1).shape == (6, 7)
+    split = run("TFOpLambda", {"function": "split"}, (6, 5, 4), num_or_size_splits=[1, -1], axis=-1)
+    assert split.outputs == ((6, 5, 1), (6, 5, 3))
+    assert run("Split", {"indices_or_sections": [1, 4], "axis": 1}, (6, 5)).outputs == ((1, 5), (3, 5), (2, 5))
+    assert run("Split", {"indices_or_sections": 2, "axis": -1}, (6, 4)).outputs == ((6, 2), (6, 2))
+    assert run("Unstack", {"axis": 2}, (3, 2, 4)).outputs == ((3, 4), (3, 4))
+    with pytest.raises(ShapeError, match="does not split into 3 equal parts"):
+        run("Split", {"indices_or_sections": 3, "axis": -1}, (6, 4))
+    with pytest.raises(ShapeError, match="batch axis 0"):
+        run("TFOpLambda", {"function": "unstack"}, (6, 5, 4))
     with pytest.raises(ShapeError, match="batch dimension first"):
         run("TFOpLambda", {"function": "reshape"}, (6, 5, 4), shape=[20, 6])
     with pytest.raises(ShapeError, match="batch axis 0"):
@@ -102,6 +111,8 @@ def test_shaping_functions():
         ("Lambda", {"function": "..."}, [(4,)], "output_shape"),
         ("Cropping2D", {"cropping": [[4, 4], [0, 0]]}, [(7, 8, 5)], "removes all"),
         ("MyLayer", {}, [(4,)], "no shape rule"),
+        ("Conv2D", {"filters": 4, "kernel_size": 3, "strides": 0}, [(9, 9, 4)], "ZeroDivisionError"),
+        ("Dense", {"units": -2}, [(4,)], r"output shape \(-2,\)"),
     ],
 )
 def test_shape_errors(class_name, config, inputs, match):

@@ -35,11 +35,17 @@ class Call:
 
 @dataclass(frozen=True)
 class Work:
-    """A call's output shape, multiply-accumulates and weight elements."""
+    """A call's output shape, multiply-accumulates and weight elements; `more`
+    holds the shapes of its other outputs (tf.split...)."""
 
     shape: Shape
     macs: int = 0
     params: int = 0
+    more: tuple[Shape, ...] = ()
+
+    @property
+    def outputs(self) -> tuple[Shape, ...]:
+        return (self.shape, *self.more)
 
 
 Rule = Callable[[Mapping[str, Any], Call], Work]
@@ -51,9 +57,12 @@ def infer(class_name: str, config: Mapping[str, Any], call: Call) -> Work:
     if rule is None:
         raise ShapeError("no shape rule for this layer type")
     try:
-        return rule(config, call)
-    except (KeyError, TypeError, ValueError, IndexError) as e:
+        work = rule(config, call)
+    except (KeyError, TypeError, ValueError, IndexError, ArithmeticError) as e:
         raise ShapeError(f"unexpected config or inputs ({type(e).__name__}: {e})") from None
+    if not all(isinstance(d, int) and d > 0 for shape in work.outputs for d in shape) or work.macs < 0 or work.params < 0:
+        raise ShapeError(f"the config gives output shape {work.shape}, {work.macs} MACs, {work.params} weights")
+    return work
 
 
 # --- helpers -----------------------------------------------------------------------
@@ -491,12 +500,45 @@ ELEMENTWISE_TF_FUNCTIONS = frozenset(
 )  # fmt: skip
 
 
+def _split_tensor(config: Mapping[str, Any], call: Call) -> Work:
+    """tf.split (`num_or_size_splits`: a count or the part sizes, one may be -1)
+    and keras.ops.split (`indices_or_sections`: a count or the split points),
+    along `axis` (default 0, the batch: refused)."""
+    shape = _one_input(call)
+    a = _axis(call.kwargs.get("axis", config.get("axis", 0)), len(shape))
+    parts, n = _argument(config, call, "num_or_size_splits", "indices_or_sections"), shape[a]
+    if isinstance(parts, int):
+        if parts <= 0 or n % parts:
+            raise ShapeError(f"{n} does not split into {parts} equal parts")
+        sizes = [n // parts] * parts
+    elif "indices_or_sections" in config or "indices_or_sections" in call.kwargs:
+        points = [0, *parts, n]
+        sizes = [b - a_ for a_, b in zip(points, points[1:])]
+    else:
+        known = sum(p for p in parts if p != -1)
+        sizes = [n - known if p == -1 else p for p in parts]
+    if sum(sizes) != n or min(sizes) < 0:
+        raise ShapeError(f"parts {parts!r} do not split a dimension of {n}")
+    outs = [shape[:a] + (size,) + shape[a + 1 :] for size in sizes]
+    return Work(outs[0], more=tuple(outs[1:]))
+
+
+def _unstack(config: Mapping[str, Any], call: Call) -> Work:
+    """tf.unstack / keras.ops.unstack: one output per index along `axis` (default 0, refused)."""
+    shape = _one_input(call)
+    a = _axis(call.kwargs.get("axis", config.get("axis", 0)), len(shape))
+    out = shape[:a] + shape[a + 1 :]
+    return Work(out, more=(out,) * (shape[a] - 1))
+
+
 _REDUCTIONS = ("reduce_mean", "reduce_sum", "reduce_max", "reduce_min", "reduce_prod", "reduce_any", "reduce_all")
 #: TFOpLambda functions that change shapes
 SHAPING_TF_FUNCTIONS: dict[str, Rule] = {
     **{f"math.{name}": _reduce for name in _REDUCTIONS},
     "reshape": _reshape,
     "concat": _concatenate,
+    "split": _split_tensor,
+    "unstack": _unstack,
     "expand_dims": _expand_dims,
     "transpose": _transpose,
     "compat.v1.transpose": _transpose,
@@ -548,6 +590,8 @@ RULES: dict[str, Rule] = {
     # Keras 3 functional ops that change shapes
     **{name: _reduce for name in ("Mean", "Sum", "Max", "Min", "Prod", "Any", "All")},
     "ExpandDims": _expand_dims,
+    "Split": _split_tensor,
+    "Unstack": _unstack,
     "Transpose": _transpose,
     **{name: _same_shape for name in _SAME_SHAPE},
     **{name: _elementwise for name in _MERGES},
