@@ -197,11 +197,17 @@ def _export(results_dir: Path, problem: Problem, result: Result, seed: int) -> P
 
 def _summary(problem: Problem) -> dict[str, Any]:
     plat = problem.platform
-    return {"model": problem.workload.name, "platform": plat.name, "npus": plat.npus, "cpus": plat.cpus, "batches": problem.nbatch}
+    estimated = {"estimated_times": True} if problem.workload.estimated_times else {}
+    return {"model": problem.workload.name, "platform": plat.name, "npus": plat.npus, "cpus": plat.cpus, "batches": problem.nbatch} | estimated
 
 
 def _execution_line(out: _Console, problem: Problem, makespan: float) -> None:
-    out.result(problem.workload.name, ": execution time for ", problem.nbatch, " batches = ", [makespan], "us")
+    out.result(problem.workload.name, ": execution time for ", problem.nbatch, " batches = ", [makespan], "us", *_estimated(problem))
+
+
+def _estimated(problem: Problem) -> tuple[str, ...]:
+    """What follows a figure computed from estimated times."""
+    return ("(estimated times)",) if problem.workload.estimated_times else ()
 
 
 def _wall_lines(out: _Console, compile_s: float, schedule_s: float) -> None:
@@ -417,7 +423,7 @@ def compare(
         out.data(_summary(problem) | {"lower_bound_us": bound, "results": table})
         return
     print(f"{problem.workload.name} on {problem.platform.name} ({problem.platform.npus} NPUs, {problem.platform.cpus} CPUs), "
-          f"{problem.nbatch} batches; best proven lower bound {bound!r} us")
+          f"{problem.nbatch} batches; best proven lower bound {bound!r} us", *_estimated(problem))
     print(f"{'algorithm':<10} {'makespan (us)':>18} {'vs best (%)':>12} {'gap (%)':>8}  {'status':<9} {'wall (s)':>9}")
     for row in table:
         print(f"{row['algorithm']:<10} {row['makespan_us']:>18.2f} {100 * row['vs_best']:>12.2f} {100 * row['gap']:>8.2f}  "
@@ -433,3 +439,8 @@ for _command in (cli_views.plot, cli_views.trace, cli_views.show):
 from prism_cp.cli_sweep import sweep  # noqa: E402
 
 app.command()(sweep)
+
+from prism_cp.cli_import import extime_app, import_app  # noqa: E402
+
+app.add_typer(import_app, name="import")
+app.add_typer(extime_app, name="extime")

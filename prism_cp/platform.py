@@ -1,5 +1,6 @@
-"""A heterogeneous SoC: how many CPUs and NPUs, the clock period, and which
-layer types the NPU can run (CPUs run everything)."""
+"""A heterogeneous SoC: how many CPUs and NPUs, the clock period, which op
+types the NPU can run (CPUs run everything), and how fast each core type is
+for the analytic time estimate."""
 
 from __future__ import annotations
 
@@ -9,15 +10,37 @@ from prism_cp.errors import PrismError
 
 
 @dataclass(frozen=True)
+class CoreSpeed:
+    """One core's rates for the analytic time estimate (prism_cp.estimate):
+    an op takes `overhead_us + macs / macs_per_us + elements / elements_per_us
+    + bytes / bytes_per_us` microseconds. A rate of 0 leaves its term out."""
+
+    macs_per_us: float
+    elements_per_us: float
+    bytes_per_us: float
+    overhead_us: float
+
+    def __post_init__(self) -> None:
+        for key, value in vars(self).items():
+            if isinstance(value, bool) or not isinstance(value, (int, float)) or not 0 <= value < float("inf"):
+                raise PrismError(f"core speed {key} must be a finite number >= 0, got {value!r}")
+
+
+@dataclass(frozen=True)
 class Platform:
     """Cores, clock and NPU capability. `clock_us` is an integer number of
-    microseconds so that tick times are exact integers."""
+    microseconds so that tick times are exact integers. The NPU runs an op whose
+    type is in `npu_ops` (Keras layer types) or `npu_onnx_ops` (ONNX op types),
+    so one platform serves models from either importer. `speeds` holds the
+    estimate's rates per core type ('cpu', 'npu'), where the platform states them."""
 
     name: str
     npu_ops: frozenset[str]
     clock_us: int = 100
     npus: int = 4
     cpus: int = 2
+    npu_onnx_ops: frozenset[str] = frozenset()
+    speeds: tuple[tuple[str, CoreSpeed], ...] = ()
 
     def __post_init__(self) -> None:
         if isinstance(self.clock_us, bool) or not isinstance(self.clock_us, int) or self.clock_us < 1:
@@ -35,7 +58,11 @@ class Platform:
 
     def supports(self, op_type: str, core_type: str) -> bool:
         """Whether a core of `core_type` can execute a layer of `op_type`."""
-        return core_type == "cpu" or op_type in self.npu_ops
+        return core_type == "cpu" or op_type in self.npu_ops or op_type in self.npu_onnx_ops
+
+    def speed(self, core_type: str) -> CoreSpeed | None:
+        """The estimate's rates for `core_type`, or None if the platform states none."""
+        return dict(self.speeds).get(core_type)
 
     def with_cores(self, *, npus: int | None = None, cpus: int | None = None, clock_us: int | None = None) -> "Platform":
         """A copy with other core counts or clock (None keeps the current value)."""

@@ -21,7 +21,9 @@ class Workload:
     `edges` is an int64 array (E, 3) of `[src, dst, tokens]` rows, the reference
     cgraph layout; `times[c][i]` is op i's execution time in microseconds on core
     type c ('cpu' or 'npu'). The edges must form a DAG; op indices need not be
-    a topological order. Compared and hashed by identity (it holds arrays).
+    a topological order. `estimated_times` says the times come from the
+    analytic estimate (prism_cp.estimate), not measurements, so that results
+    can say so. Compared and hashed by identity (it holds arrays).
     """
 
     name: str
@@ -29,6 +31,7 @@ class Workload:
     op_types: tuple[str, ...]
     edges: np.ndarray
     times: dict[str, tuple[float, ...]]
+    estimated_times: bool = False
 
     def __post_init__(self) -> None:
         validate_workload(self)

@@ -24,6 +24,7 @@ from prism_cp.io import (
 )
 from prism_cp.io.bundled import data_dir
 from prism_cp.io.safe_pickle import load_pickle
+from prism_cp.platform import CoreSpeed
 
 DATA = Path(__file__).parent / "data"
 KERAS = DATA / "xception.keras.json"
@@ -138,6 +139,11 @@ def test_platform_overrides_and_path(tmp_path):
         ('name = "x"\nnpu_ops = [1]\n', "npu_ops"),
         ('name = "x"\nnpu_ops = []\nclock_us = 0.5\n', "clock"),
         ('name = "x"\nnpu_ops = []\nclock_us = 0\n', "clock"),
+        ('name = "x"\nnpu_ops = []\nnpu_onnx_ops = ["Conv", 3]\n', "npu_onnx_ops"),
+        ('name = "x"\nnpu_ops = []\n[speed.gpu]\n', r"\[speed.cpu\] and/or \[speed.npu\]"),
+        ('name = "x"\nnpu_ops = []\n[speed.cpu]\nmacs_per_us = 1\n', r"\[speed.cpu\] needs exactly the keys"),
+        ('name = "x"\nnpu_ops = []\n[speed.npu]\nmacs_per_us = 1\nelements_per_us = 1\nbytes_per_us = 1\noverhead_us = -1\n', "overhead_us must be a finite number >= 0"),
+        ('name = "x"\nnpu_ops = []\n[speed.npu]\nmacs_per_us = "fast"\nelements_per_us = 1\nbytes_per_us = 1\noverhead_us = 1\n', "macs_per_us must be"),
     ],
 )
 def test_bad_platform_files(tmp_path, text, match):
@@ -145,6 +151,16 @@ def test_bad_platform_files(tmp_path, text, match):
     f.write_text(text)
     with pytest.raises(PrismError, match=match):
         load_platform(f)
+
+
+def test_platform_onnx_ops_and_speeds(tmp_path):
+    f = tmp_path / "p.toml"
+    f.write_text('name = "p"\nnpu_ops = ["Conv2D"]\nnpu_onnx_ops = ["Conv"]\n[speed.npu]\nmacs_per_us = 2\nelements_per_us = 3.5\nbytes_per_us = 0\noverhead_us = 1\n')
+    p = load_platform(f)
+    assert p.supports("Conv2D", "npu") and p.supports("Conv", "npu") and not p.supports("Relu", "npu")
+    assert p.speed("npu") == CoreSpeed(2, 3.5, 0, 1) and p.speed("cpu") is None
+    grai = load_platform("grai")
+    assert grai.speed("cpu") is not None and grai.speed("npu") is not None and "Conv" in grai.npu_onnx_ops
 
 
 def test_unknown_names_list_the_valid_ones():
@@ -246,3 +262,24 @@ def test_time_table_row_count_and_missing_table(tmp_path):
     table.unlink()
     with pytest.raises(PrismError, match="no execution time table"):
         load_workload(model)
+
+
+def test_time_table_extra_missing_and_commented_rows(tmp_path):
+    model = _model_copy(tmp_path)
+    table = tmp_path / "extime" / "m.csv"
+    lines = table.read_text().splitlines()
+    table.write_text("\n".join(lines + ["134,surplus,1.0,1.0"]) + "\n")
+    with pytest.raises(PrismError, match=r"row 136: extra row 134 \(surplus\); the model has 134 ops"):
+        load_workload(model)
+    table.write_text("\n".join(lines[:5] + lines[6:]) + "\n")  # op 4 left out
+    with pytest.raises(PrismError, match=r"row 6: no row for op 4 \(block1_conv2\)"):
+        load_workload(model)
+    table.write_text("\n".join(["# measured on the board", "# second note"] + lines) + "\n")
+    w = load_workload(model)
+    assert not w.estimated_times and w.times == load_workload("xception").times
+    table.write_text("\n".join(["# estimated times (us): a cost model"] + lines[:5] + ["4,block1_conv2,x,1"] + lines[6:]) + "\n")
+    with pytest.raises(PrismError, match=r"row 7: cpu_us time 'x' is not a number"):
+        load_workload(model)
+    table.write_text("\n".join(["# estimated times (us): a cost model"] + lines) + "\n")
+    assert load_workload(model).estimated_times
+

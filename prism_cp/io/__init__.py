@@ -3,6 +3,7 @@ pickles (read through one restricted unpickler), schedule export, atomic writes.
 
 from prism_cp.io.files import atomic_write
 from prism_cp.io.keras import import_keras_json, read_keras
+from prism_cp.io.onnx import read_onnx
 from prism_cp.io.model_files import bundled_models, load_workload, read_network, write_extime_csv, write_model_json, write_network_json
 from prism_cp.io.platform_files import bundled_platforms, load_platform
 from prism_cp.io.reference import import_reference
@@ -27,6 +28,7 @@ __all__ = [
     "load_workload",
     "problem_from_reference",
     "read_keras",
+    "read_onnx",
     "read_network",
     "read_schedule_json",
     "read_schedule_pickle",

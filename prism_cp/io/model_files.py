@@ -19,6 +19,7 @@ from prism_cp.network import Layer, Network, is_count
 from prism_cp.workload import Workload
 
 EXTIME_HEADER = ["index", "name", "cpu_us", "npu_us"]
+ESTIMATED = "estimated"  # first word of the comment of an estimated time table
 MODEL_KEYS = {"name", "description", "ops", "edges"}
 OP_KEYS = {"index", "name", "type", "tokens", "shape", "macs", "params"}
 
@@ -40,7 +41,7 @@ def load_workload(model: str | Path, extime: str | Path | None = None) -> Worklo
     extime_path = default_extime_path(model_path) if extime is None else resolve("extime", extime)
     name, op_names, op_types, edges = read_model_json(model_path)
     times = read_extime_csv(extime_path, op_names)
-    return Workload(name, op_names, op_types, edges, times)
+    return Workload(name, op_names, op_types, edges, times, estimated_times=extime_is_estimated(extime_path))
 
 
 def default_extime_path(model_path: Path) -> Path:
@@ -116,34 +117,57 @@ def _check_op(where: str, i: int, op: Any) -> None:
 
 def read_extime_csv(path: Path, op_names: tuple[str, ...]) -> dict[str, tuple[float, ...]]:
     """Per core type, the time of each op (us) from a table whose rows must be
-    ops 0..n-1 in order with the model's names. Values are parsed with float(),
-    so a table written with repr round-trips exactly."""
+    ops 0..n-1 in order with the model's names. Lines starting with `#` before
+    the header are comments. Values are parsed with float(), so a table written
+    with repr round-trips exactly."""
     where = f"execution time table {path}"
-    text = read_text(path, "execution time table")
+    comments, text = _split_comments(read_text(path, "execution time table"))
     try:
         rows = list(csv.reader(io.StringIO(text)))
     except csv.Error as e:
         raise PrismError(f"cannot read {where}: {e}") from None
     if not rows or [h.strip() for h in rows[0]] != EXTIME_HEADER:
-        raise PrismError(f"{where}: the first line must be the header {','.join(EXTIME_HEADER)}")
+        raise PrismError(f"{where}: the first line after the # comments must be the header {','.join(EXTIME_HEADER)}")
     body = [r for r in rows[1:] if r]
-    if len(body) != len(op_names):
-        raise PrismError(f"{where}: {len(body)} rows for the model's {len(op_names)} ops")
+    names = {row[1].strip() for row in body if len(row) > 1}
     cpu: list[float] = []
     npu: list[float] = []
     for i, row in enumerate(body):
-        line = f"{where}, row {i + 2}"
+        line = f"{where}, row {len(comments) + i + 2}"
         if len(row) != 4:
             raise PrismError(f"{line}: need 4 fields ({','.join(EXTIME_HEADER)}), got {len(row)}")
         index, name = row[0].strip(), row[1].strip()
+        if i >= len(op_names):
+            raise PrismError(f"{line}: extra row {index} ({name}); the model has {len(op_names)} ops")
+        if name not in op_names:
+            raise PrismError(f"{line}: op {name!r} is not in the model (renamed?); expected op {i} ({op_names[i]})")
+        if op_names[i] not in names:
+            raise PrismError(f"{line}: no row for op {i} ({op_names[i]}); got {index} ({name}) instead")
         if index != str(i) or name != op_names[i]:
-            raise PrismError(f"{line}: expected op {i} ({op_names[i]}), got {index} ({name})")
-        for field, out in ((row[2], cpu), (row[3], npu)):
+            raise PrismError(f"{line}: expected op {i} ({op_names[i]}), got {index} ({name}); rows follow the model's op order")
+        for column, field, out in (("cpu_us", row[2], cpu), ("npu_us", row[3], npu)):
             try:
                 out.append(float(field))
             except ValueError:
-                raise PrismError(f"{line}: time {field!r} is not a number of microseconds") from None
+                hint = " (fill in every time of a template)" if not field.strip() else ""
+                raise PrismError(f"{line}: {column} time {field!r} is not a number of microseconds{hint}") from None
+    if len(body) < len(op_names):
+        raise PrismError(f"{where}: no row for op {len(body)} ({op_names[len(body)]}); {len(body)} rows for the model's {len(op_names)} ops")
     return {"cpu": tuple(cpu), "npu": tuple(npu)}
+
+
+def extime_is_estimated(path: Path) -> bool:
+    """Whether the table at `path` says (in a comment line `# estimated ...`)
+    that its times come from the analytic estimate, not from measurements."""
+    comments, _ = _split_comments(read_text(path, "execution time table"))
+    return any(line.lstrip("#").strip().startswith(ESTIMATED) for line in comments)
+
+
+def _split_comments(text: str) -> tuple[list[str], str]:
+    """The leading `#` lines of a table, and the rest."""
+    lines = text.splitlines(keepends=True)
+    k = next((i for i, line in enumerate(lines) if not line.startswith("#")), len(lines))
+    return [line.rstrip("\r\n") for line in lines[:k]], "".join(lines[k:])
 
 
 def write_model_json(path: str | Path, workload: Workload, description: str | None = None) -> Path:
@@ -190,12 +214,23 @@ def _json_one_item_per_line(doc: dict[str, Any]) -> str:
     return "{\n" + ",\n".join(fields) + "\n}\n"
 
 
-def write_extime_csv(path: str | Path, workload: Workload) -> Path:
-    """Write `workload`'s times as a table; floats with repr, so they reload exactly."""
-    lines = [",".join(EXTIME_HEADER)]
-    for i, name in enumerate(workload.op_names):
-        lines.append(f"{i},{_csv_field(name)},{workload.times['cpu'][i]!r},{workload.times['npu'][i]!r}")
-    return atomic_write(path, "\n".join(lines) + "\n")
+def write_extime_csv(path: str | Path, workload: Workload, comment: str | None = None) -> Path:
+    """Write `workload`'s times as a table; floats with repr, so they reload
+    exactly. A `comment` goes first, as `#` lines; an estimated table's starts
+    with the word ESTIMATED (see extime_is_estimated)."""
+    rows = [f"{i},{_csv_field(name)},{workload.times['cpu'][i]!r},{workload.times['npu'][i]!r}" for i, name in enumerate(workload.op_names)]
+    return _write_table(path, rows, comment)
+
+
+def write_extime_template(path: str | Path, op_names: tuple[str, ...]) -> Path:
+    """Write the table to fill in for a model: every op's index and name, the times empty."""
+    comment = "template: fill in cpu_us and npu_us with measured times in microseconds (an op the NPU cannot run still needs an npu_us value, e.g. 0)"
+    return _write_table(path, [f"{i},{_csv_field(name)},," for i, name in enumerate(op_names)], comment)
+
+
+def _write_table(path: str | Path, rows: list[str], comment: str | None) -> Path:
+    notes = [f"# {line}" for line in comment.splitlines()] if comment else []
+    return atomic_write(path, "\n".join([*notes, ",".join(EXTIME_HEADER), *rows]) + "\n")
 
 
 def _csv_field(text: str) -> str:

@@ -1,0 +1,159 @@
+"""`prism-cp import keras|onnx` and `prism-cp extime template|estimate`:
+bring a network in as a model file, and give it a time table to fill in or
+an estimated one. Commands only parse options, call the library and print."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from enum import Enum
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from prism_cp.errors import PrismError
+from prism_cp.estimate import DEFAULT_PLATFORM, agreement, estimate_times
+from prism_cp.io.bundled import resolve
+from prism_cp.io.model_files import (
+    ESTIMATED,
+    default_extime_path,
+    extime_is_estimated,
+    read_extime_csv,
+    read_model_json,
+    read_network,
+    write_extime_csv,
+    write_extime_template,
+    write_network_json,
+)
+from prism_cp.io.platform_files import load_platform
+from prism_cp.network import Network
+from prism_cp.platform import Platform
+from prism_cp.workload import CORE_TYPES
+
+import_app = typer.Typer(help="Import a Keras or ONNX model as a model file (models/NAME.json) that --model takes at once.", no_args_is_help=True)
+extime_app = typer.Typer(help="Execution time tables: a template to fill with measured times, or an analytic estimate.", no_args_is_help=True)
+
+
+class ExtimeMode(str, Enum):
+    estimate = "estimate"
+
+
+FILE_NAME = r"[A-Za-z0-9][A-Za-z0-9_.-]*"  # a model name that is safe as a file stem
+
+
+def _file_name(name: str | None) -> str | None:
+    if name is not None and not re.fullmatch(FILE_NAME, name):
+        raise typer.BadParameter(f"{name!r} cannot name a model file; use letters, digits, '_', '.', '-'")
+    return name
+
+
+Source = Annotated[Path, typer.Argument(help="The model file to import.")]
+Name = Annotated[str | None, typer.Option(callback=_file_name, help="The model's name, in results and in the default output path (default: the file's model name or stem).")]
+Out = Annotated[Path | None, typer.Option(help="Model file to write (default: models/NAME.json under the current directory).")]
+Extime = Annotated[ExtimeMode | None, typer.Option(help="'estimate': also write estimated times where --model finds them (extime/NAME.csv beside a models/ folder, else NAME.csv beside the model file).")]
+PlatformOpt = Annotated[str, typer.Option(help="Platform whose core speeds the estimate uses (bundled name or TOML path).")]
+Force = Annotated[bool, typer.Option("--force", help="Overwrite existing output files.")]
+ModelArg = Annotated[str, typer.Argument(help="Bundled model name or path to a model file.")]
+TableOut = Annotated[Path, typer.Option(help="CSV file to write.")]
+
+
+@import_app.command()
+def keras(file: Source, name: Name = None, out: Out = None, extime: Extime = None, platform: PlatformOpt = DEFAULT_PLATFORM, force: Force = False) -> None:
+    """Import a Keras functional model saved with model.to_json() (Keras 2 or 3), without TensorFlow."""
+    from prism_cp.io.keras import read_keras
+
+    _import(read_keras, "Keras", file, name, out, extime, platform, force)
+
+
+@import_app.command()
+def onnx(file: Source, name: Name = None, out: Out = None, extime: Extime = None, platform: PlatformOpt = DEFAULT_PLATFORM, force: Force = False) -> None:
+    """Import an ONNX model (needs the onnx extra); weights are never read, so external data may be absent."""
+    from prism_cp.io.onnx import read_onnx
+
+    _import(read_onnx, "ONNX", file, name, out, extime, platform, force)
+
+
+def _import(reader: Callable[[Path, str | None], Network], kind: str, file: Path, name: str | None, out: Path | None, extime: ExtimeMode | None, platform: str, force: bool) -> None:
+    network = reader(file, name)
+    if out is None:
+        if not re.fullmatch(FILE_NAME, network.name):
+            raise PrismError(f"the model's name {network.name!r} cannot name a model file; pass --name or --out")
+        out = Path("models") / f"{network.name}.json"
+    table = _table_beside(out)
+    _refuse_overwrite([out, table] if extime else [out], force)
+    description = f"imported from the {kind} file {file.name}"
+    if extime is ExtimeMode.estimate:
+        plat = load_platform(platform)
+        description += f"; execution times estimated at the core speeds of {_speeds_of(plat)}, not measured"
+        write_extime_csv(table, network.to_workload(_estimate(network, plat)), _estimate_note(plat))
+    write_network_json(out, network, description)
+    print(f"{network.name}: {len(network.layers)} ops, {len(network.edges)} edges -> {out}" + (f" (estimated times -> {table})" if extime else ""))
+
+
+@extime_app.command()
+def template(model: ModelArg, out: TableOut, force: Force = False) -> None:
+    """Write the model's time table with every op's index and name and empty times, to fill with measurements."""
+    _refuse_overwrite([out], force)
+    _, op_names, _, _ = read_model_json(resolve("models", model))
+    write_extime_template(out, op_names)
+    print(f"template for {len(op_names)} ops -> {out}")
+
+
+@extime_app.command()
+def estimate(model: ModelArg, out: TableOut, platform: PlatformOpt = DEFAULT_PLATFORM, force: Force = False) -> None:
+    """Estimate every op's time from its shapes and the platform's core speeds; the table says it is estimated.
+    When the model has a measured table, print how close the estimate is to it."""
+    _refuse_overwrite([out], force)
+    plat = load_platform(platform)
+    network = read_network(model)
+    times = _estimate(network, plat)
+    measured = _measured_times(model, network, out)
+    write_extime_csv(out, network.to_workload(times), _estimate_note(plat))
+    print(f"estimated times for {len(network.layers)} ops on {plat.name} -> {out}")
+    if measured is not None:
+        for core, a in agreement(times, measured[1]).items():
+            print(f"{core}: against the measured {measured[0]}: Spearman rank correlation {a.spearman:.3f}, "
+                  f"total-time ratio (estimated / measured) {a.total_ratio:.3f}")
+
+
+def _measured_times(model: str, network: Network, out: Path) -> tuple[Path, dict[str, tuple[float, ...]]] | None:
+    """The model's own time table and its times, if it has one, measured, other than `out`."""
+    try:
+        path = default_extime_path(resolve("models", model))
+    except PrismError:
+        return None
+    if path.resolve() == out.resolve() or extime_is_estimated(path):
+        return None
+    return path, read_extime_csv(path, tuple(layer.name for layer in network.layers))
+
+
+def _table_beside(model: Path) -> Path:
+    """Where `load_workload` finds the table of `model`: `extime/NAME.csv` beside
+    a `models/` folder (the bundled layout), else NAME.csv beside the model."""
+    if model.parent.name == "models":
+        return model.parent.parent / "extime" / f"{model.stem}.csv"
+    return model.with_suffix(".csv")
+
+
+def _estimate(network: Network, plat: Platform) -> dict[str, tuple[float, ...]]:
+    return estimate_times(network, plat, default=load_platform(DEFAULT_PLATFORM))
+
+
+def _speeds_of(plat: Platform) -> str:
+    """Whose core speeds an estimate on `plat` uses."""
+    stated = [core for core in CORE_TYPES if plat.speed(core)]
+    if len(stated) == len(CORE_TYPES):
+        return f"platform {plat.name}"
+    return f"platform {plat.name} ({DEFAULT_PLATFORM}'s for {', '.join(c for c in CORE_TYPES if c not in stated)}, which it does not state)"
+
+
+def _estimate_note(plat: Platform) -> str:
+    return (f"{ESTIMATED} times (us): analytic cost model prism_cp.estimate at the core speeds of {_speeds_of(plat)}; "
+            "replace them with measured times (prism-cp extime template writes the table to fill)")
+
+
+def _refuse_overwrite(paths: list[Path], force: bool) -> None:
+    existing = [str(p) for p in paths if p.exists()]
+    if existing and not force:
+        raise PrismError(f"{' and '.join(existing)} already exist{'s' if len(existing) == 1 else ''}; pass --force to overwrite")
