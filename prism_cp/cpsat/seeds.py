@@ -18,7 +18,7 @@ def seed_schedules(problem: Problem, seed: int, deadline: float, target: float, 
     """(name, schedule) of each heuristic that finishes before `deadline`
     (time.perf_counter() value), then of the staggered search ('staggered-search').
 
-    The hill climber (the slow one, run last) gets half the time left and
+    The hill climber (the slow one, run last) gets 3/4 of the time left and
     returns its best mapping so far; the staggered search uses the rest, and
     is skipped once a schedule reaches `target` (a lower bound). A generator,
     so that a caller interrupted by Ctrl-C keeps the schedules it already has.
@@ -28,9 +28,9 @@ def seed_schedules(problem: Problem, seed: int, deadline: float, target: float, 
         if time.perf_counter() >= deadline:
             say(f"[cpsat] no time left for the {name} seed")
             continue
-        if name == "prism":  # half the time left, the rest for the staggered search
+        if name == "prism":  # most of the time left, the rest for the staggered search
             now = time.perf_counter()
-            schedule = simulate(problem, hill_climb_mapping(problem, seed, None, now + (deadline - now) / 2))
+            schedule = simulate(problem, hill_climb_mapping(problem, seed, None, now + 0.75 * (deadline - now)))
         else:
             schedule = heuristic(problem, seed=seed)
         say(f"[cpsat] seed {name}: makespan {schedule.makespan:.2f} us")
