@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from fractions import Fraction
 from functools import cached_property
 
-from prism_cp.errors import PrismError
+from prism_cp.errors import PrismError, check_count
 from prism_cp.platform import Platform
 from prism_cp.workload import CORE_TYPES, Workload
 
@@ -78,8 +78,7 @@ class Problem:
     deadline_us: float | None = None
 
     def __post_init__(self) -> None:
-        if isinstance(self.nbatch, bool) or not isinstance(self.nbatch, int) or self.nbatch < 1:
-            raise PrismError(f"batches must be a whole number >= 1, got {self.nbatch!r}")
+        check_count(self.nbatch, "batches")
         for name, value, least in (("arrival period", self.arrival_us, 0), ("deadline", self.deadline_us, None)):
             if value is not None and (
                 isinstance(value, bool) or not isinstance(value, (int, float, Fraction)) or not math.isfinite(value)

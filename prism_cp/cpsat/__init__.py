@@ -17,7 +17,7 @@ from prism_cp.cpsat.search import Search
 from prism_cp.cpsat.seeds import seed_schedules
 from prism_cp.cpsat.startup_bound import startup_bound
 from prism_cp.cpsat.stream import solve_stream
-from prism_cp.errors import PrismError
+from prism_cp.errors import PrismError, check_count, check_time_limit
 from prism_cp.problem import Problem
 from prism_cp.progress import Progress, ProgressLog
 from prism_cp.schedule import Result, Schedule, Status
@@ -59,10 +59,8 @@ def solve_cpsat(
     is solved for its own objective by `stream.solve_stream`.
     """
     t0 = time.perf_counter()
-    if not isinstance(time_limit, (int, float)) or not time_limit > 0:
-        raise PrismError(f"time limit must be > 0 seconds, got {time_limit!r}")
-    if isinstance(workers, bool) or not isinstance(workers, int) or workers < 1:
-        raise PrismError(f"workers must be a whole number >= 1, got {workers!r}")
+    check_time_limit(time_limit)
+    check_count(workers, "workers")
     if mapping not in cpm.MAPPINGS:
         raise PrismError(f"mapping must be one of {', '.join(cpm.MAPPINGS)}, got {mapping!r}")
     say = ProgressLog(progress)

@@ -32,7 +32,7 @@ from typing import Sequence
 import networkx as nx
 
 from prism_cp.bounds import lower_bound, type_split
-from prism_cp.errors import PrismError
+from prism_cp.errors import PrismError, check_count
 from prism_cp.heuristics.heft import upward_rank
 from prism_cp.heuristics.list_scheduling import list_schedule
 from prism_cp.problem import Problem
@@ -139,8 +139,7 @@ def check_options(stagger_us: float, cpu_ratio: float, tail_batches: int, home_r
         raise PrismError(f"stagger must be a finite number of microseconds >= 0, got {stagger_us!r}")
     if not isinstance(cpu_ratio, (int, float)) or not math.isfinite(cpu_ratio) or cpu_ratio <= 0:
         raise PrismError(f"CPU ratio must be a finite number > 0, got {cpu_ratio!r}")
-    if isinstance(tail_batches, bool) or not isinstance(tail_batches, int) or tail_batches < 1:
-        raise PrismError(f"tail batches must be a whole number >= 1, got {tail_batches!r}")
+    check_count(tail_batches, "tail batches")
 
 
 def staggered_schedule(

@@ -11,7 +11,7 @@ import math
 import time
 from dataclasses import dataclass
 
-from prism_cp.errors import PrismError
+from prism_cp.errors import PrismError, check_count, check_time_limit
 from prism_cp.heuristics import HEURISTICS
 from prism_cp.problem import Problem, completion_tick
 from prism_cp.progress import Progress
@@ -105,10 +105,8 @@ def steady_state(
     validated over CHECK_PERIODS periods and replayed with the arrivals; the
     replay's period and latency are the reported ones.
     """
-    if isinstance(unroll, bool) or not isinstance(unroll, int) or unroll < 1:
-        raise PrismError(f"unroll must be a whole number >= 1, got {unroll!r}")
-    if not isinstance(time_limit, (int, float)) or not time_limit > 0:
-        raise PrismError(f"time limit must be > 0 seconds, got {time_limit!r}")
+    check_count(unroll, "unroll")
+    check_time_limit(time_limit)
     if deadline_us is not None and (not isinstance(deadline_us, (int, float)) or not math.isfinite(deadline_us) or deadline_us <= 0):
         raise PrismError(f"deadline must be a finite number of microseconds > 0, got {deadline_us!r}")
     say = progress or (lambda _line: None)

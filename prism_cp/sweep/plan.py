@@ -8,7 +8,7 @@ import json
 import re
 from dataclasses import asdict, dataclass
 
-from prism_cp.errors import PrismError
+from prism_cp.errors import PrismError, check_time_limit
 from prism_cp.solve import algorithms
 
 _RANGE = re.compile(r"(\d+)\s*-\s*(\d+)")
@@ -97,8 +97,7 @@ def plan(
     for name in algorithm_names:
         if name not in algorithms():
             raise PrismError(f"unknown algorithm {name!r}; choose from {', '.join(algorithms())}")
-    if not time_limit > 0:
-        raise PrismError(f"time limit must be > 0 seconds, got {time_limit!r}")
+    check_time_limit(time_limit)
     if not all((models, platforms, npus, cpus, batches, algorithm_names)):
         raise PrismError("a sweep needs at least one model, platform, NPU count, CPU count, batch count and algorithm")
     return [
