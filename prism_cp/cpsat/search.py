@@ -17,6 +17,7 @@ from ortools.sat.python import cp_model
 
 from prism_cp.cpsat import interruptible
 from prism_cp.cpsat import model as cpm
+from prism_cp.cpsat.justify import justify_search
 from prism_cp.cpsat.plan import Plan, done_tick, to_schedule
 from prism_cp.progress import Progress
 from prism_cp.problem import Problem
@@ -29,6 +30,7 @@ FIRST_NEIGHBOURHOOD = 50  # free ops in the first LNS neighbourhood
 STEP_S = 2.0  # time limit of one LNS step
 MIDDLE = 1  # ops after the free ones that may move in time, per free op
 CONSECUTIVE = 0.5  # share of LNS neighbourhoods made of consecutive ops
+JUSTIFY_S = 5.0  # at most this long per round of justification
 
 
 @dataclass
@@ -82,6 +84,7 @@ class Search:
         propagates; the incumbent is valid at every moment)."""
         if self.optimal():
             return
+        self.justify()
         if self.problem.size <= WHOLE_MODEL_OPS:
             self.whole()
         else:
@@ -122,6 +125,15 @@ class Search:
                 size = min(int(size * 1.25) + 1, self.problem.size)
             elif self.incumbent.makespan == before:
                 size = max(20, int(size * 0.8))
+            if self.incumbent.makespan < before:
+                self.justify()
+
+    def justify(self) -> None:
+        """Offer the incumbent re-timed by double justification (`justify`):
+        it moves whole pipelines of work where an LNS step moves a window,
+        in a fraction of a second."""
+        limit = min(self.deadline, time.perf_counter() + JUSTIFY_S)
+        self.offer(justify_search(self.problem, self.incumbent, deadline=limit, seed=self.seed, keep_types=self.mapping == "shared"))
 
     def neighbourhood(self, by_start: list[int], centre: int, k: int, rng: random.Random) -> frozenset[int]:
         """k ops around position `centre` of the start order: either consecutive

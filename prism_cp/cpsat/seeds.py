@@ -1,42 +1,98 @@
-"""Starting schedules: every heuristic the project has, then a search over
-staggered list schedules with the time left, all within a deadline."""
+"""Starting schedules: every heuristic the project has, then searches over
+staggered list schedules of the problem and of its mirror image, all within
+a deadline."""
 
 from __future__ import annotations
 
+import dataclasses
 import time
 from typing import Iterator
 
+from prism_cp.cpsat.justify import forward, justify, justify_search
 from prism_cp.heuristics import HEURISTICS, hill_climb_mapping
+from prism_cp.heuristics.staggered import STAGGER_US, staggered_schedule, staggered_search
+from prism_cp.problem import Problem, completion_tick
 from prism_cp.progress import Progress
-from prism_cp.heuristics.staggered import staggered_search
-from prism_cp.problem import Problem
 from prism_cp.schedule import Schedule
 from prism_cp.simulate import simulate
+
+HILL_CLIMB_SHARE = 0.5  # of the time left when the hill climber starts (the rest: the staggered searches)
+MIRROR_OPS = 30_000  # above, the mirrored search is left out: one justification takes seconds (1.8 s at 17,152 ops)
+MIRROR_MARGIN = 20  # ticks an op must gain to leave the core type the mirrored schedule gave it
+# (stagger as a multiple of staggered.STAGGER_US, tail batches) of the reversed problem's
+# schedules, best first on xception at 16 batches on 8 NPUs + 4 CPUs (518,400.67 us,
+# 519,600.67 us, 520,700.67 us, ...); the search tries them in turn while time is left
+MIRROR_OPTIONS = ((0.5, 4), (1, 8), (0.2, 1), (0.5, 8), (0.5, 1), (0.2, 4), (1, 4), (2, 8), (0.2, 8), (1, 1), (0, 1))
 
 
 def seed_schedules(problem: Problem, seed: int, deadline: float, target: float, say: Progress) -> Iterator[tuple[str, Schedule]]:
     """(name, schedule) of each heuristic that finishes before `deadline`
-    (time.perf_counter() value), then of the staggered search ('staggered-search').
+    (time.perf_counter() value), then of the staggered search
+    ('staggered-search') and of its mirror image ('mirrored-search', not
+    for streams nor above MIRROR_OPS ops), which share the time left.
 
-    The hill climber (the slow one, run last) gets 3/4 of the time left and
-    returns its best mapping so far; the staggered search uses the rest, and
-    is skipped once a schedule reaches `target` (a lower bound). A generator,
-    so that a caller interrupted by Ctrl-C keeps the schedules it already has.
+    The hill climber (the slow one, run last) gets HILL_CLIMB_SHARE of the
+    time left and returns its best mapping so far. The searches are skipped
+    once a schedule reaches `target` (a lower bound). A generator, so that a
+    caller interrupted by Ctrl-C keeps the schedules it already has.
     """
     best = float("inf")
     for name, heuristic in sorted(HEURISTICS.items(), key=lambda kv: kv[0] == "prism"):
         if time.perf_counter() >= deadline:
             say(f"[cpsat] no time left for the {name} seed")
             continue
-        if name == "prism":  # most of the time left, the rest for the staggered search
+        if name == "prism":  # the slow one: part of the time left, the rest for the staggered searches
             now = time.perf_counter()
-            schedule = simulate(problem, hill_climb_mapping(problem, seed, None, now + 0.75 * (deadline - now)))
+            schedule = simulate(problem, hill_climb_mapping(problem, seed, None, now + HILL_CLIMB_SHARE * (deadline - now)))
         else:
             schedule = heuristic(problem, seed=seed)
         say(f"[cpsat] seed {name}: makespan {schedule.makespan:.2f} us")
         best = min(best, schedule.makespan)
         yield name, schedule
-    if best > target and time.perf_counter() < deadline:
-        schedule = staggered_search(problem, deadline=deadline, seed=seed)
-        say(f"[cpsat] seed staggered-search: makespan {schedule.makespan:.2f} us")
-        yield "staggered-search", schedule
+    mirrored = problem.arrival_us is None and problem.size <= MIRROR_OPS
+    searches = [("staggered-search", staggered_search)] + ([("mirrored-search", mirrored_search)] if mirrored else [])
+    for k, (name, search) in enumerate(searches):
+        now = time.perf_counter()
+        if best <= target or now >= deadline:
+            break
+        schedule = search(problem, deadline=now + (deadline - now) / (len(searches) - k), seed=seed)
+        say(f"[cpsat] seed {name}: makespan {schedule.makespan:.2f} us")
+        best = min(best, schedule.makespan)
+        yield name, schedule
+
+
+def reversed_problem(problem: Problem) -> Problem:
+    """The same problem with every edge reversed (no stream: releases have
+    no mirror image). A schedule of it read backwards in time orders the
+    original: its start-up is the original's wind-down."""
+    w = problem.workload
+    edges = w.edges.copy()
+    edges[:, [0, 1]] = edges[:, [1, 0]]
+    return dataclasses.replace(problem, workload=dataclasses.replace(w, edges=edges))
+
+
+def mirrored_search(problem: Problem, *, deadline: float, seed: int = 42) -> Schedule:
+    """The best mirror image of staggered schedules of the reversed problem,
+    justified. List schedulers pipeline a problem's wind-down well and its
+    start-up badly, so a start-up read backwards from a wind-down is often
+    better than a forward one.
+
+    Each option of MIRROR_OPTIONS, in turn while 3/4 of the time is left:
+    the staggered schedule of the reversed problem, mirrored (every op as
+    early as possible in the order the reversed schedule completes them,
+    latest first) and justified once; then `justify_search` from the best."""
+    mirror = reversed_problem(problem)
+    clock, n = problem.clock, problem.n_ops
+    ends = time.perf_counter() + 0.75 * (deadline - time.perf_counter())
+    best: Schedule | None = None
+    for stagger, tail in MIRROR_OPTIONS:
+        if best is not None and time.perf_counter() >= ends:
+            break
+        back = staggered_schedule(mirror, stagger_us=stagger * STAGGER_US, tail_batches=min(tail, problem.nbatch))
+        done = [completion_tick(s // clock, mirror.global_times[c][g], clock) for g, (s, c) in enumerate(zip(back.start, back.core_type))]
+        # in the reversed schedule an op completes after each of its (original) successors: occupancies are >= 1 tick
+        schedule = justify(problem, forward(problem, sorted(range(problem.size), key=lambda g: (-done[g], g)), back.core_type, MIRROR_MARGIN), margin=MIRROR_MARGIN)
+        if best is None or schedule.makespan < best.makespan:
+            best = schedule
+    assert best is not None
+    return justify_search(problem, best, deadline=deadline, seed=seed)
