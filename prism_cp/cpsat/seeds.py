@@ -77,22 +77,29 @@ def mirrored_search(problem: Problem, *, deadline: float, seed: int = 42) -> Sch
     start-up badly, so a start-up read backwards from a wind-down is often
     better than a forward one.
 
-    Each option of MIRROR_OPTIONS, in turn while 3/4 of the time is left:
-    the staggered schedule of the reversed problem, mirrored (every op as
-    early as possible in the order the reversed schedule completes them,
-    latest first) and justified once; then `justify_search` from the best."""
+    Each option of MIRROR_OPTIONS, in turn while half the time is left: the
+    staggered schedule of the reversed problem, mirrored (every op as early
+    as possible in the order the reversed schedule completes them, latest
+    first) and justified once; then `justify_search` from each of these,
+    best first, while time is left."""
     mirror = reversed_problem(problem)
-    clock, n = problem.clock, problem.n_ops
-    ends = time.perf_counter() + 0.75 * (deadline - time.perf_counter())
-    best: Schedule | None = None
+    clock = problem.clock
+    half = time.perf_counter() + 0.5 * (deadline - time.perf_counter())
+    candidates: list[Schedule] = []
     for stagger, tail in MIRROR_OPTIONS:
-        if best is not None and time.perf_counter() >= ends:
+        if candidates and time.perf_counter() >= half:
             break
         back = staggered_schedule(mirror, stagger_us=stagger * STAGGER_US, tail_batches=min(tail, problem.nbatch))
         done = [completion_tick(s // clock, mirror.global_times[c][g], clock) for g, (s, c) in enumerate(zip(back.start, back.core_type))]
         # in the reversed schedule an op completes after each of its (original) successors: occupancies are >= 1 tick
-        schedule = justify(problem, forward(problem, sorted(range(problem.size), key=lambda g: (-done[g], g)), back.core_type, MIRROR_MARGIN), margin=MIRROR_MARGIN)
-        if best is None or schedule.makespan < best.makespan:
-            best = schedule
-    assert best is not None
-    return justify_search(problem, best, deadline=deadline, seed=seed)
+        order = sorted(range(problem.size), key=lambda g: (-done[g], g))
+        candidates.append(justify(problem, forward(problem, order, back.core_type, MIRROR_MARGIN), margin=MIRROR_MARGIN))
+    candidates.sort(key=lambda c: c.makespan)
+    best = candidates[0]
+    for candidate in candidates:
+        if candidate is not best and time.perf_counter() >= deadline:
+            break
+        found = justify_search(problem, candidate, deadline=deadline, seed=seed)
+        if found.makespan < best.makespan:
+            best = found
+    return best
