@@ -1,5 +1,6 @@
 """The search driver: one CP-SAT solve of the whole model for small problems,
-large-neighbourhood search (LNS) around the incumbent for large ones, all
+large-neighbourhood search (LNS) around the incumbent for large ones, both
+after re-timing the incumbent by double justification (`justify`), all
 within a wall-clock deadline and stoppable with Ctrl-C.
 
 Every solution the solver reports is converted to a compacted, validated
@@ -85,6 +86,8 @@ class Search:
         if self.optimal():
             return
         self.justify()
+        if self.optimal():
+            return
         if self.problem.size <= WHOLE_MODEL_OPS:
             self.whole()
         else:

@@ -8,7 +8,7 @@ import dataclasses
 import time
 from typing import Iterator
 
-from prism_cp.cpsat.justify import forward, justify, justify_search
+from prism_cp.cpsat.justify import PASS_S_PER_OP, forward, justify, justify_search
 from prism_cp.heuristics import HEURISTICS, hill_climb_mapping
 from prism_cp.heuristics.staggered import STAGGER_US, staggered_schedule, staggered_search
 from prism_cp.problem import Problem, completion_tick
@@ -18,6 +18,7 @@ from prism_cp.simulate import simulate
 
 HILL_CLIMB_SHARE = 0.5  # of the time left when the hill climber starts (the rest: the staggered searches)
 MIRROR_OPS = 30_000  # above, the mirrored search is left out: one justification takes seconds (1.8 s at 17,152 ops)
+MIRROR_PASSES = 3  # a mirrored candidate costs about three justification passes (list schedule, forward pass, one justification)
 MIRROR_MARGIN = 20  # ticks an op must gain to leave the core type the mirrored schedule gave it
 # (stagger as a multiple of staggered.STAGGER_US, tail batches) of the reversed problem's
 # schedules, best first on xception at 16 batches on 8 NPUs + 4 CPUs (518,400.67 us,
@@ -56,6 +57,9 @@ def seed_schedules(problem: Problem, seed: int, deadline: float, target: float, 
         if best <= target or now >= deadline:
             break
         schedule = search(problem, deadline=now + (deadline - now) / (len(searches) - k), seed=seed)
+        if schedule is None:
+            say(f"[cpsat] no time left for the {name} seed")
+            continue
         say(f"[cpsat] seed {name}: makespan {schedule.makespan:.2f} us")
         best = min(best, schedule.makespan)
         yield name, schedule
@@ -71,35 +75,40 @@ def reversed_problem(problem: Problem) -> Problem:
     return dataclasses.replace(problem, workload=dataclasses.replace(w, edges=edges))
 
 
-def mirrored_search(problem: Problem, *, deadline: float, seed: int = 42) -> Schedule:
+def mirrored_search(problem: Problem, *, deadline: float, seed: int = 42) -> Schedule | None:
     """The best mirror image of staggered schedules of the reversed problem,
-    justified. List schedulers pipeline a problem's wind-down well and its
-    start-up badly, so a start-up read backwards from a wind-down is often
-    better than a forward one.
+    justified (None if not even one fits before `deadline`). List schedulers
+    pipeline a problem's wind-down well and its start-up badly, so a start-up
+    read backwards from a wind-down is often better than a forward one.
 
-    Each option of MIRROR_OPTIONS, in turn while half the time is left: the
-    staggered schedule of the reversed problem, mirrored (every op as early
-    as possible in the order the reversed schedule completes them, latest
-    first) and justified once; then `justify_search` from each of these,
-    best first, while time is left."""
+    Each option of MIRROR_OPTIONS, in turn while it fits in the first half of
+    the time: the staggered schedule of the reversed problem, mirrored (every
+    op as early as possible in the order the reversed schedule completes
+    them, latest first) and justified once; then `justify_search` from each
+    of these, best first, while time is left."""
     mirror = reversed_problem(problem)
     clock = problem.clock
     half = time.perf_counter() + 0.5 * (deadline - time.perf_counter())
+    took = MIRROR_PASSES * PASS_S_PER_OP * problem.size  # per option, until one is measured
     candidates: list[Schedule] = []
     for stagger, tail in MIRROR_OPTIONS:
-        if candidates and time.perf_counter() >= half:
+        began = time.perf_counter()
+        if began + took > half:
             break
         back = staggered_schedule(mirror, stagger_us=stagger * STAGGER_US, tail_batches=min(tail, problem.nbatch))
         done = [completion_tick(s // clock, mirror.global_times[c][g], clock) for g, (s, c) in enumerate(zip(back.start, back.core_type))]
         # in the reversed schedule an op completes after each of its (original) successors: occupancies are >= 1 tick
         order = sorted(range(problem.size), key=lambda g: (-done[g], g))
         candidates.append(justify(problem, forward(problem, order, back.core_type, MIRROR_MARGIN), margin=MIRROR_MARGIN))
+        took = time.perf_counter() - began
+    if not candidates:
+        return None
     candidates.sort(key=lambda c: c.makespan)
     best = candidates[0]
     for candidate in candidates:
-        if candidate is not best and time.perf_counter() >= deadline:
-            break
         found = justify_search(problem, candidate, deadline=deadline, seed=seed)
         if found.makespan < best.makespan:
             best = found
+        if time.perf_counter() >= deadline:
+            break
     return best
