@@ -21,8 +21,9 @@ MIRROR_OPS = 30_000  # above, the mirrored search is left out: one justification
 MIRROR_PASSES = 3  # a mirrored candidate costs about three justification passes (list schedule, forward pass, one justification)
 MIRROR_MARGIN = 20  # ticks an op must gain to leave the core type the mirrored schedule gave it
 # (stagger as a multiple of staggered.STAGGER_US, tail batches) of the reversed problem's
-# schedules, best first on xception at 16 batches on 8 NPUs + 4 CPUs (518,400.67 us,
-# 519,600.67 us, 520,700.67 us, ...); the search tries them in turn while time is left
+# schedules, roughly best first on xception at 16 batches on 8 NPUs + 4 CPUs, where
+# mirroring and justifying the first five gave 518,400.67, 519,600.67, 521,400.67,
+# 520,300.67 and 520,700.67 us; the search tries them in turn while time is left
 MIRROR_OPTIONS = ((0.5, 4), (1, 8), (0.2, 1), (0.5, 8), (0.5, 1), (0.2, 4), (1, 4), (2, 8), (0.2, 8), (1, 1), (0, 1))
 
 
