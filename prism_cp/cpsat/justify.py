@@ -26,7 +26,7 @@ from typing import Callable, Sequence
 
 import numpy as np
 
-from prism_cp.cpsat.plan import Plan, to_schedule
+from prism_cp.cpsat.plan import Plan, done_tick, to_schedule
 from prism_cp.problem import Problem, completion_tick
 from prism_cp.schedule import Schedule
 
@@ -40,9 +40,9 @@ Occupancy = Callable[[int, str, int], int]  # (global op, core type, start tick)
 class Profile:
     """How many cores of one type are busy at each tick (grown on demand)."""
 
-    def __init__(self, cores: int, horizon: int) -> None:
+    def __init__(self, cores: int) -> None:
         self.cores = cores
-        self.busy = np.zeros(max(horizon, 1), dtype=np.int32)
+        self.busy = np.zeros(1024, dtype=np.int32)
 
     def window(self, start: int, length: int) -> np.ndarray:
         """busy[start : start + length], the profile grown to hold it."""
@@ -88,8 +88,7 @@ def serial_pass(
     ticks earlier (None: always home). `released`: no op starts before its
     batch's release tick. Returns per-op (start, done, type) in ticks."""
     n = problem.n_ops
-    horizon = max(problem.release) + 2 * sum(problem.min_ticks["cpu"][i] for i in range(n)) * problem.nbatch // max(1, problem.platform.cpus + problem.platform.npus)  # a first size
-    profiles = {c: Profile(problem.platform.cores(c), horizon) for c in ("cpu", "npu") if problem.platform.cores(c)}
+    profiles = {c: Profile(problem.platform.cores(c)) for c in ("cpu", "npu") if problem.platform.cores(c)}
     start, done, ctype = [0] * problem.size, [0] * problem.size, [""] * problem.size
     for g in order:
         earliest = max([done[q] for q in before[g]] + [problem.release[g // n] if released else 0])
@@ -122,13 +121,13 @@ def justify(problem: Problem, schedule: Schedule, *, margin: int | None = 0) -> 
     """One backward and one forward pass over `schedule` (see the module
     docstring). `margin`: ticks an op must gain to change core type; None
     keeps every op on its type."""
-    n, clock, times = problem.n_ops, problem.clock, problem.global_times
+    n = problem.n_ops
     plan = Plan.of(problem, schedule)
 
     def fewest(g: int, c: str, k: int) -> int:
         return problem.min_ticks[c][g % n]
 
-    done = [completion_tick(s, times[c][g], clock) for g, (s, c) in enumerate(zip(plan.start, plan.core_type))]
+    done = [done_tick(problem, plan, g) for g in range(problem.size)]
     latest_first = sorted(range(problem.size), key=lambda g: (-done[g], -g))  # successors first
     _, late_done, late_type = serial_pass(problem, latest_first, problem.succs, plan.core_type, margin, fewest, released=False)
     # an op's backward completion is above each of its successors' (occupancies are >= 1 tick)

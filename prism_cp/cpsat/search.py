@@ -13,6 +13,7 @@ from __future__ import annotations
 import random
 import time
 from dataclasses import dataclass
+from typing import Callable
 
 from ortools.sat.python import cp_model
 
@@ -156,27 +157,55 @@ class Search:
         """Solve `built` for at most `limit` seconds; each solution better than
         the incumbent is validated and adopted. With `track`, the solver's bound
         is a bound of the whole problem and raises ours. Returns the status."""
-        solver = cp_model.CpSolver()
-        solver.parameters.max_time_in_seconds = max(0.05, limit)
-        solver.parameters.num_workers = self.workers
-        solver.parameters.random_seed = self.seed
-        if track and not built.on_npu:
-            steer_fixed_durations(built, solver.parameters)
-        search = self
-
-        class OnSolution(cp_model.CpSolverSolutionCallback):
-            def on_solution_callback(self) -> None:
-                if self.objective_value < cpm.objective(search.problem, search.incumbent):
-                    search.offer(to_schedule(search.problem, built.plan(self.value)))
-
-        if track:
-            solver.best_bound_callback = lambda b: search.raise_bound(int(b))
-        status = interruptible.solve(solver, built.model, OnSolution())
-        if status in (cp_model.OPTIMAL, cp_model.FEASIBLE):
-            self.offer(to_schedule(self.problem, built.plan(solver.value)))
+        status, solver = solve_model(
+            built,
+            limit,
+            self.workers,
+            self.seed,
+            lambda plan: self.offer(to_schedule(self.problem, plan)),
+            worth=lambda value: value < cpm.objective(self.problem, self.incumbent),
+            steer=track and not built.on_npu,
+            on_bound=(lambda b: self.raise_bound(int(b))) if track else None,
+        )
         if track and status in (cp_model.OPTIMAL, cp_model.FEASIBLE):
             self.raise_bound(int(solver.best_objective_bound))
         return status
+
+
+def solve_model(
+    built: cpm.Model,
+    limit: float,
+    workers: int,
+    seed: int,
+    adopt: Callable[[Plan], None],
+    *,
+    worth: Callable[[float], bool] | None = None,
+    steer: bool = False,
+    on_bound: Callable[[float], None] | None = None,
+) -> tuple[int, cp_model.CpSolver]:
+    """Solve `built` for at most `limit` seconds (interruptibly), handing
+    `adopt` the plan of every solution whose objective value is `worth` it
+    (default: all) and of the final one. `steer`: see
+    `steer_fixed_durations`; `on_bound` gets each improved bound. Returns
+    the status and the solver."""
+    solver = cp_model.CpSolver()
+    solver.parameters.max_time_in_seconds = max(0.05, limit)
+    solver.parameters.num_workers = workers
+    solver.parameters.random_seed = seed
+    if steer:
+        steer_fixed_durations(built, solver.parameters)
+
+    class OnSolution(cp_model.CpSolverSolutionCallback):
+        def on_solution_callback(self) -> None:
+            if worth is None or worth(self.objective_value):
+                adopt(built.plan(self.value))
+
+    if on_bound is not None:
+        solver.best_bound_callback = on_bound
+    status = interruptible.solve(solver, built.model, OnSolution())
+    if status in (cp_model.OPTIMAL, cp_model.FEASIBLE):
+        adopt(built.plan(solver.value))
+    return status, solver
 
 
 def steer_fixed_durations(built: cpm.Model, parameters) -> None:

@@ -9,9 +9,10 @@ import time
 from typing import Iterator
 
 from prism_cp.cpsat.justify import PASS_S_PER_OP, forward, justify, justify_search
+from prism_cp.cpsat.plan import Plan, done_tick
 from prism_cp.heuristics import HEURISTICS, hill_climb_mapping
 from prism_cp.heuristics.staggered import STAGGER_US, staggered_schedule, staggered_search
-from prism_cp.problem import Problem, completion_tick
+from prism_cp.problem import Problem
 from prism_cp.progress import Progress
 from prism_cp.schedule import Schedule
 from prism_cp.simulate import simulate
@@ -88,7 +89,6 @@ def mirrored_search(problem: Problem, *, deadline: float, seed: int = 42) -> Sch
     them, latest first) and justified once; then `justify_search` from each
     of these, best first, while time is left."""
     mirror = reversed_problem(problem)
-    clock = problem.clock
     half = time.perf_counter() + 0.5 * (deadline - time.perf_counter())
     took = MIRROR_PASSES * PASS_S_PER_OP * problem.size  # per option, until one is measured
     candidates: list[Schedule] = []
@@ -97,7 +97,8 @@ def mirrored_search(problem: Problem, *, deadline: float, seed: int = 42) -> Sch
         if began + took > half:
             break
         back = staggered_schedule(mirror, stagger_us=stagger * STAGGER_US, tail_batches=min(tail, problem.nbatch))
-        done = [completion_tick(s // clock, mirror.global_times[c][g], clock) for g, (s, c) in enumerate(zip(back.start, back.core_type))]
+        plan = Plan.of(mirror, back)
+        done = [done_tick(mirror, plan, g) for g in range(problem.size)]
         # in the reversed schedule an op completes after each of its (original) successors: occupancies are >= 1 tick
         order = sorted(range(problem.size), key=lambda g: (-done[g], g))
         candidates.append(justify(problem, forward(problem, order, back.core_type, MIRROR_MARGIN), margin=MIRROR_MARGIN))

@@ -14,9 +14,8 @@ from ortools.sat.python import cp_model
 
 from prism_cp.bounds import lower_bound
 from prism_cp.cpsat import model as cpm
-from prism_cp.cpsat import interruptible
 from prism_cp.cpsat.plan import Plan, to_schedule
-from prism_cp.cpsat.search import WHOLE_MODEL_OPS, Search
+from prism_cp.cpsat.search import WHOLE_MODEL_OPS, solve_model
 from prism_cp.cpsat.seeds import seed_schedules
 from prism_cp.problem import Problem
 from prism_cp.progress import ProgressLog
@@ -70,28 +69,10 @@ def solve_stream(problem: Problem, *, seed: int, say: ProgressLog, deadline: flo
             far = frozenset(range(last * n, nb * n))
             built = cpm.build(problem, to_schedule(problem, Plan.of(problem, best)), bound, mapping=mapping, free=free, far=far)
             limit = (deadline - time.perf_counter()) / (len(dict.fromkeys(firsts)) - step)
-            status = _solve(built, limit, workers, seed, lambda plan: offer("improved", to_schedule(problem, plan)))
+            status, _ = solve_model(built, limit, workers, seed, lambda plan: offer("improved", to_schedule(problem, plan)))
             if status in (cp_model.OPTIMAL, cp_model.FEASIBLE):
                 say(f"[cpsat] {time.perf_counter() - t0:7.2f}s batches {first}..{last - 1}: {cp_model.CpSolver().status_name(status).lower()}")
     except KeyboardInterrupt:
         say("[cpsat] interrupted")
     status = Status.OPTIMAL if best.makespan <= bound else Status.FEASIBLE
     return Result("cpsat", best, best.core_type, bound, status, time.perf_counter() - t0, tuple(say.lines))
-
-
-def _solve(built: cpm.Model, limit: float, workers: int, seed: int, adopt) -> int:
-    """Solve `built` for at most `limit` seconds, handing every solution's
-    plan to `adopt`; the solver's status."""
-    solver = cp_model.CpSolver()
-    solver.parameters.max_time_in_seconds = max(0.05, limit)
-    solver.parameters.num_workers = workers
-    solver.parameters.random_seed = seed
-
-    class OnSolution(cp_model.CpSolverSolutionCallback):
-        def on_solution_callback(self) -> None:
-            adopt(built.plan(self.value))
-
-    status = interruptible.solve(solver, built.model, OnSolution())
-    if status in (cp_model.OPTIMAL, cp_model.FEASIBLE):
-        adopt(built.plan(solver.value))
-    return status
