@@ -13,15 +13,20 @@ import re
 import sys
 import time
 from dataclasses import dataclass
-from enum import Enum
 from pathlib import Path
 from typing import Annotated, Any, Callable, NoReturn
 
 import typer
 from typer.core import TyperGroup
 
-from prism_cp import IMPORT_STARTED
+from prism_cp import IMPORT_STARTED, cli_views
+from prism_cp.cli_import import extime_app, import_app
+from prism_cp.cli_options import (
+    AlgorithmOpt, ArrivalPeriod, Batches, Clock, CpuRatio, Cpus, Deadline, JsonOut, Mapping, MappingMode, Model, Npus,
+    PlatformOpt, PlotOut, Quiet, ResultsDir, Seed, StaggerUs, Stg, TimeLimit, TraceOut, Workers, batch_sizes, positive,
+)
 from prism_cp.cli_stream import check_steady_options, steady_lines, stream_lines, with_stream
+from prism_cp.cli_sweep import sweep
 from prism_cp.errors import PrismError
 from prism_cp.io import load_platform, load_workload, problem_from_reference, read_schedule_pickle, reference_pickle_path, write_reference_pickle, write_schedule_json
 from prism_cp.io.stg import load_stg, stg_platform
@@ -76,52 +81,6 @@ app = typer.Typer(
     help="Schedule the ops of ML models on CPU+NPU SoCs: the PRISM heuristics, bit for bit, "
     "and a CP-SAT engine that proves how far any schedule is from optimal.",
 )
-
-
-class MappingMode(str, Enum):
-    per_batch = "per-batch"
-    shared = "shared"
-
-
-def _known_algorithm(name: str) -> str:
-    if name not in algorithms():
-        raise typer.BadParameter(f"unknown algorithm {name!r}; choose one of {', '.join(algorithms())}")
-    return name
-
-
-def _positive(value: float | None) -> float | None:
-    if value is not None and not value > 0:
-        raise typer.BadParameter(f"must be > 0, got {value}")
-    return value
-
-
-def _batch_sizes(text: str) -> str:
-    if not re.fullmatch(r"\s*\d+\s*(,\s*\d+\s*)*", text) or any(int(s) < 1 for s in text.split(",")):
-        raise typer.BadParameter(f"expected comma-separated whole numbers >= 1, got {text!r}")
-    return text
-
-
-Model = Annotated[str, typer.Option(help="Bundled model name (e.g. xception) or path to a model file.")]
-AlgorithmOpt = Annotated[str, typer.Option("--algorithm", "-a", callback=_known_algorithm, help=f"Algorithm: {', '.join(algorithms())}.")]
-PlatformOpt = Annotated[str, typer.Option(help="Bundled platform name (grai, mubrain, speck) or path to a platform file.")]
-Npus = Annotated[int, typer.Option(min=0, help="Number of NPUs (0 makes a CPU-only platform).")]
-Cpus = Annotated[int, typer.Option(min=0, help="Number of CPUs.")]
-Batches = Annotated[int | None, typer.Option(min=1, help="Number of batches (copies of the model) sharing the cores (default: 16; 1 with --stg).")]
-Seed = Annotated[int, typer.Option(help="Random seed (the random mapping, PRISM's start, CP-SAT's search).")]
-ResultsDir = Annotated[Path, typer.Option(help="Where schedules are written: <dir>/performance/<algorithm>/<platform>/NPU_<n>.CPU_<m>/schedules/<model>.pkl.")]
-JsonOut = Annotated[bool, typer.Option("--json", help="Print one JSON line with the results on stdout and nothing else (progress goes to stderr).")]
-Clock = Annotated[int | None, typer.Option(min=1, help="Clock period in whole microseconds (default: the platform's, 100 us; 1 with --stg).")]
-Stg = Annotated[Path | None, typer.Option(help="Standard Task Graph file: schedule it as a CPU-only workload with clock 1 (replaces --model, --platform and --npus).")]
-TimeLimit = Annotated[float, typer.Option(callback=_positive, help="cpsat: seconds for the whole run, seeding included (> 0).")]
-Workers = Annotated[int | None, typer.Option(min=1, help="cpsat: parallel search workers (default: the engine's).")]
-Mapping = Annotated[MappingMode, typer.Option(help="cpsat: 'per-batch' lets each batch map an op differently; 'shared' uses one mapping for all batches, as PRISM does.")]
-StaggerUs = Annotated[float | None, typer.Option(help="staggered: priority offset between consecutive batches, in us (default: the tuned one).")]
-CpuRatio = Annotated[float | None, typer.Option(help="staggered: an idle CPU takes an NPU-able op only if its CPU time is at most this times its NPU time (default: the tuned one).")]
-Quiet = Annotated[bool, typer.Option("--quiet", "-q", help="Do not print progress lines (hill-climbing passes, CP-SAT improvements).")]
-PlotOut = Annotated[Path | None, typer.Option("--plot", help="Also draw the schedule as a Gantt chart: .png, .svg or .pdf (needs matplotlib).")]
-TraceOut = Annotated[Path | None, typer.Option("--trace", help="Also write the schedule as Chrome trace-event JSON (.json) for Perfetto.")]
-ArrivalPeriod = Annotated[float | None, typer.Option(callback=_positive, help="Stream: batch b arrives at b * this (us) and may not start before.")]
-Deadline = Annotated[float | None, typer.Option(callback=_positive, help="Stream: each batch is due this long (us) after it arrives.")]
 
 
 @dataclass(frozen=True)
@@ -277,7 +236,7 @@ def throughput(
     platform: PlatformOpt = "grai",
     npus: Npus = 4,
     cpus: Cpus = 2,
-    batch_sizes: Annotated[str, typer.Option(callback=_batch_sizes, help="Comma-separated batch counts to schedule, each from scratch.")] = "2,4,8,16,32,64,128",
+    batch_sizes: Annotated[str, typer.Option(callback=batch_sizes, help="Comma-separated batch counts to schedule, each from scratch.")] = "2,4,8,16,32,64,128",
     seed: Seed = 42,
     json_out: JsonOut = False,
     clock: Clock = None,
@@ -290,7 +249,7 @@ def throughput(
     quiet: Quiet = False,
     steady_state: Annotated[bool, typer.Option("--steady-state", help="Also the proven period bound and a validated periodic schedule (CP-SAT, within --time-limit).")] = False,
     unroll: Annotated[int | None, typer.Option(min=1, help="--steady-state: batches launched per period (default 1).")] = None,
-    deadline_us: Annotated[float | None, typer.Option(callback=_positive, help="--steady-state: the least period whose latency is at most this (us).")] = None,
+    deadline_us: Annotated[float | None, typer.Option(callback=positive, help="--steady-state: the least period whose latency is at most this (us).")] = None,
 ) -> None:
     """Average execution time per batch: the plain mean over the batch sizes of
     makespan / batches, the algorithm re-run at every size (PRISM's throughput).
@@ -431,16 +390,10 @@ def compare(
     print(f"[info] schedules written under {results_dir / 'performance'}")
 
 
-from prism_cp import cli_views  # noqa: E402  (its commands use the options above)
-
 for _command in (cli_views.plot, cli_views.trace, cli_views.show):
     app.command()(_command)
 
-from prism_cp.cli_sweep import sweep  # noqa: E402
-
 app.command()(sweep)
-
-from prism_cp.cli_import import extime_app, import_app  # noqa: E402
 
 app.add_typer(import_app, name="import")
 app.add_typer(extime_app, name="extime")

@@ -1,5 +1,5 @@
 """The `plot`, `trace` and `show` commands: look at a schedule file or a model.
-Registered on the app at the end of prism_cp.cli; everything they compute
+Registered on the app at the end of prism_cp.cli (after its own commands); everything they compute
 comes from prism_cp.views and prism_cp.summary."""
 
 from __future__ import annotations
@@ -11,7 +11,7 @@ from typing import Annotated
 
 import typer
 
-from prism_cp.cli import Clock, Cpus, JsonOut, Npus, PlatformOpt, _batch_sizes
+from prism_cp.cli_options import Clock, Cpus, JsonOut, Npus, PlatformOpt, batch_sizes
 from prism_cp.io import load_platform, load_workload
 from prism_cp.summary import ModelSummary, summarize
 from prism_cp.views import Window, batch_range, plot_gantt, read_timeline, write_trace
@@ -55,7 +55,7 @@ def show(
     npus: Npus = 4,
     cpus: Cpus = 2,
     clock: Clock = None,
-    batches: Annotated[str, typer.Option(callback=_batch_sizes, help="Comma-separated batch counts to give lower bounds for.")] = "1,16",
+    batches: Annotated[str, typer.Option(callback=batch_sizes, help="Comma-separated batch counts to give lower bounds for.")] = "1,16",
     json_out: JsonOut = False,
 ) -> None:
     """What to know about a model first: ops per type, what the NPU cannot run,

@@ -189,7 +189,7 @@ def bottleneck_first(problem: Problem, period: int, unroll: int, cores: list[lis
 
     P, n, k = period, problem.n_ops, unroll
     ticks, timing = most_ticks(problem), op_timing(problem)
-    succs, preds = problem.workload.successors(), problem.workload.predecessors()
+    succs = problem.workload.successors()
     rel = release_ticks(P, k)
     load: dict[str, int] = {}
     for j in range(k):

@@ -1,0 +1,60 @@
+"""The option types and value checks shared by the `prism-cp` commands
+(prism_cp.cli and its command modules), so that every command spells an
+option, its help and its check the same way."""
+
+from __future__ import annotations
+
+import re
+from enum import Enum
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from prism_cp.solve import algorithms
+
+
+class MappingMode(str, Enum):
+    per_batch = "per-batch"
+    shared = "shared"
+
+
+def known_algorithm(name: str) -> str:
+    if name not in algorithms():
+        raise typer.BadParameter(f"unknown algorithm {name!r}; choose one of {', '.join(algorithms())}")
+    return name
+
+
+def positive(value: float | None) -> float | None:
+    if value is not None and not value > 0:
+        raise typer.BadParameter(f"must be > 0, got {value}")
+    return value
+
+
+def batch_sizes(text: str) -> str:
+    if not re.fullmatch(r"\s*\d+\s*(,\s*\d+\s*)*", text) or any(int(s) < 1 for s in text.split(",")):
+        raise typer.BadParameter(f"expected comma-separated whole numbers >= 1, got {text!r}")
+    return text
+
+
+Model = Annotated[str, typer.Option(help="Bundled model name (e.g. xception) or path to a model file.")]
+AlgorithmOpt = Annotated[str, typer.Option("--algorithm", "-a", callback=known_algorithm, help=f"Algorithm: {', '.join(algorithms())}.")]
+PlatformOpt = Annotated[str, typer.Option(help="Bundled platform name (grai, mubrain, speck) or path to a platform file.")]
+Npus = Annotated[int, typer.Option(min=0, help="Number of NPUs (0 makes a CPU-only platform).")]
+Cpus = Annotated[int, typer.Option(min=0, help="Number of CPUs.")]
+Batches = Annotated[int | None, typer.Option(min=1, help="Number of batches (copies of the model) sharing the cores (default: 16; 1 with --stg).")]
+Seed = Annotated[int, typer.Option(help="Random seed (the random mapping, PRISM's start, CP-SAT's search).")]
+ResultsDir = Annotated[Path, typer.Option(help="Where schedules are written: <dir>/performance/<algorithm>/<platform>/NPU_<n>.CPU_<m>/schedules/<model>.pkl.")]
+JsonOut = Annotated[bool, typer.Option("--json", help="Print one JSON line with the results on stdout and nothing else (progress goes to stderr).")]
+Clock = Annotated[int | None, typer.Option(min=1, help="Clock period in whole microseconds (default: the platform's, 100 us; 1 with --stg).")]
+Stg = Annotated[Path | None, typer.Option(help="Standard Task Graph file: schedule it as a CPU-only workload with clock 1 (replaces --model, --platform and --npus).")]
+TimeLimit = Annotated[float, typer.Option(callback=positive, help="cpsat: seconds for the whole run, seeding included (> 0).")]
+Workers = Annotated[int | None, typer.Option(min=1, help="cpsat: parallel search workers (default: the engine's).")]
+Mapping = Annotated[MappingMode, typer.Option(help="cpsat: 'per-batch' lets each batch map an op differently; 'shared' uses one mapping for all batches, as PRISM does.")]
+StaggerUs = Annotated[float | None, typer.Option(help="staggered: priority offset between consecutive batches, in us (default: the tuned one).")]
+CpuRatio = Annotated[float | None, typer.Option(help="staggered: an idle CPU takes an NPU-able op only if its CPU time is at most this times its NPU time (default: the tuned one).")]
+Quiet = Annotated[bool, typer.Option("--quiet", "-q", help="Do not print progress lines (hill-climbing passes, CP-SAT improvements).")]
+PlotOut = Annotated[Path | None, typer.Option("--plot", help="Also draw the schedule as a Gantt chart: .png, .svg or .pdf (needs matplotlib).")]
+TraceOut = Annotated[Path | None, typer.Option("--trace", help="Also write the schedule as Chrome trace-event JSON (.json) for Perfetto.")]
+ArrivalPeriod = Annotated[float | None, typer.Option(callback=positive, help="Stream: batch b arrives at b * this (us) and may not start before.")]
+Deadline = Annotated[float | None, typer.Option(callback=positive, help="Stream: each batch is due this long (us) after it arrives.")]
