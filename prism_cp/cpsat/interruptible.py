@@ -1,4 +1,5 @@
-"""CP-SAT solves that Ctrl-C stops at once, whatever state the solve is in.
+"""CP-SAT solves that Ctrl-C stops at once, whatever state the solve is in,
+and the one way every solve of the package gets its solver (time limit, workers, seed).
 
 The solve runs in a thread (its C++ code holds the main thread otherwise,
 and Python only raises KeyboardInterrupt in the main thread). Two traps of
@@ -21,6 +22,18 @@ import threading
 from ortools.sat.python import cp_model
 
 POLL_S = 0.05  # the main thread wakes at least this often: a signal taken by another thread interrupts no wait of its own
+MIN_LIMIT_S = 0.01  # a solve whose time is (nearly) spent still runs, briefly, and reports a status
+
+
+def new_solver(time_limit: float, workers: int, seed: int | None = None) -> cp_model.CpSolver:
+    """A solver for at most `time_limit` seconds (MIN_LIMIT_S at least) on
+    `workers` workers; `seed`: its random seed (None: CP-SAT's default)."""
+    solver = cp_model.CpSolver()
+    solver.parameters.max_time_in_seconds = max(time_limit, MIN_LIMIT_S)
+    solver.parameters.num_workers = workers
+    if seed is not None:
+        solver.parameters.random_seed = seed
+    return solver
 
 
 def solve(solver: cp_model.CpSolver, model: cp_model.CpModel, callback: cp_model.CpSolverSolutionCallback | None = None) -> int:

@@ -148,9 +148,7 @@ class Relaxation:
         for g, var in start.items():
             m.add(span >= var * unit + self.rest[g % n])
         m.minimize(span)
-        solver = cp_model.CpSolver()
-        solver.parameters.max_time_in_seconds = max(limit, 0.01)
-        solver.parameters.num_workers = self.workers
+        solver = interruptible.new_solver(limit, self.workers)
         status = interruptible.solve(solver, m, StopAt(floor))
         if status not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
             return status, cap, -1

@@ -188,10 +188,7 @@ def solve_model(
     (default: all) and of the final one. `steer`: see
     `steer_fixed_durations`; `on_bound` gets each improved bound. Returns
     the status and the solver."""
-    solver = cp_model.CpSolver()
-    solver.parameters.max_time_in_seconds = max(0.05, limit)
-    solver.parameters.num_workers = workers
-    solver.parameters.random_seed = seed
+    solver = interruptible.new_solver(limit, workers, seed)
     if steer:
         steer_fixed_durations(built, solver.parameters)
 

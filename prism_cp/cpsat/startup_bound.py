@@ -133,11 +133,9 @@ def early_work_bound(problem: Problem, window: int, deadline: float, share: int)
         m.add_implication(early[hi], early[lo])
         m.add(start[lo] <= start[hi]).only_enforce_if(early[hi])
     m.maximize(sum(gain))
-    solver = cp_model.CpSolver()
-    solver.parameters.max_time_in_seconds = max((deadline - time.perf_counter()) / share, 0.001)
     # the bound comes from the root linear relaxation with cumulative cuts; one
     # worker runs it (a multi-worker portfolio proved less in tests)
-    solver.parameters.num_workers = 1
+    solver = interruptible.new_solver((deadline - time.perf_counter()) / share, 1)
     solver.parameters.linearization_level = 2
     status = interruptible.solve(solver, m)
     if status not in (cp_model.OPTIMAL, cp_model.FEASIBLE):

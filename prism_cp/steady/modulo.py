@@ -62,14 +62,6 @@ def release_ticks(period: int, unroll: int) -> list[int]:
     return [-(-j * period // unroll) for j in range(unroll)]
 
 
-def new_solver(time_limit: float, workers: int, seed: int) -> cp_model.CpSolver:
-    solver = cp_model.CpSolver()
-    solver.parameters.max_time_in_seconds = max(time_limit, 0.05)
-    solver.parameters.num_workers = workers
-    solver.parameters.random_seed = seed
-    return solver
-
-
 def _cores(problem: Problem, op: int, period: int) -> list[tuple[Core, int]]:
     """(core, occupancy) of every core op `op` may run on within one period."""
     ticks = most_ticks(problem)
@@ -109,7 +101,7 @@ def pack(
                 m.add(sum(load[c, a]) >= sum(load[c, a + 1]))
     # the least total occupancy leaves the most room on every circle
     m.minimize(sum(sum(terms) for terms in load.values()))
-    solver = new_solver(time_limit, workers, seed)
+    solver = interruptible.new_solver(time_limit, workers, seed)
     solver.parameters.stop_after_first_solution = first
     status = interruptible.solve(solver, m)
     if status == cp_model.INFEASIBLE:
@@ -190,7 +182,7 @@ def improve_latency(
         m.add(latency <= math.floor(k * Fraction(deadline_us)))
     m.add_hint(latency, upper)
     m.minimize(latency)
-    solver = new_solver(time_limit, workers, seed)
+    solver = interruptible.new_solver(time_limit, workers, seed)
     status = interruptible.solve(solver, m)
     if status == cp_model.INFEASIBLE:
         return "infeasible", None

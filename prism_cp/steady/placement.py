@@ -185,7 +185,6 @@ def bottleneck_first(problem: Problem, period: int, unroll: int, cores: list[lis
     from ortools.sat.python import cp_model
 
     from prism_cp.cpsat import interruptible
-    from prism_cp.steady.modulo import new_solver
 
     P, n, k = period, problem.n_ops, unroll
     ticks, timing = most_ticks(problem), op_timing(problem)
@@ -225,7 +224,7 @@ def bottleneck_first(problem: Problem, period: int, unroll: int, cores: list[lis
     for c, intervals in folded.items():  # the other types' cores, counted only
         m.add_cumulative(intervals, [1] * len(intervals), problem.platform.cores(c))
     m.minimize(latency)
-    solver = new_solver(time_limit, workers, seed)
+    solver = interruptible.new_solver(time_limit, workers, seed)
     if interruptible.solve(solver, m) not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
         return None
     pinned = {(j, i): ((busy, next(x for x, lit in lits.items() if solver.boolean_value(lit))), solver.value(start[j][i]) % P) for (j, i), lits in on.items()}
