@@ -118,6 +118,22 @@ def test_time_limit_bounds_the_whole_run(xception, grai):
     assert result.makespan <= HEURISTICS["npufirst"](problem).makespan
 
 
+@pytest.mark.parametrize("arrival_us", [None, 50_000.0])
+@pytest.mark.parametrize("mapping", ["per-batch", "shared"])
+def test_a_schedule_comes_back_when_seeding_starts_after_its_deadline(xception, grai, monkeypatch, arrival_us, mapping):
+    """A loaded machine can spend the seeding share of a short limit before
+    seeding starts (it happened in CI with a 1 s limit): the first heuristic
+    still runs, so there is a schedule to return instead of none."""
+    problem = Problem(xception, grai, 2, arrival_us=arrival_us)
+    slow = "prism_cp.cpsat.stream.lower_bound" if arrival_us else "prism_cp.cpsat.lower_bound"
+    monkeypatch.setattr(slow, lambda p: (time.sleep(0.9), lower_bound(p))[1])
+    lines: list[str] = []
+    result = solve_cpsat(problem, time_limit=1, mapping=mapping, progress=lines.append)
+    assert any("seed random" in line for line in lines)
+    assert any("no time left for the npufirst seed" in line for line in lines)
+    assert_sound(problem, result)
+
+
 @pytest.mark.parametrize("options", [{"time_limit": 0}, {"time_limit": -1}, {"workers": 0}, {"workers": 1.5}, {"mapping": "per-op"}])
 def test_bad_options_are_user_errors(xception, grai, options):
     with pytest.raises(PrismError):

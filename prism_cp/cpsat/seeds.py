@@ -30,7 +30,8 @@ MIRROR_OPTIONS = ((0.5, 4), (1, 8), (0.2, 1), (0.5, 8), (0.5, 1), (0.2, 4), (1, 
 
 def seed_schedules(problem: Problem, seed: int, deadline: float, target: float, say: Progress) -> Iterator[tuple[str, Schedule]]:
     """(name, schedule) of each heuristic that finishes before `deadline`
-    (time.perf_counter() value), then of the staggered search
+    (time.perf_counter() value), the first (random, one simulation) even
+    after it, since every caller needs a schedule however short its time; then of the staggered search
     ('staggered-search') and of its mirror image ('mirrored-search', not
     for streams nor above MIRROR_OPS ops), which share the time left.
 
@@ -41,7 +42,7 @@ def seed_schedules(problem: Problem, seed: int, deadline: float, target: float, 
     """
     best = float("inf")
     for name, heuristic in sorted(HEURISTICS.items(), key=lambda kv: kv[0] == "prism"):
-        if time.perf_counter() >= deadline:
+        if best < float("inf") and time.perf_counter() >= deadline:
             say(f"[cpsat] no time left for the {name} seed")
             continue
         if name == "prism":  # the slow one: part of the time left, the rest for the staggered searches
