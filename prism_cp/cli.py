@@ -8,13 +8,12 @@ User errors (PrismError, bad options, unreadable files) become one line
 
 from __future__ import annotations
 
-import json
 import re
 import sys
 import time
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Annotated, Any, Callable, NoReturn
+from typing import Annotated, Any, NoReturn
 
 import typer
 from typer.core import TyperGroup
@@ -22,7 +21,7 @@ from typer.core import TyperGroup
 from prism_cp import IMPORT_STARTED, cli_views
 from prism_cp.cli_import import extime_app, import_app
 from prism_cp.cli_options import (
-    AlgorithmOpt, ArrivalPeriod, Batches, Clock, CpuRatio, Cpus, Deadline, JsonOut, Mapping, MappingMode, Model, Npus,
+    AlgorithmOpt, ArrivalPeriod, Batches, Clock, Console, CpuRatio, Cpus, Deadline, JsonOut, Mapping, MappingMode, Model, Npus,
     PlatformOpt, PlotOut, Quiet, ResultsDir, Seed, StaggerUs, Stg, TimeLimit, TraceOut, Workers, batch_sizes, positive,
 )
 from prism_cp.cli_stream import check_steady_options, steady_lines, stream_lines, with_stream
@@ -84,30 +83,6 @@ app = typer.Typer(
 
 
 @dataclass(frozen=True)
-class _Console:
-    """Where each kind of line goes: results on stdout unless --json took it;
-    progress on stdout, or stderr under --json, or nowhere under --quiet."""
-
-    json: bool
-    quiet: bool
-
-    def result(self, *parts: object) -> None:
-        if not self.json:
-            print(*parts, flush=True)
-
-    def progress(self, line: str) -> None:
-        if not self.quiet:
-            print(line, file=sys.stderr if self.json else sys.stdout, flush=True)
-
-    def data(self, obj: dict[str, Any]) -> None:
-        print(json.dumps(obj), flush=True)
-
-    @property
-    def solver_progress(self) -> Callable[[str], None] | None:
-        return None if self.quiet else self.progress
-
-
-@dataclass(frozen=True)
 class _Options:
     """Per-algorithm keyword options; only those the user set are passed, so
     each engine keeps its own defaults for the rest."""
@@ -160,7 +135,7 @@ def _summary(problem: Problem) -> dict[str, Any]:
     return {"model": problem.workload.name, "platform": plat.name, "npus": plat.npus, "cpus": plat.cpus, "batches": problem.nbatch} | estimated
 
 
-def _execution_line(out: _Console, problem: Problem, makespan: float) -> None:
+def _execution_line(out: Console, problem: Problem, makespan: float) -> None:
     out.result(problem.workload.name, ": execution time for ", problem.nbatch, " batches = ", [makespan], "us", *_estimated(problem))
 
 
@@ -169,7 +144,7 @@ def _estimated(problem: Problem) -> tuple[str, ...]:
     return ("(estimated times)",) if problem.workload.estimated_times else ()
 
 
-def _wall_lines(out: _Console, compile_s: float, schedule_s: float) -> None:
+def _wall_lines(out: Console, compile_s: float, schedule_s: float) -> None:
     out.result("Simulation time for graph compilation (wall clock time) = ", f"{compile_s:.2f}", " seconds")
     out.result("Simulation time for schedule generation (wall clock time) = ", f"{schedule_s:.2f}", " seconds")
 
@@ -203,7 +178,7 @@ def schedule(
     the batches form a stream: also print latencies, deadline misses and
     whether the stream is sustainable."""
     check_view_paths(plot, trace)
-    out = _Console(json_out, quiet)
+    out = Console(json_out, quiet)
     t0 = time.perf_counter()
     problem = with_stream(_problem(model, stg, platform, npus, cpus, clock, batches), arrival_period_us, deadline_us)
     compile_s = time.perf_counter() - t0
@@ -256,7 +231,7 @@ def throughput(
     With --steady-state, also the steady-state bound and periodic schedule."""
     check_steady_options(steady_state, unroll, deadline_us)
     sizes = [int(s) for s in batch_sizes.split(",")]
-    out = _Console(json_out, quiet)
+    out = Console(json_out, quiet)
     options = _Options(time_limit, workers, mapping, stagger_us, cpu_ratio).for_algorithm(algorithm)
     t0 = time.perf_counter()
     problems = [_problem(model, stg, platform, npus, cpus, clock, n) for n in sizes]
@@ -354,7 +329,7 @@ def compare(
     """Run every algorithm on the same instance, export every schedule, and print
     a table: makespan, distance to the best, gap to the best proven lower bound."""
     check_view_paths(plot)
-    out = _Console(json_out, quiet)
+    out = Console(json_out, quiet)
     problem = _problem(model, stg, platform, npus, cpus, clock, batches)
     options = _Options(time_limit, workers, mapping, stagger_us, cpu_ratio)
     rows = []

@@ -1,13 +1,17 @@
-"""The option types and value checks shared by the `prism-cp` commands
-(prism_cp.cli and its command modules), so that every command spells an
-option, its help and its check the same way."""
+"""The option types, value checks and console shared by the `prism-cp`
+commands (prism_cp.cli and its command modules), so that every command
+spells an option, its help and its check the same way, and prints each kind
+of line to the same place."""
 
 from __future__ import annotations
 
+import json
 import re
+import sys
+from dataclasses import dataclass
 from enum import Enum
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any, Callable
 
 import typer
 
@@ -35,6 +39,30 @@ def batch_sizes(text: str) -> str:
     if not re.fullmatch(r"\s*\d+\s*(,\s*\d+\s*)*", text) or any(int(s) < 1 for s in text.split(",")):
         raise typer.BadParameter(f"expected comma-separated whole numbers >= 1, got {text!r}")
     return text
+
+
+@dataclass(frozen=True)
+class Console:
+    """Where each kind of line goes: results on stdout unless --json took it;
+    progress on stdout, or stderr under --json, or nowhere under --quiet."""
+
+    json: bool
+    quiet: bool
+
+    def result(self, *parts: object) -> None:
+        if not self.json:
+            print(*parts, flush=True)
+
+    def progress(self, line: str) -> None:
+        if not self.quiet:
+            print(line, file=sys.stderr if self.json else sys.stdout, flush=True)
+
+    def data(self, obj: dict[str, Any]) -> None:
+        print(json.dumps(obj), flush=True)
+
+    @property
+    def solver_progress(self) -> Callable[[str], None] | None:
+        return None if self.quiet else self.progress
 
 
 Model = Annotated[str, typer.Option(help="Bundled model name (e.g. xception) or path to a model file.")]

@@ -5,15 +5,12 @@ their combinations and printing only; the work is `prism_cp.steady`'s."""
 from __future__ import annotations
 
 from dataclasses import replace
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
+from prism_cp.cli_options import Console
 from prism_cp.errors import PrismError
 from prism_cp.problem import Problem
 from prism_cp.schedule import Schedule
-
-if TYPE_CHECKING:
-    from prism_cp.cli import _Console
-
 
 def with_stream(problem: Problem, arrival_us: float | None, deadline_us: float | None) -> Problem:
     """`problem` with its batches arriving every `arrival_us`, due `deadline_us` later."""
@@ -22,7 +19,7 @@ def with_stream(problem: Problem, arrival_us: float | None, deadline_us: float |
     return problem if arrival_us is None else replace(problem, arrival_us=arrival_us, deadline_us=deadline_us)
 
 
-def stream_lines(out: "_Console", problem: Problem, schedule: Schedule) -> dict[str, Any]:
+def stream_lines(out: Console, problem: Problem, schedule: Schedule) -> dict[str, Any]:
     """Print the real-time figures of a stream's schedule; return its JSON fields."""
     from prism_cp.steady.stream import stream_report
 
@@ -44,7 +41,7 @@ def check_steady_options(steady: bool, unroll: int | None, deadline_us: float | 
         raise PrismError("--unroll and --deadline-us apply to --steady-state only; add --steady-state or drop them")
 
 
-def steady_lines(out: "_Console", problem: Problem, average_us: float, *, unroll: int | None, deadline_us: float | None, **options: Any) -> dict[str, Any]:
+def steady_lines(out: Console, problem: Problem, average_us: float, *, unroll: int | None, deadline_us: float | None, **options: Any) -> dict[str, Any]:
     """Compute and print the steady state next to the reference-style average;
     return its JSON fields."""
     from prism_cp.steady import steady_state
