@@ -12,6 +12,7 @@ from prism_cp.errors import PrismError
 from prism_cp.problem import Problem
 from prism_cp.schedule import Schedule
 
+
 def with_stream(problem: Problem, arrival_us: float | None, deadline_us: float | None) -> Problem:
     """`problem` with its batches arriving every `arrival_us`, due `deadline_us` later."""
     if deadline_us is not None and arrival_us is None:

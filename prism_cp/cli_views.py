@@ -1,6 +1,6 @@
 """The `plot`, `trace` and `show` commands: look at a schedule file or a model.
-Registered on the app at the end of prism_cp.cli (after its own commands); everything they compute
-comes from prism_cp.views and prism_cp.summary."""
+Registered on the app at the end of prism_cp.cli (after its own commands);
+everything they compute comes from prism_cp.views and prism_cp.summary."""
 
 from __future__ import annotations
 

@@ -125,8 +125,12 @@ def test_a_schedule_comes_back_when_seeding_starts_after_its_deadline(xception, 
     seeding starts (it happened in CI with a 1 s limit): the first heuristic
     still runs, so there is a schedule to return instead of none."""
     problem = Problem(xception, grai, 2, arrival_us=arrival_us)
-    slow = "prism_cp.cpsat.stream.lower_bound" if arrival_us else "prism_cp.cpsat.lower_bound"
-    monkeypatch.setattr(slow, lambda p: (time.sleep(0.9), lower_bound(p))[1])
+
+    def slow_bound(p: Problem) -> float:
+        time.sleep(0.9)  # past the 0.1 s seeding share of the 1 s limit
+        return lower_bound(p)
+
+    monkeypatch.setattr("prism_cp.cpsat.stream.lower_bound" if arrival_us else "prism_cp.cpsat.lower_bound", slow_bound)
     lines: list[str] = []
     result = solve_cpsat(problem, time_limit=1, mapping=mapping, progress=lines.append)
     assert any("seed random" in line for line in lines)

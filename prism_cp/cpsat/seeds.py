@@ -31,9 +31,10 @@ MIRROR_OPTIONS = ((0.5, 4), (1, 8), (0.2, 1), (0.5, 8), (0.5, 1), (0.2, 4), (1, 
 def seed_schedules(problem: Problem, seed: int, deadline: float, target: float, say: Progress) -> Iterator[tuple[str, Schedule]]:
     """(name, schedule) of each heuristic that finishes before `deadline`
     (time.perf_counter() value), the first (random, one simulation) even
-    after it, since every caller needs a schedule however short its time; then of the staggered search
-    ('staggered-search') and of its mirror image ('mirrored-search', not
-    for streams nor above MIRROR_OPS ops), which share the time left.
+    after it, since every caller needs a schedule however short its time;
+    then of the staggered search ('staggered-search') and of its mirror
+    image ('mirrored-search', not for streams nor above MIRROR_OPS ops),
+    which share the time left.
 
     The hill climber (the slow one, run last) gets HILL_CLIMB_SHARE of the
     time left and returns its best mapping so far. The searches are skipped

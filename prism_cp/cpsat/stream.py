@@ -69,9 +69,9 @@ def solve_stream(problem: Problem, *, seed: int, say: ProgressLog, deadline: flo
             far = frozenset(range(last * n, nb * n))
             built = cpm.build(problem, to_schedule(problem, Plan.of(problem, best)), bound, mapping=mapping, free=free, far=far)
             limit = (deadline - time.perf_counter()) / (len(dict.fromkeys(firsts)) - step)
-            status, _ = solve_model(built, limit, workers, seed, lambda plan: offer("improved", to_schedule(problem, plan)))
+            status, solver = solve_model(built, limit, workers, seed, lambda plan: offer("improved", to_schedule(problem, plan)))
             if status in (cp_model.OPTIMAL, cp_model.FEASIBLE):
-                say(f"[cpsat] {time.perf_counter() - t0:7.2f}s batches {first}..{last - 1}: {cp_model.CpSolver().status_name(status).lower()}")
+                say(f"[cpsat] {time.perf_counter() - t0:7.2f}s batches {first}..{last - 1}: {solver.status_name(status).lower()}")
     except KeyboardInterrupt:
         say("[cpsat] interrupted")
     status = Status.OPTIMAL if best.makespan <= bound else Status.FEASIBLE
