@@ -3,12 +3,32 @@
 from __future__ import annotations
 
 import math
+import os
 from dataclasses import replace
 
 import numpy as np
 from hypothesis import strategies as st
 
 from prism_cp import Platform, Problem, Workload
+
+
+def _soak() -> int:
+    text = os.environ.get("PRISM_CP_SOAK", "1")
+    if not text.isdigit() or int(text) < 1:
+        raise ValueError(f"PRISM_CP_SOAK must be a whole number >= 1, got {text!r}")
+    return int(text)
+
+
+#: how many times more examples the soundness properties draw (bounds and
+#: OPTIMAL against brute force, tick conversions) than CI's quick pass, which
+#: a long soak raises: PRISM_CP_SOAK=40 python -m pytest tests/test_oracle.py
+SOAK = _soak()
+
+
+def examples(n: int) -> int:
+    """`n` examples, times the soak factor."""
+    return n * SOAK
+
 
 TYPES = ("A", "B", "C")
 TIMES = st.one_of(

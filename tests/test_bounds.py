@@ -20,7 +20,7 @@ from prism_cp.cpsat.plan import to_schedule
 from prism_cp.heuristics import HEURISTICS
 from prism_cp.problem import completion_tick
 
-from strategies import late_shorter_chain
+from strategies import examples, late_shorter_chain
 
 
 def test_chain_whose_middle_op_is_shorter_later_is_bounded_by_its_makespan():
@@ -87,7 +87,7 @@ def active_schedules(problem: Problem):
             yield start, done, max(Fraction(start[g] * clock) + Fraction(problem.global_times[mapping[g]][g]) for g in range(size))
 
 
-@settings(max_examples=120, deadline=None)
+@settings(max_examples=examples(120), deadline=None)
 @given(tiny_integral_problems())
 def test_energetic_heads_tails_and_bound_hold_in_every_active_schedule(problem):
     e = energetic_timing(problem)
@@ -101,7 +101,7 @@ def test_energetic_heads_tails_and_bound_hold_in_every_active_schedule(problem):
     assert lower_bound(problem) <= optimum
 
 
-@settings(max_examples=40, deadline=None)
+@settings(max_examples=examples(40), deadline=None)
 @given(tiny_integral_problems())
 def test_whole_model_with_energetic_cuts_finds_and_proves_the_brute_force_optimum(problem):
     """From a random schedule and no prior bound, so that the solver, not the

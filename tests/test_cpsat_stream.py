@@ -15,7 +15,7 @@ from prism_cp import Platform, Problem, Workload, solve, validate
 from prism_cp.cpsat.model import late_after
 from prism_cp.cpsat.stream import stream_key
 from prism_cp.heuristics import HEURISTICS
-from strategies import streams
+from strategies import examples, streams
 
 
 def one_op(time_us: float, nbatch: int, arrival_us: float, deadline_us: float, clock: int = 100) -> Problem:
@@ -43,7 +43,7 @@ def test_cpsat_is_valid_and_never_worse_than_a_heuristic_on_streams(problem, dea
     assert stream_key(problem, result.schedule) <= min(stream_key(problem, h(problem)) for h in HEURISTICS.values())
 
 
-@settings(max_examples=200, deadline=None)
+@settings(max_examples=examples(200), deadline=None)
 @given(st.floats(0.0, 1000.0), st.floats(1e-3, 5000.0), st.integers(0, 5), st.floats(0.0, 500.0), st.sampled_from([1, 10, 100]))
 def test_late_after_is_the_last_start_whose_float_end_meets_the_due_time(time_us, deadline, batch, arrival, clock):
     problem = one_op(time_us, batch + 1, arrival, deadline, clock)

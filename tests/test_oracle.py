@@ -16,7 +16,7 @@ from prism_cp.bounds import critical_path_bound, load_bounds, split_bound, total
 from prism_cp.cpsat.only_type_bound import only_type_bound
 from prism_cp.cpsat.startup_bound import startup_bound
 
-from strategies import late_shorter_chain, near_tie, tiny_problems
+from strategies import examples, late_shorter_chain, near_tie, tiny_problems
 
 
 def optimum(problem: Problem) -> float:
@@ -72,7 +72,7 @@ def test_oracle_on_hand_checked_cases():
     assert optimum(near_tie()) == 100.0001
 
 
-@settings(max_examples=80, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=examples(80), deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(tiny_problems())
 @example(late_shorter_chain())
 @example(near_tie())

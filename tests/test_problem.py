@@ -12,7 +12,7 @@ from hypothesis import strategies as st
 from prism_cp import Platform, PrismError, Problem, Workload
 from prism_cp.problem import MAX_HORIZON_US, completion_tick, occupancy_range
 
-from strategies import tricky_times
+from strategies import examples, tricky_times
 
 
 def workload(edges, cpu=(1.0, 1.0), npu=(1.0, 1.0)):
@@ -86,7 +86,7 @@ def test_occupancy_depends_on_the_start_tick_and_the_range_covers_it():
         assert lo <= min(seen) and max(seen) <= hi
 
 
-@settings(max_examples=200, deadline=None)
+@settings(max_examples=examples(200), deadline=None)
 @given(st.data(), st.sampled_from([1, 10, 100]), st.integers(1, 10**7))
 def test_occupancy_range_holds_at_every_start_tick(data, clock, horizon):
     time_us = data.draw(tricky_times(clock))
