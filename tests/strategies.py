@@ -1,4 +1,5 @@
-"""Hypothesis strategies for small random problems and mappings."""
+"""Hypothesis strategies for small random problems and mappings, and how many
+examples the soundness properties draw (`examples`)."""
 
 from __future__ import annotations
 
@@ -20,8 +21,8 @@ def _soak() -> int:
 
 
 #: how many times more examples the soundness properties draw (bounds and
-#: OPTIMAL against brute force, tick conversions) than CI's quick pass, which
-#: a long soak raises: PRISM_CP_SOAK=40 python -m pytest tests/test_oracle.py
+#: OPTIMAL against brute force, tick and deadline conversions) than CI's quick
+#: pass; a long soak raises it: PRISM_CP_SOAK=40 python -m pytest tests/test_oracle.py
 SOAK = _soak()
 
 
