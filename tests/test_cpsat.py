@@ -14,9 +14,10 @@ import pytest
 
 from prism_cp import Platform, PrismError, Problem, Status, Workload, algorithms, replay, solve, validate
 from prism_cp.bounds import lower_bound
-from prism_cp.cpsat import is_shared, solve_cpsat
+from prism_cp.cpsat import solve_cpsat
 from prism_cp.cpsat.model import objective, scaled, sort_batches
 from prism_cp.cpsat.plan import Plan, assign_cores, to_schedule
+from prism_cp.cpsat.seeds import is_shared
 from prism_cp.heuristics import HEURISTICS
 from prism_cp.io import load_platform
 from prism_cp.io.stg import load_stg, stg_platform

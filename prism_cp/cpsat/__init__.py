@@ -69,7 +69,7 @@ def solve_cpsat(
 
     deadline = t0 + time_limit * (1 - FINISH_SHARE) - min(FINISH_S, time_limit / 10)
     if problem.arrival_us is not None:
-        return solve_stream(problem, seed=seed, say=say, deadline=deadline, t0=t0, workers=workers, mapping=mapping, is_shared=is_shared)
+        return solve_stream(problem, seed=seed, say=say, deadline=deadline, t0=t0, workers=workers, mapping=mapping)
     analytic = lower_bound(problem)
     too_big = problem.size > max_ops
     if too_big:
@@ -80,9 +80,8 @@ def solve_cpsat(
     seeds: dict[str, Schedule] = {}
     interrupted = False
     try:
-        for name, schedule in seed_schedules(problem, seed, min(deadline, t0 + share * time_limit), analytic, say):
-            if mapping == "per-batch" or is_shared(problem, schedule):
-                seeds[name] = schedule
+        for name, schedule in seed_schedules(problem, seed, min(deadline, t0 + share * time_limit), analytic, say, mapping):
+            seeds[name] = schedule
     except KeyboardInterrupt:
         if not seeds:
             raise  # nothing to return: the caller sees a plain interrupt
@@ -139,9 +138,3 @@ def heuristic_result(problem: Problem, name: str, best: Schedule, analytic: floa
     say(f"[cpsat] {time.perf_counter() - t0:7.2f}s returning the {name} schedule: makespan {makespan:.2f} us, "
         f"bound {bound:.2f} us, gap {100 * gap:.2f}% ({status.lower()})")
     return Result("cpsat", best, best.core_type, bound, status, time.perf_counter() - t0, tuple(say.lines))
-
-
-def is_shared(problem: Problem, schedule: Schedule) -> bool:
-    """Whether every batch maps each op to the same core type."""
-    n = problem.n_ops
-    return all(c == schedule.core_type[g % n] for g, c in enumerate(schedule.core_type))

@@ -28,22 +28,30 @@ MIRROR_MARGIN = 20  # ticks an op must gain to leave the core type the mirrored 
 MIRROR_OPTIONS = ((0.5, 4), (1, 8), (0.2, 1), (0.5, 8), (0.5, 1), (0.2, 4), (1, 4), (2, 8), (0.2, 8), (1, 1), (0, 1))
 
 
-def seed_schedules(problem: Problem, seed: int, deadline: float, target: float, say: Progress) -> Iterator[tuple[str, Schedule]]:
+def seed_schedules(problem: Problem, seed: int, deadline: float, target: float, say: Progress, mapping: str = "per-batch") -> Iterator[tuple[str, Schedule]]:
     """(name, schedule) of each heuristic that finishes before `deadline`
-    (time.perf_counter() value), the first (random, one simulation) even
-    after it, since every caller needs a schedule however short its time;
-    then of the staggered search ('staggered-search') and of its mirror
-    image ('mirrored-search', not for streams nor above MIRROR_OPS ops),
-    which share the time left.
+    (time.perf_counter() value), and of heuristics after it until one is
+    yielded, since every caller needs a schedule however short its time
+    (the first, random, is one simulation and always yielded); then of the
+    staggered search ('staggered-search') and of its mirror image
+    ('mirrored-search', not for streams nor above MIRROR_OPS ops), which
+    share the time left. With `mapping` 'shared', only the schedules that
+    map every batch alike (`is_shared`) are yielded: both callers keep
+    only those, and the guarantee of a schedule holds for them.
 
     The hill climber (the slow one, run last) gets HILL_CLIMB_SHARE of the
     time left and returns its best mapping so far. The searches are skipped
     once a schedule reaches `target` (a lower bound). A generator, so that a
     caller interrupted by Ctrl-C keeps the schedules it already has.
     """
+
+    def usable(schedule: Schedule) -> bool:
+        return mapping == "per-batch" or is_shared(problem, schedule)
+
     best = float("inf")
+    yielded = False
     for name, heuristic in sorted(HEURISTICS.items(), key=lambda kv: kv[0] == "prism"):
-        if best < float("inf") and time.perf_counter() >= deadline:
+        if yielded and time.perf_counter() >= deadline:
             say(f"[cpsat] no time left for the {name} seed")
             continue
         if name == "prism":  # the slow one: part of the time left, the rest for the staggered searches
@@ -53,7 +61,9 @@ def seed_schedules(problem: Problem, seed: int, deadline: float, target: float, 
             schedule = heuristic(problem, seed=seed)
         say(f"[cpsat] seed {name}: makespan {schedule.makespan:.2f} us")
         best = min(best, schedule.makespan)
-        yield name, schedule
+        if usable(schedule):
+            yielded = True
+            yield name, schedule
     mirrored = problem.arrival_us is None and problem.size <= MIRROR_OPS
     searches = [("staggered-search", staggered_search)] + ([("mirrored-search", mirrored_search)] if mirrored else [])
     for k, (name, search) in enumerate(searches):
@@ -66,7 +76,14 @@ def seed_schedules(problem: Problem, seed: int, deadline: float, target: float, 
             continue
         say(f"[cpsat] seed {name}: makespan {schedule.makespan:.2f} us")
         best = min(best, schedule.makespan)
-        yield name, schedule
+        if usable(schedule):
+            yield name, schedule
+
+
+def is_shared(problem: Problem, schedule: Schedule) -> bool:
+    """Whether every batch maps each op to the same core type."""
+    n = problem.n_ops
+    return all(c == schedule.core_type[g % n] for g, c in enumerate(schedule.core_type))
 
 
 def reversed_problem(problem: Problem) -> Problem:

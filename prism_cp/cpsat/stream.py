@@ -31,7 +31,7 @@ def stream_key(problem: Problem, schedule: Schedule) -> tuple[int, float, float]
     return misses(problem, schedule), max(batch_latencies(problem, schedule)), schedule.makespan
 
 
-def solve_stream(problem: Problem, *, seed: int, say: ProgressLog, deadline: float, t0: float, workers: int, mapping: str, is_shared) -> Result:
+def solve_stream(problem: Problem, *, seed: int, say: ProgressLog, deadline: float, t0: float, workers: int, mapping: str) -> Result:
     """The best stream schedule (by `stream_key`) found before `deadline`
     (a time.perf_counter() value). Its `lower_bound` bounds the makespan;
     OPTIMAL means the makespan meets it (the misses and latency are not
@@ -47,9 +47,8 @@ def solve_stream(problem: Problem, *, seed: int, say: ProgressLog, deadline: flo
             say(f"[cpsat] {time.perf_counter() - t0:7.2f}s {name}: {k[0]} misses, max latency {k[1]:.2f} us, makespan {k[2]:.2f} us")
 
     try:
-        for name, schedule in seed_schedules(problem, seed, min(deadline, t0 + SEED_SHARE * (deadline - t0)), bound, say):
-            if mapping == "per-batch" or is_shared(problem, schedule):
-                offer(f"seed {name}", schedule)
+        for name, schedule in seed_schedules(problem, seed, min(deadline, t0 + SEED_SHARE * (deadline - t0)), bound, say, mapping):
+            offer(f"seed {name}", schedule)
     except KeyboardInterrupt:
         if best is None:
             raise
