@@ -4,20 +4,28 @@ the CPU load bound, and strictly better where the CPUs must wait."""
 from __future__ import annotations
 
 import math
+import sys
 import time
 
 import numpy as np
 import pytest
-from hypothesis import HealthCheck, given, settings, target
+from hypothesis import HealthCheck, example, given, settings, target
 from hypothesis import strategies as st
+from ortools.sat.python import cp_model
 
 from prism_cp import Platform, Problem, Status, Workload
 from prism_cp.bounds import load_bounds, lower_bound, split_bound
 from prism_cp.cpsat import solve_cpsat
-from prism_cp.cpsat.startup_bound import startup_bound
+from prism_cp.cpsat import interruptible
+from prism_cp.cpsat.startup_bound import early_work_bound, startup_bound
+from prism_cp.cpsat.startup_columns import early_work_columns
+from prism_cp.heuristics import heft_schedule, npufirst_schedule, random_schedule
 from prism_cp.io import load_platform
 
-from strategies import problems
+from strategies import examples, problems
+
+#: each way to bound U(t) alone, and both: the other is replaced by the CPUs' capacity
+U_METHODS = {"columns": "early_work_bound", "cp-sat": "early_work_columns", "both": None}
 
 
 def optimum(problem: Problem) -> float | None:
@@ -31,10 +39,15 @@ def optimum(problem: Problem) -> float | None:
 @st.composite
 def startups(draw) -> Problem:
     """Small batched DAGs whose entry ops the few NPUs run fastest, followed by
-    CPU-only ops: the shape where the CPUs wait at start-up."""
-    n = draw(st.integers(2, 5))
-    edges = [(i, j, 1) for i in range(n) for j in range(i + 1, n) if j == i + 1 or draw(st.booleans())]
+    CPU-only ops: the shape where the CPUs wait at start-up. The CPU-only ops
+    form a chain (the case the columns bound) or, now and then, not; NPU ops
+    may feed it from the side."""
+    n = draw(st.integers(2, 6))
     types = ("N",) + tuple(draw(st.sampled_from("NC")) for _ in range(n - 1))
+    chained = draw(st.integers(0, 3)) > 0
+    cpu_only = [i for i, t in enumerate(types) if t == "C"]
+    chain = set(zip(cpu_only, cpu_only[1:])) if chained else set()
+    edges = [(i, j, 1) for i in range(n) for j in range(i + 1, n) if (i, j) in chain or draw(st.booleans())]
     ticks = st.integers(1, 4)
     cpu = tuple(100.0 * draw(ticks) * (3 if t == "N" else 1) for t in types)
     npu = tuple(100.0 * draw(ticks) for _ in types)
@@ -44,25 +57,88 @@ def startups(draw) -> Problem:
 
 
 def assert_below_optimum(problem: Problem) -> None:
+    """The start-up bound from each way to bound U(t), alone and together,
+    over every window up to the optimum, is at most the optimum."""
     best = optimum(problem)
     if best is None:
         return
-    windows = tuple(range(1, int(best // problem.clock) + 2))  # every window up to the optimum
-    bound = startup_bound(problem, deadline=time.perf_counter() + 1, windows=windows)
-    target(max(0.0, bound - lower_bound(problem)))  # steer towards instances where the bound bites
-    assert bound <= best
+    windows = tuple(range(1, int(best // problem.clock) + 2))
+    for method, other in U_METHODS.items():
+        with pytest.MonkeyPatch.context() as mp:
+            if other:
+                mp.setattr(sys.modules["prism_cp.cpsat.startup_bound"], other, lambda p, window, *_: p.platform.cpus * window)
+            bound = startup_bound(problem, deadline=time.perf_counter() + 1, windows=windows)
+        if method == "columns":
+            target(max(0.0, bound - lower_bound(problem)))  # steer towards instances where the columns bite
+        assert bound <= best, method
 
 
-@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=examples(40), deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(startups())
 def test_never_above_a_proven_optimum_at_start_up(problem):
     assert_below_optimum(problem)
 
 
-@settings(max_examples=15, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=examples(15), deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(problems(max_ops=5, max_batches=3))
 def test_never_above_a_proven_optimum_on_any_platform(problem):
     assert_below_optimum(problem)
+
+
+def early_cpu_work(problem: Problem, start_us: tuple[int, ...], window: int) -> int:
+    """The CPU-only work (fewest-tick occupancies) a schedule does before tick `window`."""
+    ticks = problem.min_ticks["cpu"]
+    n, clock = problem.n_ops, problem.clock
+    return sum(
+        min(ticks[g % n], window - s // clock)
+        for g, s in enumerate(start_us)
+        if problem.allowed(g % n) == ("cpu",) and s // clock < window
+    )
+
+
+def relaxation_found(problem: Problem, window: int) -> int:
+    """The CPU-only work of the best solution the CP-SAT relaxation of U(window)
+    finds. Each of its solutions, cut to the ops the columns keep, is `nbatch`
+    columns within the capacities, so the columns' bound is at least this."""
+    found = []
+
+    def spy(solver: cp_model.CpSolver, model: cp_model.CpModel) -> int:
+        status = solve(solver, model)
+        found.append(round(solver.objective_value) if status in (cp_model.OPTIMAL, cp_model.FEASIBLE) else 0)
+        return status
+
+    solve = interruptible.solve
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setattr(interruptible, "solve", spy)
+        early_work_bound(problem, window, time.perf_counter() + 1, 1)
+    return found[0]
+
+
+def side_fed() -> Problem:
+    """A chain of CPU-only ops whose last one also waits for an op off the
+    chain (op2, 3 ticks on the CPU or 4 on the NPU): the columns must price it."""
+    edges = np.array([[1, 3, 1], [2, 4, 1], [3, 4, 1]], dtype=np.int64)
+    times = {"cpu": (300.0, 100.0, 300.0, 100.0, 200.0), "npu": (100.0, 100.0, 400.0, 100.0, 100.0)}
+    w = Workload("side", tuple(f"op{i}" for i in range(5)), ("N", "C", "N", "C", "C"), edges, times)
+    return Problem(w, Platform("few", frozenset({"N"}), 100, npus=1, cpus=2), 2)
+
+
+@settings(max_examples=examples(40), deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(startups())
+@example(side_fed())
+def test_columns_bound_the_early_work_of_real_schedules(problem):
+    """U(t) by columns is at least what the optimal and the heuristic schedules
+    do before t, and what the CP-SAT relaxation's best solution does."""
+    solved = solve_cpsat(problem, time_limit=1).schedule
+    schedules = [solved] + [h(problem) for h in (heft_schedule, npufirst_schedule, random_schedule)]
+    slack = []
+    for window in range(1, int(max(s.makespan for s in schedules) // problem.clock) + 2):
+        bound = early_work_columns(problem, window, time.perf_counter() + 1)
+        done = max(early_cpu_work(problem, s.start, window) for s in schedules)
+        relaxed = relaxation_found(problem, window)
+        assert done <= bound and relaxed <= bound, window
+        slack.append(bound - relaxed)
+    target(-float(min(slack)))  # steer towards problems where the columns are tight
 
 
 def pipeline(nbatch: int) -> Problem:
@@ -79,6 +155,23 @@ def test_pipeline_bound_is_tight_where_the_load_bound_is_not():
     assert load_bounds(problem)["cpu"] < best  # the bound the start-up one refines
     assert split_bound(problem) == best  # (the NPU's share with the CPU op after it sees it too)
     assert startup_bound(problem, deadline=time.perf_counter() + 5, windows=(4, 6)) == best
+
+
+def test_columns_on_the_pipeline_by_hand():
+    """Window 4: each batch's CPU op needs its NPU op (2 of the NPU's ticks 0-2)
+    done first, so the LP runs 1.5 batches' CPU ops: U = 1. Window 6: 2.5, U = 2."""
+    problem = pipeline(3)
+    assert [early_work_columns(problem, w, time.perf_counter() + 5) for w in (4, 6)] == [1, 2]
+
+
+def test_columns_do_not_apply_off_one_path():
+    """Two CPU-only ops side by side are not on one path: the bound is the CPUs' capacity."""
+    w = Workload("fork", ("a", "b", "c"), ("N", "C", "C"), np.array([[0, 1, 1], [0, 2, 1]], dtype=np.int64), {"cpu": (300.0, 100.0, 100.0), "npu": (100.0, 0.0, 0.0)})
+    problem = Problem(w, Platform("one-each", frozenset({"N"}), 100, npus=1, cpus=2), 2)
+    assert early_work_columns(problem, 3, time.perf_counter() + 5) == 6
+    chain = pipeline(2)
+    stream = Problem(chain.workload, chain.platform, 2, arrival_us=100.0)
+    assert early_work_columns(stream, 4, time.perf_counter() + 5) == 4
 
 
 def test_no_cpu_only_op_gives_no_bound(xception):

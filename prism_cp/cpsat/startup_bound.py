@@ -14,21 +14,25 @@ makespan is at least L * clock + min over CPU-only ops of `after`
 (`bounds.op_timing`). With t the earliest CPU-only head, U = 0 and this is
 the load bound.
 
-U(t) is the proven bound of a CP-SAT relaxation over the global ops whose
-head is below t, each either early (starts in [head, t - 1] on an allowed
-core type and holds a core of that type for its fewest-tick occupancy
-`Problem.min_ticks`, within the type's core count) or late (ignored). An early op's predecessors are early
-and complete before it starts, within the window. The objective is the sum
-over early CPU-only ops of min(occupancy, t - start). The ops starting before
-t in any feasible schedule are a solution worth exactly its CPU-only work in
-[0, t), so the solver's best objective bound, valid even when the search is
-cut short, is a valid U(t). Two redundant cuts make the linear relaxation
-(which is where the bound comes from) see the competition for cores: the ops
-completing within the window fit in each type's capacity, cores * t. Batches
-are identical, so relabelling them puts the first op's early flags and starts
-in batch order without changing the maximum. Work is counted in fewest-tick
-occupancies throughout (W too): an op that really holds its core longer
-only leaves more of it after t, so every feasible schedule still fits.
+U(t) is the smaller of two proven bounds, each given a share of a window's
+time: column generation (`startup_columns`: strong where the batches are
+identical and the CPU-only ops lie on one path, as in xception) and the
+proven bound of a CP-SAT relaxation over the global ops whose head is below
+t, each either early (starts in [head, t - 1] on an allowed core type and
+holds a core of that type for its fewest-tick occupancy `Problem.min_ticks`,
+within the type's core count) or late (ignored). An early op's predecessors
+are early and complete before it starts, within the window. The objective is
+the sum over early CPU-only ops of min(occupancy, t - start). The ops
+starting before t in any feasible schedule are a solution worth exactly its
+CPU-only work in [0, t), so the solver's best objective bound, valid even
+when the search is cut short, is a valid U(t). Two redundant cuts make the
+linear relaxation (which is where the bound comes from) see the competition
+for cores: the ops completing within the window fit in each type's capacity,
+cores * t. Batches are identical, so relabelling them puts the first op's
+early flags and starts in batch order without changing the maximum. Work is
+counted in fewest-tick occupancies throughout (W too): an op that really
+holds its core longer only leaves more of it after t, so every feasible
+schedule still fits.
 """
 
 from __future__ import annotations
@@ -40,11 +44,16 @@ from ortools.sat.python import cp_model
 
 from prism_cp.bounds import lower_bound, op_timing
 from prism_cp.cpsat import interruptible
+from prism_cp.cpsat.startup_columns import early_work_columns
 from prism_cp.problem import Problem
 
 #: default window ends, past the earliest CPU-only head, as fractions of that head
 #: (on xception/grai the bound peaks there; each window needs about a second)
 WINDOWS = (0.35, 0.4, 0.45, 0.5, 0.55, 0.6)
+#: of a window's time, at most this share goes to the columns (on xception they
+#: prove the most); the CP-SAT relaxation has the rest, all of it where the columns
+#: do not apply or finish early
+COLUMNS_SHARE = 0.75
 
 
 def startup_bound(problem: Problem, *, deadline: float, windows: tuple[int, ...] | None = None) -> float:
@@ -69,9 +78,12 @@ def startup_bound(problem: Problem, *, deadline: float, windows: tuple[int, ...]
     if todo and bound(todo[-1], 0) <= lower_bound(problem):
         return best  # even no CPU-only work before the last window would not beat the analytic bound
     for k, window in enumerate(todo):
-        if time.perf_counter() >= deadline:
+        now = time.perf_counter()
+        if now >= deadline:
             break
-        early = early_work_bound(problem, window, deadline, len(todo) - k)
+        left = len(todo) - k  # windows still to do, this one included
+        early = early_work_columns(problem, window, now + COLUMNS_SHARE * (deadline - now) / left)
+        early = min(early, early_work_bound(problem, window, deadline, left))
         if early < work:
             best = max(best, bound(window, early))
     return best
