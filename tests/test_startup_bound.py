@@ -17,7 +17,7 @@ from prism_cp import Platform, Problem, Status, Workload
 from prism_cp.bounds import load_bounds, lower_bound, split_bound
 from prism_cp.cpsat import solve_cpsat
 from prism_cp.cpsat import interruptible
-from prism_cp.cpsat.startup_bound import early_work_bound, startup_bound
+from prism_cp.cpsat.startup_bound import early_cpu_work, early_work_bound, startup_bound
 from prism_cp.cpsat.startup_columns import early_work_columns
 from prism_cp.heuristics import heft_schedule, npufirst_schedule, random_schedule
 from prism_cp.io import load_platform
@@ -85,17 +85,6 @@ def test_never_above_a_proven_optimum_on_any_platform(problem):
     assert_below_optimum(problem)
 
 
-def early_cpu_work(problem: Problem, start_us: tuple[int, ...], window: int) -> int:
-    """The CPU-only work (fewest-tick occupancies) a schedule does before tick `window`."""
-    ticks = problem.min_ticks["cpu"]
-    n, clock = problem.n_ops, problem.clock
-    return sum(
-        min(ticks[g % n], window - s // clock)
-        for g, s in enumerate(start_us)
-        if problem.allowed(g % n) == ("cpu",) and s // clock < window
-    )
-
-
 def relaxation_found(problem: Problem, window: int) -> int:
     """The CPU-only work of the best solution the CP-SAT relaxation of U(window)
     finds. Each of its solutions, cut to the ops the columns keep, is `nbatch`
@@ -134,7 +123,7 @@ def test_columns_bound_the_early_work_of_real_schedules(problem):
     slack = []
     for window in range(1, int(max(s.makespan for s in schedules) // problem.clock) + 2):
         bound = early_work_columns(problem, window, time.perf_counter() + 1)
-        done = max(early_cpu_work(problem, s.start, window) for s in schedules)
+        done = max(early_cpu_work(problem, s, window) for s in schedules)
         relaxed = relaxation_found(problem, window)
         assert done <= bound and relaxed <= bound, window
         slack.append(bound - relaxed)

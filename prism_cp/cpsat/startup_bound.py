@@ -46,6 +46,7 @@ from prism_cp.bounds import lower_bound, op_timing
 from prism_cp.cpsat import interruptible
 from prism_cp.cpsat.startup_columns import early_work_columns
 from prism_cp.problem import Problem
+from prism_cp.schedule import Schedule
 
 #: default window ends, past the earliest CPU-only head, as fractions of that head
 #: (on xception/grai the bound peaks there; each window needs about a second)
@@ -153,3 +154,15 @@ def early_work_bound(problem: Problem, window: int, deadline: float, share: int)
     if status not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
         return cpus * window  # nothing proven beyond the CPUs' capacity
     return math.floor(solver.best_objective_bound + 1e-6)
+
+
+def early_cpu_work(problem: Problem, schedule: Schedule, window: int) -> int:
+    """The CPU-only work (fewest-tick occupancies) `schedule` does before tick
+    `window`: what U(window) bounds, to check it and to see where a schedule
+    loses against it."""
+    ticks, n, clock = problem.min_ticks["cpu"], problem.n_ops, problem.clock
+    return sum(
+        min(ticks[g % n], window - s // clock)
+        for g, s in enumerate(schedule.start)
+        if problem.allowed(g % n) == ("cpu",) and s // clock < window
+    )
