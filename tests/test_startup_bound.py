@@ -15,8 +15,7 @@ from ortools.sat.python import cp_model
 
 from prism_cp import Platform, Problem, Status, Workload
 from prism_cp.bounds import load_bounds, lower_bound, split_bound
-from prism_cp.cpsat import solve_cpsat
-from prism_cp.cpsat import interruptible
+from prism_cp.cpsat import interruptible, solve_cpsat
 from prism_cp.cpsat.startup_bound import early_cpu_work, early_work_bound, startup_bound
 from prism_cp.cpsat.startup_columns import early_work_columns
 from prism_cp.heuristics import heft_schedule, npufirst_schedule, random_schedule
@@ -24,7 +23,7 @@ from prism_cp.io import load_platform
 
 from strategies import examples, problems
 
-#: each way to bound U(t) alone, and both: the other is replaced by the CPUs' capacity
+#: each way to bound U(t) alone, and both: the name of the one replaced by the CPUs' capacity
 U_METHODS = {"columns": "early_work_bound", "cp-sat": "early_work_columns", "both": None}
 
 
