@@ -16,8 +16,8 @@ import sys
 import time
 
 from prism_cp import Problem, solve
-from prism_cp.bounds import lower_bound, op_timing
-from prism_cp.cpsat.startup_bound import WINDOWS, early_cpu_work, early_work_bound, startup_bound
+from prism_cp.bounds import lower_bound
+from prism_cp.cpsat.startup_bound import default_windows, early_cpu_work, early_work_bound, startup_bound
 from prism_cp.cpsat.startup_columns import early_work_columns
 from prism_cp.io import load_platform, load_workload
 
@@ -33,9 +33,7 @@ def main() -> int:
     problem = Problem(load_workload("xception"), load_platform("grai", npus=args.npus, cpus=args.cpus), args.batches)
     result = solve(problem, "cpsat", time_limit=args.time_limit)
     print(f"xception on grai {args.npus}x{args.cpus} b{args.batches}: cpsat {args.time_limit:g} s -> {result.makespan:.2f} us")
-    timing = op_timing(problem)
-    first = min(timing.head[i] for i in range(problem.n_ops) if problem.allowed(i) == ("cpu",))
-    windows = [first + int(first * f) for f in WINDOWS]
+    windows = default_windows(problem)
     print(f"window  U columns (s)   U cp-sat (s)   schedule's work   {args.per_window:g} s per window")
     false = 0
     for t in windows:
@@ -47,7 +45,7 @@ def main() -> int:
         done = early_cpu_work(problem, result.schedule, t)
         false += min(columns, cpsat) < done
         print(f"{t:6d}  {columns:4d} ({t1 - t0:5.1f})   {cpsat:4d} ({t2 - t1:5.1f})   {done:15d}")
-    bound = startup_bound(problem, deadline=time.perf_counter() + 2 * args.per_window * len(windows), windows=tuple(windows))
+    bound = startup_bound(problem, deadline=time.perf_counter() + 2 * args.per_window * len(windows), windows=windows)
     print(f"start-up bound {bound:.2f} us (analytic {lower_bound(problem):.2f}); gap of the schedule {(result.makespan - bound) / result.makespan:.3%}")
     print("U below a real schedule's work:", false or "never")
     return 1 if false else 0

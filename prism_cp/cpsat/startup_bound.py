@@ -75,7 +75,7 @@ def startup_bound(problem: Problem, *, deadline: float, windows: tuple[int, ...]
         return float((window + -(-(work - early) // cpus)) * clock + tail)
 
     best = bound(first, 0)
-    todo = sorted({w for w in (windows or [first + int(first * f) for f in WINDOWS]) if w > first})
+    todo = sorted({w for w in (windows or default_windows(problem)) if w > first})
     if todo and bound(todo[-1], 0) <= lower_bound(problem):
         return best  # even no CPU-only work before the last window would not beat the analytic bound
     for k, window in enumerate(todo):
@@ -88,6 +88,14 @@ def startup_bound(problem: Problem, *, deadline: float, windows: tuple[int, ...]
         if early < work:
             best = max(best, bound(window, early))
     return best
+
+
+def default_windows(problem: Problem) -> tuple[int, ...]:
+    """The window ends (ticks) `startup_bound` tries unless told: `WINDOWS` past
+    the earliest head of a CPU-only op (none without CPU-only ops)."""
+    head = op_timing(problem).head
+    only = [head[i] for i in range(problem.n_ops) if problem.allowed(i) == ("cpu",)]
+    return tuple(min(only) + int(min(only) * f) for f in WINDOWS) if only else ()
 
 
 def early_work_bound(problem: Problem, window: int, deadline: float, share: int) -> int:

@@ -31,6 +31,7 @@ from __future__ import annotations
 import math
 import time
 
+import networkx as nx
 import numpy as np
 from ortools.linear_solver import pywraplp
 
@@ -85,11 +86,11 @@ class Columns:
         self.problem, self.window = problem, window
         head = op_timing(problem).head
         self.path = [i for i in path if head[i] < window]
-        on_path = set(path)
+        on_path, graph = set(path), problem.workload.graph()
         seen: set[int] = set()
         self.needs: list[list[int]] = []  # per spine op: the off-spine ops it is first to depend on
         for i in self.path:
-            new = sorted(a for a in ancestors(problem, i) if a not in on_path and a not in seen)
+            new = sorted(a for a in nx.ancestors(graph, i) if a not in on_path and a not in seen)
             seen.update(new)
             self.needs.append(new)
 
@@ -163,17 +164,6 @@ class Columns:
                 use[c][x : x + d] += 1
             where = (k - 1, int(np.argmax(stages[k - 1][0][: start + 1]))) if k else None
         return use, work
-
-
-def ancestors(problem: Problem, i: int) -> set[int]:
-    """Every op of i's batch that i depends on, directly or not."""
-    seen, todo = set(), list(problem.preds[i])
-    while todo:
-        q = todo.pop()
-        if q not in seen:
-            seen.add(q)
-            todo.extend(problem.preds[q])
-    return seen
 
 
 def early_work_columns(problem: Problem, window: int, deadline: float) -> int:
