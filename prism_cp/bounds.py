@@ -83,7 +83,7 @@ def load_bounds(problem: Problem) -> dict[str, float]:
     head, after = op_timing(problem).head, op_timing(problem).after
     out: dict[str, float] = {}
     for c in ("cpu", "npu"):
-        only = [i for i in range(problem.n_ops) if problem.allowed(i) == (c,)]
+        only = problem.only_on[c]
         if not only:
             continue
         work = problem.nbatch * sum(problem.min_ticks[c][i] for i in only)

@@ -138,6 +138,12 @@ class Problem:
         return tuple(c for c in CORE_TYPES if self.platform.cores(c) and self.platform.supports(t, c))
 
     @cached_property
+    def only_on(self) -> dict[str, tuple[int, ...]]:
+        """Per core type c: the ops of one batch that may run on c alone (the
+        work every schedule puts on c's cores, where the load bounds start)."""
+        return {c: tuple(i for i in range(self.n_ops) if self.allowed(i) == (c,)) for c in CORE_TYPES}
+
+    @cached_property
     def npu_ok(self) -> tuple[bool, ...]:
         """Per op of one batch: can the NPU execute it."""
         return tuple(self.platform.supports(t, "npu") for t in self.workload.op_types)

@@ -67,6 +67,13 @@ def test_global_index_helpers_round_trip():
     assert p.succs[p.join(2, 0)] == [p.join(2, 1)]
 
 
+def test_ops_one_core_type_alone_may_run():
+    w = Workload("w", ("a", "b", "c"), ("Conv", "Pool", "Conv"), np.array([(0, 1, 1), (1, 2, 1)], dtype=np.int64), {"cpu": (1.0,) * 3, "npu": (1.0,) * 3})
+    assert Problem(w, Platform("p", frozenset({"Conv"}))).only_on == {"cpu": (1,), "npu": ()}
+    assert Problem(w, Platform("p", frozenset({"Conv"}), npus=0)).only_on == {"cpu": (0, 1, 2), "npu": ()}
+    assert Problem(w, Platform("p", frozenset({"Conv", "Pool"}), cpus=0)).only_on == {"cpu": (), "npu": (0, 1, 2)}
+
+
 def test_tick_rules():
     assert occupancy_range(0.0, 100, 10**6) == (1, 1)
     assert occupancy_range(100.0, 100, 10**6) == (1, 1)  # integers add exactly

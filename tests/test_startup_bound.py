@@ -6,6 +6,7 @@ from __future__ import annotations
 import math
 import sys
 import time
+from dataclasses import replace
 
 import numpy as np
 import pytest
@@ -21,7 +22,7 @@ from prism_cp.cpsat.startup_columns import early_work_columns
 from prism_cp.heuristics import heft_schedule, npufirst_schedule, random_schedule
 from prism_cp.io import load_platform
 
-from strategies import examples, problems
+from strategies import ARRIVALS, examples, problems
 
 #: each way to bound U(t) alone, and both: the name of the one replaced by the CPUs' capacity
 U_METHODS = {"columns": "early_work_bound", "cp-sat": "early_work_columns", "both": None}
@@ -82,6 +83,13 @@ def test_never_above_a_proven_optimum_at_start_up(problem):
 @given(problems(max_ops=5, max_batches=3))
 def test_never_above_a_proven_optimum_on_any_platform(problem):
     assert_below_optimum(problem)
+
+
+@settings(max_examples=examples(15), deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(startups(), ARRIVALS)
+def test_never_above_a_proven_optimum_of_a_stream(problem, arrival):
+    """The relaxations leave releases out, so their bound holds for streams too."""
+    assert_below_optimum(replace(problem, arrival_us=arrival))
 
 
 def relaxation_found(problem: Problem, window: int) -> int:
@@ -157,9 +165,6 @@ def test_columns_do_not_apply_off_one_path():
     w = Workload("fork", ("a", "b", "c"), ("N", "C", "C"), np.array([[0, 1, 1], [0, 2, 1]], dtype=np.int64), {"cpu": (300.0, 100.0, 100.0), "npu": (100.0, 0.0, 0.0)})
     problem = Problem(w, Platform("one-each", frozenset({"N"}), 100, npus=1, cpus=2), 2)
     assert early_work_columns(problem, 3, time.perf_counter() + 5) == 6
-    chain = pipeline(2)
-    stream = Problem(chain.workload, chain.platform, 2, arrival_us=100.0)
-    assert early_work_columns(stream, 4, time.perf_counter() + 5) == 4
 
 
 def test_no_cpu_only_op_gives_no_bound(xception):

@@ -40,7 +40,7 @@ def only_type_bound(problem: Problem, lower_us: float, upper_us: float, *, deadl
     `upper_us`: a schedule's makespan, above which nothing need be proven."""
     best = lower_us
     # a type that alone can run every op leaves nothing to relax: the whole model is that problem
-    counts = {c: sum(problem.allowed(i) == (c,) for i in range(problem.n_ops)) for c in ("cpu", "npu")}
+    counts = {c: len(problem.only_on[c]) for c in ("cpu", "npu")}
     types = [c for c in ("cpu", "npu") if problem.platform.cores(c) and 0 < counts[c] < problem.n_ops]
     for k, c in enumerate(types):
         share = time.perf_counter() + (deadline - time.perf_counter()) / (len(types) - k)
@@ -84,7 +84,7 @@ class Relaxation:
     def __init__(self, problem: Problem, c: str, workers: int) -> None:
         t = op_timing(problem)
         self.problem, self.c, self.workers = problem, c, workers
-        self.only = [i for i in t.order if problem.allowed(i) == (c,)]
+        self.only = [i for i in t.order if i in problem.only_on[c]]
         self.rest = {i: math.floor(t.rest[i] * SCALE) for i in self.only}
         self.lags = lags(problem, self.only)
 

@@ -28,8 +28,10 @@ CPU-only work in [0, t), so the solver's best objective bound, valid even
 when the search is cut short, is a valid U(t). Two redundant cuts make the
 linear relaxation (which is where the bound comes from) see the competition
 for cores: the ops completing within the window fit in each type's capacity,
-cores * t. Batches are identical, so relabelling them puts the first op's
-early flags and starts in batch order without changing the maximum. Work is
+cores * t. Releases are left out (a stream's schedules are among those of
+the same batches all at 0), so the batches are identical and relabelling them
+puts the first op's early flags and starts in batch order without changing
+the maximum. Work is
 counted in fewest-tick occupancies throughout (W too): an op that really
 holds its core longer only leaves more of it after t, so every feasible
 schedule still fits.
@@ -63,7 +65,7 @@ def startup_bound(problem: Problem, *, deadline: float, windows: tuple[int, ...]
     no op is CPU-only. `windows`: window ends in ticks (default: a few past
     the earliest CPU-only head, where the CPUs wait for the entry layers)."""
     head, after = op_timing(problem).head, op_timing(problem).after
-    only = [i for i in range(problem.n_ops) if problem.allowed(i) == ("cpu",)]
+    only = problem.only_on["cpu"]
     if not only:
         return -math.inf
     cpus, clock = problem.platform.cpus, problem.clock
@@ -94,7 +96,7 @@ def default_windows(problem: Problem) -> tuple[int, ...]:
     """The window ends (ticks) `startup_bound` tries unless told: `WINDOWS` past
     the earliest head of a CPU-only op (none without CPU-only ops)."""
     head = op_timing(problem).head
-    only = [head[i] for i in range(problem.n_ops) if problem.allowed(i) == ("cpu",)]
+    only = [head[i] for i in problem.only_on["cpu"]]
     return tuple(min(only) + int(min(only) * f) for f in WINDOWS) if only else ()
 
 
@@ -168,9 +170,5 @@ def early_cpu_work(problem: Problem, schedule: Schedule, window: int) -> int:
     """The CPU-only work (fewest-tick occupancies) `schedule` does before tick
     `window`: what U(window) bounds, to check it and to see where a schedule
     loses against it."""
-    ticks, n, clock = problem.min_ticks["cpu"], problem.n_ops, problem.clock
-    return sum(
-        min(ticks[g % n], window - s // clock)
-        for g, s in enumerate(schedule.start)
-        if problem.allowed(g % n) == ("cpu",) and s // clock < window
-    )
+    ticks, n, clock, only = problem.min_ticks["cpu"], problem.n_ops, problem.clock, set(problem.only_on["cpu"])
+    return sum(min(ticks[g % n], window - s // clock) for g, s in enumerate(schedule.start) if g % n in only and s // clock < window)

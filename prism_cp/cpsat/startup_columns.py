@@ -3,7 +3,8 @@ any schedule does in [0, t) ticks, for `startup_bound`.
 
 The CP-SAT relaxation of `startup_bound` reasons about every op of every
 batch and proves little once the window holds more than a few ops per batch.
-This one exploits that the batches are identical (all released at 0) and that, on
+This one exploits that the batches are identical (releases are left out: a
+relaxation, so the bound holds for streams too) and that, on
 models like xception, the CPU-only ops lie on one path: each batch's early
 ops are then a prefix of that path (the *spine*) plus the off-spine ops the
 prefix needs. A *column* is one batch's early part scheduled in the window,
@@ -55,7 +56,7 @@ def spine(problem: Problem, window: int) -> list[int] | None:
     timing = op_timing(problem)
     head, fastest, order = timing.head, timing.fastest, timing.order
     preds = problem.preds
-    only = [i for i in order if head[i] < window and problem.allowed(i) == ("cpu",)]
+    only = [i for i in order if head[i] < window and i in problem.only_on["cpu"]]
     if not only:
         return None
     path = [only[0]]
@@ -129,7 +130,7 @@ class Columns:
             value, kind, began = np.full(span, -np.inf), np.zeros(span, dtype=np.int64), np.zeros(span, dtype=np.int64)
             penalty = sum((off_spine(o) for o in self.needs[k]), np.zeros(t))
             for x, (c, d) in enumerate(self.ticks(i)):
-                gain = np.minimum(d, t - s) if self.problem.allowed(i) == ("cpu",) else 0
+                gain = np.minimum(d, t - s) if i in self.problem.only_on["cpu"] else 0
                 v = ready + gain - cost(c, d) - penalty
                 v[: head[i]] = -np.inf
                 better = v > value[d : d + t]
@@ -154,7 +155,7 @@ class Columns:
             i, start = self.path[k], int(began[end])
             c, d = self.ticks(i)[kind[end]]
             use[c][start : min(start + d, t)] += 1
-            if self.problem.allowed(i) == ("cpu",):
+            if i in self.problem.only_on["cpu"]:
                 work += min(d, t - start)
             for o in self.needs[k]:  # the cheapest placement completing by `start`
                 c, d, x = min(
@@ -171,7 +172,7 @@ def early_work_columns(problem: Problem, window: int, deadline: float) -> int:
     `deadline` (a time.perf_counter() value); the CPUs' capacity
     cpus * window where the method does not apply."""
     cpus = problem.platform.cpus
-    path = None if any(problem.release) else spine(problem, window)  # columns need identical batches
+    path = spine(problem, window)
     if path is None:
         return cpus * window
     columns = Columns(problem, window, path)
