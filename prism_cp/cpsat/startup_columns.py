@@ -48,6 +48,10 @@ CLOSE = 0.5
 #: tails off; on xception 4x2 this converges in about a third of the time
 SMOOTHING = 0.8
 
+#: an off-spine op's cheapest placement completing by each tick of the window:
+#: (priced cost, index of its core type in `Columns.ticks`, start tick)
+Placement = tuple[np.ndarray, np.ndarray, np.ndarray]
+
 
 def spine(problem: Problem, window: int) -> list[int] | None:
     """A path of one batch's ops through every CPU-only op with head < window,
@@ -112,57 +116,58 @@ class Columns:
         def cost(c: str, d: int) -> np.ndarray:  # priced usage of an op of d ticks started at each tick
             return cum[c][np.minimum(s + d, t)] - cum[c][s]
 
-        def off_spine(o: int) -> np.ndarray:  # cheapest placement of o completing by each tick
-            best = np.full(t, np.inf)
-            for c, d in self.ticks(o):
+        def off_spine(o: int) -> Placement:  # cheapest placement of o completing by each tick
+            best, kind, began = np.full(t, np.inf), np.zeros(t, dtype=np.int64), np.zeros(t, dtype=np.int64)
+            for x, (c, d) in enumerate(self.ticks(o)):
                 if d >= t:
                     continue  # cannot complete before a start inside the window
                 start = cost(c, d)
                 start[: head[o]] = np.inf
-                best[d:] = np.minimum(best[d:], np.minimum.accumulate(start)[: t - d])
-            return best
+                low = np.minimum.accumulate(start)
+                where = np.maximum.accumulate(np.where(start == low, s, 0))  # a start with the least cost so far
+                better = low[: t - d] < best[d:]
+                best[d:][better], kind[d:][better], began[d:][better] = low[: t - d][better], x, where[: t - d][better]
+            return best, kind, began
 
         span = t + max(d for i in self.path for _, d in self.ticks(i))
         ready = np.zeros(t)  # best value with the previous spine op complete by each tick
-        stages = []  # per spine op: value, type index and start by completion tick
+        stages = []  # per spine op: value, type index and start by completion tick, and its off-spine placements
         ends = []
         for k, i in enumerate(self.path):
             value, kind, began = np.full(span, -np.inf), np.zeros(span, dtype=np.int64), np.zeros(span, dtype=np.int64)
-            penalty = sum((off_spine(o) for o in self.needs[k]), np.zeros(t))
+            placed = {o: off_spine(o) for o in self.needs[k]}
+            penalty = sum((cheapest for cheapest, _, _ in placed.values()), np.zeros(t))
             for x, (c, d) in enumerate(self.ticks(i)):
                 gain = np.minimum(d, t - s) if i in self.problem.only_on["cpu"] else 0
                 v = ready + gain - cost(c, d) - penalty
                 v[: head[i]] = -np.inf
                 better = v > value[d : d + t]
                 value[d : d + t][better], kind[d : d + t][better], began[d : d + t][better] = v[better], x, s[better]
-            stages.append((value, kind, began))
+            stages.append((value, kind, began, placed))
             if value.max() > 0:
                 ends.append((k, int(value.argmax())))
             ready = np.maximum.accumulate(value[:t])
             if not np.isfinite(ready).any():
                 break
         top = max((float(stages[k][0][end]) for k, end in ends), default=0.0)
-        return top, [self.usage(end, stages, cost) for end in ends]
+        return top, [self.usage(end, stages) for end in ends]
 
-    def usage(self, where, stages, cost) -> tuple[dict[str, np.ndarray], int]:
+    def usage(self, where: tuple[int, int] | None, stages: list) -> tuple[dict[str, np.ndarray], int]:
         """Back from the best column's last spine op: its usage and work."""
-        t, head = self.window, op_timing(self.problem).head
+        t = self.window
         use = {c: np.zeros(t) for c in ("cpu", "npu")}
         work = 0
         while where is not None:
             k, end = where
-            value, kind, began = stages[k]
+            value, kind, began, placed = stages[k]
             i, start = self.path[k], int(began[end])
             c, d = self.ticks(i)[kind[end]]
             use[c][start : min(start + d, t)] += 1
             if i in self.problem.only_on["cpu"]:
                 work += min(d, t - start)
-            for o in self.needs[k]:  # the cheapest placement completing by `start`
-                c, d, x = min(
-                    ((c, d, head[o] + int(np.argmin(cost(c, d)[head[o] : start - d + 1]))) for c, d in self.ticks(o) if start - d >= head[o]),
-                    key=lambda cdx: cost(cdx[0], cdx[1])[cdx[2]],
-                )
-                use[c][x : x + d] += 1
+            for o, (_, by, at) in placed.items():  # the cheapest placement completing by `start`, as priced
+                c, d = self.ticks(o)[by[start]]
+                use[c][at[start] : at[start] + d] += 1
             where = (k - 1, int(np.argmax(stages[k - 1][0][: start + 1]))) if k else None
         return use, work
 
