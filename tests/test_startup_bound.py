@@ -23,6 +23,7 @@ from prism_cp.heuristics import heft_schedule, npufirst_schedule, random_schedul
 from prism_cp.io import load_platform
 
 from strategies import ARRIVALS, examples, problems
+from test_oracle import optimum as brute_force_optimum
 
 #: each way to bound U(t) alone, and both: the name of the one replaced by the CPUs' capacity
 U_METHODS = {"columns": "early_work_bound", "cp-sat": "early_work_columns", "both": None}
@@ -165,6 +166,17 @@ def test_columns_do_not_apply_off_one_path():
     w = Workload("fork", ("a", "b", "c"), ("N", "C", "C"), np.array([[0, 1, 1], [0, 2, 1]], dtype=np.int64), {"cpu": (300.0, 100.0, 100.0), "npu": (100.0, 0.0, 0.0)})
     problem = Problem(w, Platform("one-each", frozenset({"N"}), 100, npus=1, cpus=2), 2)
     assert early_work_columns(problem, 3, time.perf_counter() + 5) == 6
+
+
+def test_a_cpu_only_source_does_not_hide_the_wait():
+    """op1 is CPU-only and needs nothing, so the CPU may start at once; the
+    next CPU-only op waits for the entry op. The default windows follow that
+    wait, and the bound stays at most the brute-force optimum."""
+    edges = np.array([[0, 2, 1], [0, 3, 1], [0, 4, 1], [1, 2, 1], [2, 3, 1], [2, 4, 1], [3, 4, 1]], dtype=np.int64)
+    times = {"cpu": (300.0, 100.0, 100.0, 100.0, 900.0), "npu": (400.0, 300.0, 100.0, 200.0, 300.0)}
+    w = Workload("fed", tuple(f"op{i}" for i in range(5)), ("N", "C", "C", "C", "N"), edges, times)
+    problem = Problem(w, Platform("one-each", frozenset({"N"}), 100, npus=1, cpus=1), 2)
+    assert lower_bound(problem) < startup_bound(problem, deadline=time.perf_counter() + 5) <= brute_force_optimum(problem)
 
 
 def test_no_cpu_only_op_gives_no_bound(xception):

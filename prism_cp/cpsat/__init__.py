@@ -15,7 +15,7 @@ from prism_cp.cpsat.only_type_bound import only_type_bound
 from prism_cp.cpsat.plan import Plan, to_schedule
 from prism_cp.cpsat.search import Search
 from prism_cp.cpsat.seeds import seed_schedules
-from prism_cp.cpsat.startup_bound import startup_bound
+from prism_cp.cpsat.startup_bound import STARTUP_SHARE, startup_bound
 from prism_cp.cpsat.stream import solve_stream
 from prism_cp.errors import PrismError, check_count, check_time_limit
 from prism_cp.problem import Problem
@@ -28,7 +28,6 @@ SMALL_OPS = 700  # up to this size (5 xception batches) the single-type relaxati
 # of the time limit, at most, spent on seeding (large: the hill climber and the two
 # staggered searches need seconds each, and LNS gains little there)
 SEED_SHARE = {"small": 0.1, "large": 0.3}
-STARTUP_SHARE = 0.1  # of the time limit, at most, spent proving the start-up bound
 # of the time limit, at most, spent proving the single-type relaxation's bound: on
 # small problems it raises the bound where the search never does; on large ones its
 # proofs rarely come (16 xception batches) and the LNS steps need the time

@@ -50,9 +50,11 @@ from prism_cp.cpsat.startup_columns import early_work_columns
 from prism_cp.problem import Problem
 from prism_cp.schedule import Schedule
 
-#: default window ends, past the earliest CPU-only head, as fractions of that head
+#: default window ends, past the earliest positive CPU-only head, as fractions of that head
 #: (on xception/grai the bound peaks there; each window needs about a second)
 WINDOWS = (0.35, 0.4, 0.45, 0.5, 0.55, 0.6)
+#: of the time limit, at most this share goes to proving the start-up bound
+STARTUP_SHARE = 0.1
 #: of a window's time, at most this share goes to the columns (on xception they
 #: prove the most); the CP-SAT relaxation has the rest, all of it where the columns
 #: do not apply or finish early
@@ -62,8 +64,8 @@ COLUMNS_SHARE = 0.75
 def startup_bound(problem: Problem, *, deadline: float, windows: tuple[int, ...] | None = None) -> float:
     """The best start-up bound (us) found before `deadline` (a
     `time.perf_counter()` value): at least the CPU load bound, or -inf where
-    no op is CPU-only. `windows`: window ends in ticks (default: a few past
-    the earliest CPU-only head, where the CPUs wait for the entry layers)."""
+    no op is CPU-only. `windows`: window ends in ticks (default:
+    `default_windows`, where the CPUs wait for the entry layers)."""
     head, after = op_timing(problem).head, op_timing(problem).after
     only = problem.only_on["cpu"]
     if not only:
@@ -94,10 +96,12 @@ def startup_bound(problem: Problem, *, deadline: float, windows: tuple[int, ...]
 
 def default_windows(problem: Problem) -> tuple[int, ...]:
     """The window ends (ticks) `startup_bound` tries unless told: `WINDOWS` past
-    the earliest head of a CPU-only op (none without CPU-only ops)."""
+    the earliest positive head of a CPU-only op (a CPU-only op with head 0
+    keeps the CPUs busy only until the first one that waits for other ops);
+    none without such an op."""
     head = op_timing(problem).head
-    only = [head[i] for i in problem.only_on["cpu"]]
-    return tuple(min(only) + int(min(only) * f) for f in WINDOWS) if only else ()
+    waits = [head[i] for i in problem.only_on["cpu"] if head[i] > 0]
+    return tuple(min(waits) + int(min(waits) * f) for f in WINDOWS) if waits else ()
 
 
 def early_work_bound(problem: Problem, window: int, deadline: float, share: int) -> int:
