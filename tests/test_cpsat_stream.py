@@ -16,8 +16,8 @@ from prism_cp.bounds import lower_bound
 from prism_cp.cpsat.model import late_after
 from prism_cp.cpsat.stream import stream_key
 from prism_cp.heuristics import HEURISTICS
+from oracle import optimum
 from strategies import examples, streams
-from test_oracle import optimum
 
 
 def one_op(time_us: float, nbatch: int, arrival_us: float, deadline_us: float, clock: int = 100) -> Problem:

@@ -22,8 +22,8 @@ from prism_cp.cpsat.startup_columns import early_work_columns
 from prism_cp.heuristics import heft_schedule, npufirst_schedule, random_schedule
 from prism_cp.io import load_platform
 
+from oracle import optimum as brute_force_optimum
 from strategies import ARRIVALS, examples, problems
-from test_oracle import optimum as brute_force_optimum
 
 #: each way to bound U(t) alone, and both: the name of the one replaced by the CPUs' capacity
 U_METHODS = {"columns": "early_work_bound", "cp-sat": "early_work_columns", "both": None}
