@@ -32,7 +32,7 @@ U_METHODS = {"columns": "early_work_bound", "cp-sat": "early_work_columns", "bot
 def optimum(problem: Problem) -> float | None:
     """The makespan the engine proves optimal without the start-up bound, or None."""
     with pytest.MonkeyPatch.context() as mp:
-        mp.setattr("prism_cp.cpsat.startup_bound", lambda *_, **__: -math.inf)
+        mp.setattr("prism_cp.cpsat.startup_bound.startup_bound", lambda *_, **__: -math.inf)
         result = solve_cpsat(problem, time_limit=1)
     return result.makespan if result.status == Status.OPTIMAL else None
 

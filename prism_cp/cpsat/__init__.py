@@ -6,7 +6,6 @@ Entry point: `solve_cpsat(problem, ...) -> Result`.
 
 from __future__ import annotations
 
-import math
 import time
 
 from prism_cp.bounds import lower_bound
@@ -15,7 +14,7 @@ from prism_cp.cpsat.only_type_bound import only_type_bound
 from prism_cp.cpsat.plan import Plan, to_schedule
 from prism_cp.cpsat.search import Search
 from prism_cp.cpsat.seeds import seed_schedules
-from prism_cp.cpsat.startup_bound import STARTUP_SHARE, startup_bound
+from prism_cp.cpsat.startup_bound import raised_bound
 from prism_cp.cpsat.stream import solve_stream
 from prism_cp.errors import PrismError, check_count, check_time_limit
 from prism_cp.problem import Problem
@@ -91,13 +90,9 @@ def solve_cpsat(
     lower = analytic
     if not interrupted and best.makespan > analytic:
         try:
-            startup = startup_bound(problem, deadline=min(deadline, time.perf_counter() + STARTUP_SHARE * time_limit))
+            lower = raised_bound(problem, analytic, deadline=deadline, time_limit=time_limit, say=say, t0=t0)
         except KeyboardInterrupt:
             interrupted = True
-        else:
-            if startup > -math.inf:
-                say(f"[cpsat] {time.perf_counter() - t0:7.2f}s start-up bound: {startup:.2f} us")
-            lower = max(analytic, startup)
     if not interrupted and best.makespan > lower:
         try:
             only = only_type_bound(problem, lower, best.makespan, deadline=min(deadline, time.perf_counter() + ONLY_TYPE_SHARE[scope] * time_limit))

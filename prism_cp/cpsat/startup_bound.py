@@ -31,10 +31,9 @@ for cores: the ops completing within the window fit in each type's capacity,
 cores * t. Releases are left out (a stream's schedules are among those of
 the same batches all at 0), so the batches are identical and relabelling them
 puts the first op's early flags and starts in batch order without changing
-the maximum. Work is
-counted in fewest-tick occupancies throughout (W too): an op that really
-holds its core longer only leaves more of it after t, so every feasible
-schedule still fits.
+the maximum. Work is counted in fewest-tick occupancies throughout (W too):
+an op that really holds its core longer only leaves more of it after t, so
+every feasible schedule still fits.
 """
 
 from __future__ import annotations
@@ -48,6 +47,7 @@ from prism_cp.bounds import lower_bound, op_timing
 from prism_cp.cpsat import interruptible
 from prism_cp.cpsat.startup_columns import early_work_columns
 from prism_cp.problem import Problem
+from prism_cp.progress import Progress
 from prism_cp.schedule import Schedule
 
 #: default window ends, past the earliest positive CPU-only head, as fractions of that head
@@ -92,6 +92,17 @@ def startup_bound(problem: Problem, *, deadline: float, windows: tuple[int, ...]
         if early < work:
             best = max(best, bound(window, early))
     return best
+
+
+def raised_bound(problem: Problem, lower: float, *, deadline: float, time_limit: float, say: Progress, t0: float) -> float:
+    """`lower` (a proven bound, us), or the start-up bound where higher,
+    proven within STARTUP_SHARE of `time_limit` and before `deadline`; a
+    progress line gives the start-up bound. The batch and stream engines
+    both use it; Ctrl-C reaches the caller, which keeps `lower`."""
+    startup = startup_bound(problem, deadline=min(deadline, time.perf_counter() + STARTUP_SHARE * time_limit))
+    if startup > -math.inf:
+        say(f"[cpsat] {time.perf_counter() - t0:7.2f}s start-up bound: {startup:.2f} us")
+    return max(lower, startup)
 
 
 def default_windows(problem: Problem) -> tuple[int, ...]:

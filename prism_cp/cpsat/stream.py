@@ -17,7 +17,7 @@ from prism_cp.cpsat import model as cpm
 from prism_cp.cpsat.plan import Plan, to_schedule
 from prism_cp.cpsat.search import WHOLE_MODEL_OPS, solve_model
 from prism_cp.cpsat.seeds import seed_schedules
-from prism_cp.cpsat.startup_bound import STARTUP_SHARE, startup_bound
+from prism_cp.cpsat.startup_bound import raised_bound
 from prism_cp.problem import Problem
 from prism_cp.progress import ProgressLog
 from prism_cp.schedule import Result, Schedule, Status
@@ -58,13 +58,9 @@ def solve_stream(problem: Problem, *, seed: int, say: ProgressLog, deadline: flo
     assert best is not None
     if best.makespan > bound and time.perf_counter() < deadline:
         try:  # the start-up bound leaves releases out: it holds for streams too
-            startup = startup_bound(problem, deadline=min(deadline, time.perf_counter() + STARTUP_SHARE * (deadline - t0)))
+            bound = raised_bound(problem, bound, deadline=deadline, time_limit=deadline - t0, say=say, t0=t0)
         except KeyboardInterrupt:
             deadline = 0.0  # no search: return the best seed
-        else:
-            if startup > bound:
-                say(f"[cpsat] {time.perf_counter() - t0:7.2f}s start-up bound: {startup:.2f} us")
-                bound = startup
     n, nb = problem.n_ops, problem.nbatch
     window = max(1, WHOLE_MODEL_OPS // n)  # batches per model
     if nb > window:
