@@ -4,7 +4,6 @@ the CPU load bound, and strictly better where the CPUs must wait."""
 from __future__ import annotations
 
 import math
-import sys
 import time
 from dataclasses import replace
 
@@ -14,7 +13,7 @@ from hypothesis import HealthCheck, example, given, settings, target
 from hypothesis import strategies as st
 from ortools.sat.python import cp_model
 
-from prism_cp import Platform, Problem, Status, Workload
+from prism_cp import Platform, PrismError, Problem, Status, Workload
 from prism_cp.bounds import load_bounds, lower_bound, split_bound
 from prism_cp.cpsat import interruptible, solve_cpsat
 from prism_cp.cpsat.startup_bound import early_cpu_work, early_work_bound, startup_bound
@@ -25,8 +24,8 @@ from prism_cp.io import load_platform
 from oracle import optimum as brute_force_optimum
 from strategies import ARRIVALS, examples, problems
 
-#: each way to bound U(t) alone, and both: the name of the one replaced by the CPUs' capacity
-U_METHODS = {"columns": "early_work_bound", "cp-sat": "early_work_columns", "both": None}
+#: each way to bound U(t) alone, and both
+U_METHODS = {"columns": ("columns",), "cp-sat": ("cp-sat",), "both": ("columns", "cp-sat")}
 
 
 def optimum(problem: Problem) -> float | None:
@@ -64,11 +63,8 @@ def assert_below_optimum(problem: Problem) -> None:
     if best is None:
         return
     windows = tuple(range(1, int(best // problem.clock) + 2))
-    for method, other in U_METHODS.items():
-        with pytest.MonkeyPatch.context() as mp:
-            if other:
-                mp.setattr(sys.modules["prism_cp.cpsat.startup_bound"], other, lambda p, window, *_: p.platform.cpus * window)
-            bound = startup_bound(problem, deadline=time.perf_counter() + 1, windows=windows)
+    for method, methods in U_METHODS.items():
+        bound = startup_bound(problem, deadline=time.perf_counter() + 1, windows=windows, methods=methods)
         if method == "columns":
             target(max(0.0, bound - lower_bound(problem)))  # steer towards instances where the columns bite
         assert bound <= best, method
@@ -192,3 +188,8 @@ def test_xception_four_batches_at_least_the_load_bound(xception):
 def test_xception_sixteen_batches_beats_the_analytic_bound(xception):
     problem = Problem(xception, load_platform("grai"), 16)
     assert startup_bound(problem, deadline=time.perf_counter() + 5, windows=(190,)) > lower_bound(problem)
+
+
+def test_an_unknown_way_to_bound_u_is_refused():
+    with pytest.raises(PrismError, match="unknown ways to bound U"):
+        startup_bound(pipeline(2), deadline=time.perf_counter() + 1, methods=("columns", "lp"))

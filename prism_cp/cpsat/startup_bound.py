@@ -46,6 +46,7 @@ from ortools.sat.python import cp_model
 from prism_cp.bounds import lower_bound, op_timing
 from prism_cp.cpsat import interruptible
 from prism_cp.cpsat.startup_columns import early_work_columns
+from prism_cp.errors import PrismError
 from prism_cp.problem import Problem
 from prism_cp.progress import Progress
 from prism_cp.schedule import Schedule
@@ -55,17 +56,25 @@ from prism_cp.schedule import Schedule
 WINDOWS = (0.35, 0.4, 0.45, 0.5, 0.55, 0.6)
 #: of the time limit, at most this share goes to proving the start-up bound
 STARTUP_SHARE = 0.1
+#: the ways to bound U(t): column generation and the CP-SAT relaxation
+U_METHODS = ("columns", "cp-sat")
 #: of a window's time, at most this share goes to the columns (on xception they
 #: prove the most); the CP-SAT relaxation has the rest, all of it where the columns
 #: do not apply or finish early
 COLUMNS_SHARE = 0.75
 
 
-def startup_bound(problem: Problem, *, deadline: float, windows: tuple[int, ...] | None = None) -> float:
+def startup_bound(
+    problem: Problem, *, deadline: float, windows: tuple[int, ...] | None = None, methods: tuple[str, ...] = U_METHODS
+) -> float:
     """The best start-up bound (us) found before `deadline` (a
     `time.perf_counter()` value): at least the CPU load bound, or -inf where
     no op is CPU-only. `windows`: window ends in ticks (default:
-    `default_windows`, where the CPUs wait for the entry layers)."""
+    `default_windows`, where the CPUs wait for the entry layers). `methods`:
+    the ways to bound U(t) (some of `U_METHODS`), the least of them counts;
+    each alone must keep the bound sound, so the tests run them one by one."""
+    if unknown := set(methods) - set(U_METHODS):
+        raise PrismError(f"unknown ways to bound U(t): {', '.join(sorted(unknown))}; choose from {', '.join(U_METHODS)}")
     head, after = op_timing(problem).head, op_timing(problem).after
     only = problem.only_on["cpu"]
     if not only:
@@ -87,8 +96,12 @@ def startup_bound(problem: Problem, *, deadline: float, windows: tuple[int, ...]
         if now >= deadline:
             break
         left = len(todo) - k  # windows still to do, this one included
-        early = early_work_columns(problem, window, now + COLUMNS_SHARE * (deadline - now) / left)
-        early = min(early, early_work_bound(problem, window, deadline, left))
+        early = cpus * window
+        if "columns" in methods:
+            share = COLUMNS_SHARE if "cp-sat" in methods else 1.0
+            early = early_work_columns(problem, window, now + share * (deadline - now) / left)
+        if "cp-sat" in methods:
+            early = min(early, early_work_bound(problem, window, deadline, left))
         if early < work:
             best = max(best, bound(window, early))
     return best

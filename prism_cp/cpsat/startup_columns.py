@@ -41,8 +41,6 @@ from prism_cp.problem import Problem
 
 #: the Lagrangian value is a float sum; the integer bound allows this much rounding in it
 ROUNDING = 1e-6
-#: stop once the LP value and the best Lagrangian value are this close (U is an integer)
-CLOSE = 0.5
 #: the next prices are this share of the best prices so far plus the rest of the
 #: LP's duals (Wentges smoothing): the LP's duals alone jump about and the bound
 #: tails off; on xception 4x2 this converges in about a third of the time
@@ -195,8 +193,8 @@ def early_work_columns(problem: Problem, window: int, deadline: float) -> int:
         if time.perf_counter() >= deadline:
             break
         solved = lp.solve()
-        if solved is None or best - solved[0] < CLOSE or math.floor(best + ROUNDING) <= solved[0] + ROUNDING:
-            break  # (the LP value is at most the LP optimum, which bounds every Lagrangian value)
+        if solved is None or math.floor(best + ROUNDING) <= solved[0] + ROUNDING:
+            break  # U is an integer, and no Lagrangian value is below the LP's optimum, hence its value
         prices = {c: SMOOTHING * center[c] + (1 - SMOOTHING) * solved[1][c] for c in cores}
     return min(cpus * window, math.floor(best + ROUNDING))
 
