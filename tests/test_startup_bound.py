@@ -25,7 +25,7 @@ from oracle import optimum as brute_force_optimum
 from strategies import ARRIVALS, examples, problems
 
 #: each way to bound U(t) alone, and both
-U_METHODS = {"columns": ("columns",), "cp-sat": ("cp-sat",), "both": ("columns", "cp-sat")}
+ALONE_AND_BOTH = {"columns": ("columns",), "cp-sat": ("cp-sat",), "both": ("columns", "cp-sat")}
 
 
 def optimum(problem: Problem) -> float | None:
@@ -63,7 +63,7 @@ def assert_below_optimum(problem: Problem) -> None:
     if best is None:
         return
     windows = tuple(range(1, int(best // problem.clock) + 2))
-    for method, methods in U_METHODS.items():
+    for method, methods in ALONE_AND_BOTH.items():
         bound = startup_bound(problem, deadline=time.perf_counter() + 1, windows=windows, methods=methods)
         if method == "columns":
             target(max(0.0, bound - lower_bound(problem)))  # steer towards instances where the columns bite
