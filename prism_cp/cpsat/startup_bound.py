@@ -14,9 +14,9 @@ makespan is at least L * clock + min over CPU-only ops of `after`
 (`bounds.op_timing`). With t the earliest CPU-only head, U = 0 and this is
 the load bound.
 
-U(t) is the smaller of two proven bounds, each given a share of a window's
-time: column generation (`startup_columns`: strong where the batches are
-identical and the CPU-only ops lie on one path, as in xception) and the
+U(t) is the smaller of two proven bounds, each given a share of the time
+(`COLUMNS_SHARE`): column generation (`startup_columns`: strong where the
+batches are identical and the CPU-only ops lie on one path, as in xception) and the
 proven bound of a CP-SAT relaxation over the global ops whose head is below
 t, each either early (starts in [head, t - 1] on an allowed core type and
 holds a core of that type for its fewest-tick occupancy `Problem.min_ticks`,
@@ -58,9 +58,10 @@ WINDOWS = (0.35, 0.4, 0.45, 0.5, 0.55, 0.6)
 STARTUP_SHARE = 0.1
 #: the ways to bound U(t): column generation and the CP-SAT relaxation
 U_METHODS = ("columns", "cp-sat")
-#: of a window's time, at most this share goes to the columns (on xception they
-#: prove the most, and on 16 batches need 1.5-2 s a window to converge); the CP-SAT
-#: relaxation has the rest, all of it where the columns do not apply or finish early
+#: of the time left, at most this share goes to one window's columns, which stop once
+#: converged (on xception they prove the most, and on 16 batches need 1.5-2 s a window,
+#: more than an even split of a 60 s run's 6 s); the CP-SAT relaxation of each
+#: window has an even share of the rest, all of it where the columns do not apply
 COLUMNS_SHARE = 0.9
 
 
@@ -100,7 +101,7 @@ def startup_bound(
         early = cpus * window
         if "columns" in methods:
             share = COLUMNS_SHARE if "cp-sat" in methods else 1.0
-            early = early_work_columns(problem, window, now + share * (deadline - now) / left)
+            early = early_work_columns(problem, window, now + share * (deadline - now))
         if "cp-sat" in methods:
             early = min(early, early_work_bound(problem, window, deadline, left))
         if early < work:
