@@ -16,9 +16,9 @@ the load bound.
 
 U(t) is the smaller of two proven bounds, each given a share of the time
 (`COLUMNS_SHARE`): column generation (`startup_columns`: strong where the
-batches are identical and the CPU-only ops lie on one path, as in xception) and the
-proven bound of a CP-SAT relaxation over the global ops whose head is below
-t, each either early (starts in [head, t - 1] on an allowed core type and
+batches are identical and the CPU-only ops lie on one path, as in xception)
+and the proven bound of a CP-SAT relaxation over the global ops whose head is
+below t, each either early (starts in [head, t - 1] on an allowed core type and
 holds a core of that type for its fewest-tick occupancy `Problem.min_ticks`,
 within the type's core count) or late (ignored). An early op's predecessors
 are early and complete before it starts, within the window. The objective is
