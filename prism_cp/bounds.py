@@ -66,6 +66,13 @@ def op_timing(problem: Problem) -> OpTiming:
     return OpTiming(order, tuple(head), tuple(tail), tuple(fastest), tuple(rest), tuple(after))
 
 
+def only_in_order(problem: Problem, c: str) -> tuple[int, ...]:
+    """The ops of one batch that run on core type c alone, in `op_timing`'s
+    topological order: the order the relaxations over them walk."""
+    only = set(problem.only_on[c])
+    return tuple(i for i in op_timing(problem).order if i in only)
+
+
 def critical_path_bound(problem: Problem) -> float:
     """Longest path with every op on its fastest allowed core type, from the
     last batch's release (tick 0 without a stream), in us."""

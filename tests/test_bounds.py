@@ -14,7 +14,7 @@ from ortools.sat.python import cp_model
 from hypothesis import strategies as st
 
 from prism_cp import Platform, Problem, Workload, algorithms, solve
-from prism_cp.bounds import critical_path_bound, energetic_bound, energetic_timing, load_bounds, lower_bound, total_work_bound
+from prism_cp.bounds import critical_path_bound, energetic_bound, energetic_timing, load_bounds, lower_bound, only_in_order, total_work_bound
 from prism_cp.cpsat import model as cpm
 from prism_cp.cpsat.plan import to_schedule
 from prism_cp.heuristics import HEURISTICS
@@ -126,3 +126,13 @@ def test_energetic_bound_sees_the_work_after_a_fork():
     assert energetic_timing(problem).tail[0] == 4
     assert energetic_bound(problem) == lower_bound(problem) == 7.0
     assert min(float(m) for _, _, m in active_schedules(problem)) == 7.0
+
+
+def test_ops_one_type_alone_runs_come_in_topological_order():
+    """Op indices need not be topological: 2 -> 0 -> 1, with the NPU-able op 3 after 1."""
+    edges = np.array([[2, 0, 1], [0, 1, 1], [1, 3, 1]], dtype=np.int64)
+    w = Workload("back", tuple("abcd"), ("C", "C", "C", "N"), edges, {"cpu": (100.0,) * 4, "npu": (0.0, 0.0, 0.0, 100.0)})
+    problem = Problem(w, Platform("p", frozenset({"N"}), 100, npus=1, cpus=1), 1)
+    assert problem.only_on["cpu"] == (0, 1, 2)
+    assert only_in_order(problem, "cpu") == (2, 0, 1)
+    assert only_in_order(problem, "npu") == ()

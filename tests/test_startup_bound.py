@@ -193,3 +193,13 @@ def test_xception_sixteen_batches_beats_the_analytic_bound(xception):
 def test_an_unknown_way_to_bound_u_is_refused():
     with pytest.raises(PrismError, match="unknown ways to bound U"):
         startup_bound(pipeline(2), deadline=time.perf_counter() + 1, methods=("columns", "lp"))
+
+
+def test_windows_that_cannot_beat_the_callers_bound_are_skipped():
+    """With no bound to beat both windows run and prove the optimum (700 us);
+    above any bound they could reach, none runs and the CPU load bound remains."""
+    problem = pipeline(3)
+    tried = startup_bound(problem, deadline=time.perf_counter() + 5, windows=(4, 6), above=-math.inf)
+    skipped = startup_bound(problem, deadline=time.perf_counter() + 5, windows=(4, 6), above=math.inf)
+    assert tried == 700.0
+    assert skipped < tried

@@ -26,7 +26,7 @@ from fractions import Fraction
 
 from ortools.sat.python import cp_model
 
-from prism_cp.bounds import op_timing
+from prism_cp.bounds import only_in_order, op_timing
 from prism_cp.cpsat import interruptible
 from prism_cp.problem import Problem
 
@@ -84,7 +84,7 @@ class Relaxation:
     def __init__(self, problem: Problem, c: str, workers: int) -> None:
         t = op_timing(problem)
         self.problem, self.c, self.workers = problem, c, workers
-        self.only = [i for i in t.order if i in problem.only_on[c]]
+        self.only = list(only_in_order(problem, c))
         self.rest = {i: math.floor(t.rest[i] * SCALE) for i in self.only}
         self.lags = lags(problem, self.only)
 

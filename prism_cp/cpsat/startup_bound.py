@@ -66,14 +66,22 @@ COLUMNS_SHARE = 0.9
 
 
 def startup_bound(
-    problem: Problem, *, deadline: float, windows: tuple[int, ...] | None = None, methods: tuple[str, ...] = U_METHODS
+    problem: Problem,
+    *,
+    deadline: float,
+    windows: tuple[int, ...] | None = None,
+    methods: tuple[str, ...] = U_METHODS,
+    above: float | None = None,
 ) -> float:
     """The best start-up bound (us) found before `deadline` (a
     `time.perf_counter()` value): at least the CPU load bound, or -inf where
     no op is CPU-only. `windows`: window ends in ticks (default:
     `default_windows`, where the CPUs wait for the entry layers). `methods`:
     the ways to bound U(t) (some of `U_METHODS`), the least of them counts;
-    each alone must keep the bound sound, so the tests run them one by one."""
+    each alone must keep the bound sound, so the tests run them one by one.
+    `above`: a bound the caller has proven (default: the analytic one); a
+    window that could not beat it even with no CPU-only work before it is
+    skipped, so the time goes to windows that can."""
     if unknown := set(methods) - set(U_METHODS):
         raise PrismError(f"unknown ways to bound U(t): {', '.join(sorted(unknown))}; choose from {', '.join(U_METHODS)}")
     head, after = op_timing(problem).head, op_timing(problem).after
@@ -89,10 +97,9 @@ def startup_bound(
         return float((window + -(-(work - early) // cpus)) * clock + tail)
 
     best = bound(first, 0)
-    analytic = lower_bound(problem)
-    # the latest first: where the CPUs have waited longest there is the most to prove; skip windows where
-    # even no CPU-only work before them would not beat the analytic bound
-    todo = sorted({w for w in (windows or default_windows(problem)) if w > first and bound(w, 0) > analytic}, reverse=True)
+    known = lower_bound(problem) if above is None else above
+    # the latest first: where the CPUs have waited longest there is the most to prove
+    todo = sorted({w for w in (windows or default_windows(problem)) if w > first and bound(w, 0) > known}, reverse=True)
     for k, window in enumerate(todo):
         now = time.perf_counter()
         if now >= deadline:
@@ -114,7 +121,7 @@ def raised_bound(problem: Problem, lower: float, *, deadline: float, time_limit:
     proven within STARTUP_SHARE of `time_limit` and before `deadline`; a
     progress line gives the start-up bound. The batch and stream engines
     both use it; Ctrl-C reaches the caller, which keeps `lower`."""
-    startup = startup_bound(problem, deadline=min(deadline, time.perf_counter() + STARTUP_SHARE * time_limit))
+    startup = startup_bound(problem, deadline=min(deadline, time.perf_counter() + STARTUP_SHARE * time_limit), above=lower)
     if startup > -math.inf:
         say(f"[cpsat] {time.perf_counter() - t0:7.2f}s start-up bound: {startup:.2f} us")
     return max(lower, startup)

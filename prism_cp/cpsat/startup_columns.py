@@ -36,7 +36,7 @@ import networkx as nx
 import numpy as np
 from ortools.linear_solver import pywraplp
 
-from prism_cp.bounds import op_timing
+from prism_cp.bounds import only_in_order, op_timing
 from prism_cp.problem import Problem
 
 #: the Lagrangian value is a float sum; the integer bound allows this much rounding in it
@@ -58,7 +58,7 @@ def spine(problem: Problem, window: int) -> list[int] | None:
     timing = op_timing(problem)
     head, fastest, order = timing.head, timing.fastest, timing.order
     preds = problem.preds
-    only = [i for i in order if head[i] < window and i in problem.only_on["cpu"]]
+    only = [i for i in only_in_order(problem, "cpu") if head[i] < window]
     if not only:
         return None
     path = [only[0]]
