@@ -84,7 +84,8 @@ def startup_bound(
     skipped, so the time goes to windows that can."""
     if unknown := set(methods) - set(U_METHODS):
         raise PrismError(f"unknown ways to bound U(t): {', '.join(sorted(unknown))}; choose from {', '.join(U_METHODS)}")
-    head, after = op_timing(problem).head, op_timing(problem).after
+    timing = op_timing(problem)
+    head, after = timing.head, timing.after
     only = problem.only_on["cpu"]
     if not only:
         return -math.inf
@@ -141,7 +142,8 @@ def early_work_bound(problem: Problem, window: int, deadline: float, share: int)
     """U(window): at least the CPU-only work any schedule does in [0, window)
     ticks, proven within 1/`share` of the time left before `deadline`."""
     n, nb, cpus = problem.n_ops, problem.nbatch, problem.platform.cpus
-    order, head = op_timing(problem).order, op_timing(problem).head
+    timing = op_timing(problem)
+    order, head = timing.order, timing.head
     inside = [i for i in order if head[i] < window]
     m = cp_model.CpModel()
     start: dict[int, cp_model.IntVar] = {}
