@@ -25,7 +25,7 @@ def colliding() -> Problem:
 
 def test_lags_follow_the_longest_path_through_other_ops():
     problem = colliding()
-    assert lags(problem, [0, 2]) == {(0, 2): 4}
+    assert lags(problem, (0, 2)) == {(0, 2): 4}
 
 
 def test_it_proves_the_optimum_where_the_analytic_bounds_do_not():

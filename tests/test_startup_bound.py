@@ -16,7 +16,7 @@ from ortools.sat.python import cp_model
 from prism_cp import Platform, PrismError, Problem, Status, Workload
 from prism_cp.bounds import load_bounds, lower_bound, split_bound
 from prism_cp.cpsat import interruptible, solve_cpsat
-from prism_cp.cpsat.startup_bound import early_cpu_work, early_work_bound, startup_bound
+from prism_cp.cpsat.startup_bound import early_cpu_work, early_work_bound, raised_bound, startup_bound
 from prism_cp.cpsat.startup_columns import early_work_columns
 from prism_cp.heuristics import heft_schedule, npufirst_schedule, random_schedule
 from prism_cp.io import load_platform
@@ -203,3 +203,14 @@ def test_windows_that_cannot_beat_the_callers_bound_are_skipped():
     skipped = startup_bound(problem, deadline=time.perf_counter() + 5, windows=(4, 6), above=math.inf)
     assert tried == 700.0
     assert skipped < tried
+
+
+def test_raised_bound_says_when_the_start_up_bound_raises_nothing():
+    """Below the caller's bound the start-up bound is not printed as if it counted."""
+    problem, lines = pipeline(3), []
+    start = time.perf_counter()
+    low = raised_bound(problem, 0.0, deadline=start + 5, time_limit=10, say=lines.append, t0=start)
+    high = raised_bound(problem, 1e9, deadline=start + 5, time_limit=10, say=lines.append, t0=start)
+    assert 0.0 < low <= 700.0 and high == 1e9
+    assert lines[0].endswith(f"start-up bound: {low:.2f} us")
+    assert lines[1].endswith("start-up bound: none above 1000000000.00 us")

@@ -48,7 +48,7 @@ def only_type_bound(problem: Problem, lower_us: float, upper_us: float, *, deadl
     return best
 
 
-def lags(problem: Problem, only: list[int]) -> dict[tuple[int, int], int]:
+def lags(problem: Problem, only: tuple[int, ...]) -> dict[tuple[int, int], int]:
     """lag[i, j]: the fewest ticks from op i's start to op j's start of the
     same batch, for i, j in `only` with j after i and no op of `only` on every
     path between them (others follow through transitivity, or add nothing)."""
@@ -84,7 +84,7 @@ class Relaxation:
     def __init__(self, problem: Problem, c: str, workers: int) -> None:
         t = op_timing(problem)
         self.problem, self.c, self.workers = problem, c, workers
-        self.only = list(only_in_order(problem, c))
+        self.only = only_in_order(problem, c)
         self.rest = {i: math.floor(t.rest[i] * SCALE) for i in self.only}
         self.lags = lags(problem, self.only)
 
@@ -167,7 +167,7 @@ class StopAt(cp_model.CpSolverSolutionCallback):
             self.stop_search()
 
 
-def to_us(problem: Problem, only: list[int], rest: dict[int, int], units: int) -> float:
+def to_us(problem: Problem, only: tuple[int, ...], rest: dict[int, int], units: int) -> float:
     """The least exact end clock * start + rest an op of `only` can have when
     start * unit + floor(rest * SCALE) >= units (some op reaches the proven
     objective bound), correctly rounded to a float (monotone, like the

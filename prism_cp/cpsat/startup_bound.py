@@ -120,11 +120,14 @@ def startup_bound(
 def raised_bound(problem: Problem, lower: float, *, deadline: float, time_limit: float, say: Progress, t0: float) -> float:
     """`lower` (a proven bound, us), or the start-up bound where higher,
     proven within STARTUP_SHARE of `time_limit` and before `deadline`; a
-    progress line gives the start-up bound. The batch and stream engines
-    both use it; Ctrl-C reaches the caller, which keeps `lower`."""
+    progress line gives the start-up bound, or says it is no higher. The
+    batch and stream engines both use it; Ctrl-C reaches the caller, which
+    keeps `lower`."""
     startup = startup_bound(problem, deadline=min(deadline, time.perf_counter() + STARTUP_SHARE * time_limit), above=lower)
-    if startup > -math.inf:
+    if startup > lower:
         say(f"[cpsat] {time.perf_counter() - t0:7.2f}s start-up bound: {startup:.2f} us")
+    elif startup > -math.inf:
+        say(f"[cpsat] {time.perf_counter() - t0:7.2f}s start-up bound: none above {lower:.2f} us")
     return max(lower, startup)
 
 
