@@ -16,7 +16,7 @@ from ortools.sat.python import cp_model
 from prism_cp import Platform, PrismError, Problem, Status, Workload
 from prism_cp.bounds import load_bounds, lower_bound, split_bound
 from prism_cp.cpsat import interruptible, solve_cpsat
-from prism_cp.cpsat.startup_bound import early_cpu_work, early_work_bound, raised_bound, startup_bound
+from prism_cp.cpsat.startup_bound import early_cpu_work, early_work_bound, early_work_model, raised_bound, startup_bound
 from prism_cp.cpsat.startup_columns import early_work_columns
 from prism_cp.heuristics import heft_schedule, npufirst_schedule, random_schedule
 from prism_cp.io import load_platform
@@ -155,6 +155,16 @@ def test_columns_on_the_pipeline_by_hand():
     done first, so the LP runs 1.5 batches' CPU ops: U = 1. Window 6: 2.5, U = 2."""
     problem = pipeline(3)
     assert [early_work_columns(problem, w, time.perf_counter() + 5) for w in (4, 6)] == [1, 2]
+
+
+def test_relaxation_solved_to_optimality_on_the_pipeline_is_the_exact_early_work():
+    """Its best solution is a real start (what the benchmark's caps rest on):
+    by hand, U(4) = 1 and U(6) = 2 (one NPU op of 2 ticks before each CPU tick)."""
+    problem = pipeline(3)
+    for window, exact in ((4, 1), (6, 2)):
+        solver = cp_model.CpSolver()
+        assert solver.solve(early_work_model(problem, window).model) == cp_model.OPTIMAL
+        assert solver.objective_value == exact
 
 
 def test_columns_do_not_apply_off_one_path():

@@ -40,6 +40,7 @@ from __future__ import annotations
 
 import math
 import time
+from dataclasses import dataclass
 
 from ortools.sat.python import cp_model
 
@@ -84,37 +85,43 @@ def startup_bound(
     skipped, so the time goes to windows that can."""
     if unknown := set(methods) - set(U_METHODS):
         raise PrismError(f"unknown ways to bound U(t): {', '.join(sorted(unknown))}; choose from {', '.join(U_METHODS)}")
-    timing = op_timing(problem)
-    head, after = timing.head, timing.after
     only = problem.only_on["cpu"]
     if not only:
         return -math.inf
-    cpus, clock = problem.platform.cpus, problem.clock
+    head = op_timing(problem).head
     first = min(head[i] for i in only)
-    work = problem.nbatch * sum(problem.min_ticks["cpu"][i] for i in only)
-    tail = min(after[i] for i in only)
-
-    def bound(window: int, early: int) -> float:
-        return float((window + -(-(work - early) // cpus)) * clock + tail)
-
-    best = bound(first, 0)
+    work = cpu_only_work(problem)
+    best = window_bound(problem, first, 0)
     known = lower_bound(problem) if above is None else above
     # the latest first: where the CPUs have waited longest there is the most to prove
-    todo = sorted({w for w in (windows or default_windows(problem)) if w > first and bound(w, 0) > known}, reverse=True)
+    todo = sorted({w for w in (windows or default_windows(problem)) if w > first and window_bound(problem, w, 0) > known}, reverse=True)
     for k, window in enumerate(todo):
         now = time.perf_counter()
         if now >= deadline:
             break
         left = len(todo) - k  # windows still to do, this one included
-        early = cpus * window
+        early = problem.platform.cpus * window
         if "columns" in methods:
             share = COLUMNS_SHARE if "cp-sat" in methods else 1.0
             early = early_work_columns(problem, window, now + share * (deadline - now))
         if "cp-sat" in methods:
             early = min(early, early_work_bound(problem, window, deadline, left))
         if early < work:
-            best = max(best, bound(window, early))
+            best = max(best, window_bound(problem, window, early))
     return best
+
+
+def cpu_only_work(problem: Problem) -> int:
+    """W: the CPU-only work of all batches, in fewest-tick occupancies."""
+    return problem.nbatch * sum(problem.min_ticks["cpu"][i] for i in problem.only_on["cpu"])
+
+
+def window_bound(problem: Problem, window: int, early: int) -> float:
+    """The makespan bound (us) from U(window) <= `early`: the rest of the
+    CPU-only work runs at or after `window` on the CPUs, then the least tail
+    of a CPU-only op (module docstring); for a problem with CPU-only ops."""
+    tail = min(op_timing(problem).after[i] for i in problem.only_on["cpu"])
+    return float((window + -(-(cpu_only_work(problem) - early) // problem.platform.cpus)) * problem.clock + tail)
 
 
 def raised_bound(problem: Problem, lower: float, *, deadline: float, time_limit: float, say: Progress, t0: float) -> float:
@@ -141,10 +148,36 @@ def default_windows(problem: Problem) -> tuple[int, ...]:
     return tuple(min(waits) + int(min(waits) * f) for f in WINDOWS) if waits else ()
 
 
+@dataclass(frozen=True)
+class EarlyWork:
+    """The CP-SAT relaxation of U(window) (module docstring), with the
+    variables a caller reads or hints: per global op, its start tick, whether
+    it is early, and whether it is early on core type c."""
+
+    model: cp_model.CpModel
+    start: dict[int, cp_model.IntVar]
+    early: dict[int, cp_model.IntVar]
+    on: dict[tuple[int, str], cp_model.IntVar]
+
+
 def early_work_bound(problem: Problem, window: int, deadline: float, share: int) -> int:
     """U(window): at least the CPU-only work any schedule does in [0, window)
     ticks, proven within 1/`share` of the time left before `deadline`."""
-    n, nb, cpus = problem.n_ops, problem.nbatch, problem.platform.cpus
+    built = early_work_model(problem, window)
+    # the bound comes from the root linear relaxation with cumulative cuts; one
+    # worker runs it (a multi-worker portfolio proved less in tests)
+    solver = interruptible.new_solver((deadline - time.perf_counter()) / share, 1)
+    solver.parameters.linearization_level = 2
+    status = interruptible.solve(solver, built.model)
+    if status not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
+        return problem.platform.cpus * window  # nothing proven beyond the CPUs' capacity
+    return math.floor(solver.best_objective_bound + 1e-6)
+
+
+def early_work_model(problem: Problem, window: int) -> EarlyWork:
+    """The relaxation of U(window) over the global ops whose head is below
+    `window`, maximising their CPU-only work in the window."""
+    n, nb = problem.n_ops, problem.nbatch
     timing = op_timing(problem)
     order, head = timing.order, timing.head
     inside = [i for i in order if head[i] < window]
@@ -198,14 +231,7 @@ def early_work_bound(problem: Problem, window: int, deadline: float, share: int)
         m.add_implication(early[hi], early[lo])
         m.add(start[lo] <= start[hi]).only_enforce_if(early[hi])
     m.maximize(sum(gain))
-    # the bound comes from the root linear relaxation with cumulative cuts; one
-    # worker runs it (a multi-worker portfolio proved less in tests)
-    solver = interruptible.new_solver((deadline - time.perf_counter()) / share, 1)
-    solver.parameters.linearization_level = 2
-    status = interruptible.solve(solver, m)
-    if status not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
-        return cpus * window  # nothing proven beyond the CPUs' capacity
-    return math.floor(solver.best_objective_bound + 1e-6)
+    return EarlyWork(m, start, early, on)
 
 
 def early_cpu_work(problem: Problem, schedule: Schedule, window: int) -> int:
