@@ -51,8 +51,9 @@ def early_start(problem: Problem, window: int, hint: Schedule, seconds: float) -
         built.model.add_hint(start, tick if early else window - 1)
         built.model.add_hint(built.early[g], early)
         types = problem.allowed(g % n)
-        for c in types if len(types) > 1 else ():  # a single type's flag is the early flag itself
-            built.model.add_hint(built.on[g, c], early and hint.core_type[g] == c)
+        if len(types) > 1:  # a single type's flag is the early flag itself, hinted already
+            for c in types:
+                built.model.add_hint(built.on[g, c], early and hint.core_type[g] == c)
     solver = interruptible.new_solver(seconds, 2)
     if interruptible.solve(solver, built.model) not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
         return None
