@@ -16,11 +16,26 @@ from __future__ import annotations
 from dataclasses import dataclass
 from fractions import Fraction
 from functools import lru_cache
+from typing import Collection
 
 import networkx as nx
 
+from prism_cp.errors import PrismError
 from prism_cp.problem import Problem
 from prism_cp.work_split import WorkSplit, work_split
+
+#: every lower bound by the name `solve(..., bounds=...)` and `--bounds` select it by
+BOUNDS = ("critical-path", "total-work", "load", "work-split", "energetic", "startup-columns", "startup-cpsat", "single-type")
+
+
+def check_bounds(names: Collection[str] | None) -> frozenset[str]:
+    """The bounds selected by `names` (None: all of them); an unknown name is a PrismError."""
+    if names is None:
+        return frozenset(BOUNDS)
+    unknown = sorted(set(names) - set(BOUNDS))
+    if unknown:
+        raise PrismError(f"unknown bound {', '.join(map(repr, unknown))}; choose from {', '.join(BOUNDS)}")
+    return frozenset(names)
 
 
 @dataclass(frozen=True)

@@ -30,12 +30,21 @@ class Schedule:
         return seqs
 
 
+def gap(value: float, bound: float) -> float:
+    """(value - bound) / value, 0 where value is 0: how far a validated value
+    (makespan, period) may be above optimal, the one definition every table,
+    chart and JSON uses."""
+    return (value - bound) / value if value else 0.0
+
+
 class Status(StrEnum):
-    """How good a result is proven to be. A StrEnum, so it prints and
+    """What a solver proved about its outcome. A StrEnum, so it prints and
     serialises as its name."""
 
-    OPTIMAL = "OPTIMAL"  # the makespan is proven optimal
-    FEASIBLE = "FEASIBLE"  # a valid schedule, no proof of optimality
+    OPTIMAL = "OPTIMAL"  # a validated schedule meeting the proven bound
+    FEASIBLE = "FEASIBLE"  # a validated schedule, no proof of optimality
+    INFEASIBLE = "INFEASIBLE"  # proven: no schedule meets the request
+    UNKNOWN = "UNKNOWN"  # no schedule found within the time limit, nothing proven
 
 
 @dataclass(frozen=True)
@@ -54,6 +63,7 @@ class Result:
     status: Status
     wall_s: float
     log: tuple[str, ...] = field(default=())
+    interrupted: bool = False  # Ctrl-C ended the run early: the schedule is the best found until then
 
     def __post_init__(self) -> None:
         """A bound above the makespan, or OPTIMAL without meeting the bound, is
@@ -69,6 +79,5 @@ class Result:
 
     @property
     def gap(self) -> float:
-        """(makespan - bound) / makespan, 0 for an empty schedule."""
-        m = self.makespan
-        return (m - self.lower_bound) / m if m else 0.0
+        """`gap` of the makespan to the proven bound."""
+        return gap(self.makespan, self.lower_bound)

@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import time
-from typing import Any
+from typing import Any, Collection
 
-from prism_cp.bounds import lower_bound
+from prism_cp.bounds import check_bounds, lower_bound
 from prism_cp.errors import PrismError
 from prism_cp.heuristics import HEURISTICS
 from prism_cp.problem import Problem
@@ -19,12 +19,22 @@ def algorithms() -> tuple[str, ...]:
     return (*HEURISTICS, "cpsat")
 
 
-def solve(problem: Problem, algorithm: str = "npufirst", *, seed: int = 42, progress: Progress | None = None, **options: Any) -> Result:
+def solve(
+    problem: Problem,
+    algorithm: str = "npufirst",
+    *,
+    seed: int = 42,
+    progress: Progress | None = None,
+    bounds: Collection[str] | None = None,
+    **options: Any,
+) -> Result:
     """Schedule `problem` with `algorithm` and report the makespan with a proven bound.
 
     The schedule is validated before it is returned; a violation is a bug and
-    raises AssertionError rather than handing out a wrong schedule.
+    raises AssertionError rather than handing out a wrong schedule. `bounds`:
+    the lower bounds to prove (names from `bounds.BOUNDS`; None: all).
     """
+    check_bounds(bounds)
     if algorithm == "cpsat":
         from prism_cp.cpsat import solve_cpsat  # OR-Tools takes ~0.25 s to import: only when asked for
 
