@@ -19,6 +19,7 @@ import typer
 from typer.core import TyperGroup
 
 from prism_cp import IMPORT_STARTED, cli_views
+from prism_cp.budget import engine_time_limit
 from prism_cp.cli_import import extime_app, import_app
 from prism_cp.cli_options import (
     AlgorithmOpt, ArrivalPeriod, Batches, Clock, Console, CpuRatio, Cpus, Deadline, JsonOut, Mapping, MappingMode, Model, Npus,
@@ -36,7 +37,6 @@ from prism_cp.solve import algorithms, solve
 from prism_cp.views import check_view_paths, plot_comparison, timeline_of, write_views
 
 INTERRUPTED = 130
-EXPORT_SHARE = 0.01  # of a --time-limit, kept for writing the schedule after the engine returns
 
 
 class _OneLineErrors(TyperGroup):
@@ -107,8 +107,7 @@ def _left_of(time_limit: float) -> float:
     Never less than a quarter of the limit, so a tiny limit still searches."""
     import prism_cp.cpsat  # noqa: F401  load OR-Tools now, so that its import counts as start-up
 
-    spent = time.perf_counter() - IMPORT_STARTED
-    return max(time_limit * (1 - EXPORT_SHARE) - spent, time_limit / 4)
+    return engine_time_limit(time_limit, time.perf_counter() - IMPORT_STARTED)
 
 
 def _problem(model: str, stg: Path | None, platform: str, npus: int, cpus: int, clock: int | None, batches: int | None) -> Problem:
