@@ -113,7 +113,7 @@ def test_marks_name_the_makespan_and_the_bound(tmp_path: Path, files) -> None:
 def test_a_pickle_beside_its_json_is_drawn_with_the_json_title_and_bound(tmp_path: Path, files) -> None:
     problem, result, pkl, _ = files
     text = plot_gantt(read_timeline(pkl), tmp_path / "p.svg").read_text()
-    assert f"<!-- xception, npufirst, 2 batches on grai (4 NPUs, 2 CPUs) -->" in text
+    assert "<!-- xception, npufirst, 2 batches on grai (4 NPUs, 2 CPUs) -->" in text
     assert f"proven lower bound {result.lower_bound / 1000:.3f} ms" in text
     alone = tmp_path / "alone.pkl"
     alone.write_bytes(pkl.read_bytes())

@@ -88,7 +88,7 @@ def _colouring(timelines: Sequence[Timeline], ops: Sequence[Sequence[int]], by: 
         palette = PALETTE if k <= LEGEND_MAX else [cm.turbo(i / (k - 1)) for i in range(k)]
         of = dict(zip(categories, palette))
         layer_types = all(t.op_types is not None for t in timelines)
-        title = "batch" if by == "batch" else "op" if by == "op" else "layer type" if layer_types else "core type (no layer types known)"
+        title = by if by != "type" else "layer type" if layer_types else "core type (no layer types known)"
         legend = [(str(c) if by == "type" else f"{by} {c}", of[c]) for c in categories]
         return _Colouring(by, title, of, legend, None)
     lo, hi = categories[0], categories[-1]
