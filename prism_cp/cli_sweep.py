@@ -72,6 +72,7 @@ def sweep(
 def _run(configs: list[RunConfig], store: Store, executor: Executor, where: str, schedules: Path, retries: int, workers: int | None, quiet: bool) -> None:
     """Run the sweep with a progress bar on stderr; report what was stored and what failed."""
     from prism_cp.sweep import run_all
+    from prism_cp.sweep.report import report_lines
 
     keys = {c.key for c in configs}
     todo = len(keys - store.finished())
@@ -87,9 +88,6 @@ def _run(configs: list[RunConfig], store: Store, executor: Executor, where: str,
         try:  # absolute: Dask workers have their own working directory
             run_all(configs, store, executor, str(schedules.absolute()), retries=retries, workers=workers, on_result=advance)
         except KeyboardInterrupt:
-            print(f"\n[sweep] {stored} runs stored in {store.path}; run the same command again to resume", file=sys.stderr)
+            print(f"\n[sweep] {stored} new runs stored in {store.path}; run the same command again to resume", file=sys.stderr)
             raise
-    failed = [r for r in store.rows() if r["key"] in keys and r["status"] in ("FAILED", "ERROR")]
-    print(f"[sweep] {stored} runs stored in {store.path}; {len(failed)} of the sweep's runs FAILED or ERROR", file=sys.stderr)
-    for r in failed:
-        print(f"[sweep] {r['status']}: {r['model']} {r['platform']} NPU_{r['npus']}.CPU_{r['cpus']} b{r['batches']} {r['algorithm']}: {r['error']}", file=sys.stderr)
+    print(*report_lines(configs, store, stored), sep="\n", file=sys.stderr)

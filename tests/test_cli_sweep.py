@@ -36,10 +36,10 @@ def test_sweep_runs_every_combination_once_then_resumes_exports_and_plots(tmp_pa
     db = tmp_path / "r" / "sweep.db"
     first = run(*SWEEP, "--jobs", "2", "--db", str(db))
     assert first.exit_code == 0, first.output
-    assert "8 runs, 0 already in" in first.stderr and "8 runs stored" in first.stderr
+    assert "8 runs, 0 already in" in first.stderr and f"8 of the sweep's 8 runs stored in {db}, 8 new; 0 of them FAILED or ERROR" in first.stderr
     again = run(*SWEEP, "--db", str(db), "--export", str(tmp_path / "out.csv"), "--plot", str(tmp_path / "p.png"))
     assert again.exit_code == 0, again.output
-    assert "8 runs, 8 already in" in again.stderr and "0 runs stored" in again.stderr
+    assert "8 runs, 8 already in" in again.stderr and f"8 of the sweep's 8 runs stored in {db}, 0 new" in again.stderr  # not "0 runs stored"
     rows = list(csv.DictReader((tmp_path / "out.csv").open()))
     assert len(rows) == 8 and {(r["npus"], r["cpus"], r["algorithm"]) for r in rows} == {
         (n, c, a) for n in "12" for c in "12" for a in ("npufirst", "staggered")
@@ -52,7 +52,7 @@ def test_sweep_runs_every_combination_once_then_resumes_exports_and_plots(tmp_pa
 def test_failed_and_error_runs_are_listed(tmp_path: Path) -> None:
     result = run("sweep", "--models", "xception", "--npus", "4", "--cpus", "0-1", "--batches", "1", "--db", str(tmp_path / "s.db"), "--quiet")
     assert result.exit_code == 0, result.output
-    assert "1 of the sweep's runs FAILED or ERROR" in result.stderr
+    assert "2 of the sweep's 2 runs stored in" in result.stderr and "2 new; 1 of them FAILED or ERROR" in result.stderr
     assert "ERROR: xception grai NPU_4.CPU_0 b1 npufirst: op" in result.stderr
 
 
@@ -121,7 +121,7 @@ def test_ctrl_c_keeps_the_finished_runs_and_the_next_sweep_does_the_rest(tmp_pat
     assert 1 <= len(kept) <= 4
     if len(kept) < 4:  # the signal landed mid-sweep (it nearly always does)
         assert proc.returncode == 130 and err.splitlines()[-1] == "interrupted", err
-        assert f"{len(kept)} runs stored in {db}; run the same command again to resume" in err
+        assert f"{len(kept)} new runs stored in {db}; run the same command again to resume" in err
     resumed = run(*args)
     assert resumed.exit_code == 0 and f"4 runs, {len(kept)} already in" in resumed.stderr
     with Store(db) as store:

@@ -10,6 +10,8 @@ import socket
 import time
 from pathlib import Path
 
+import dask
+import distributed
 import pytest
 
 from prism_cp import PrismError, Problem, solve
@@ -116,7 +118,6 @@ def test_an_exception_in_a_run_is_recorded_failed(tmp_path):
 
 @pytest.fixture(scope="module")
 def dask_cluster():
-    distributed = pytest.importorskip("distributed")
     with distributed.LocalCluster(n_workers=1, threads_per_worker=2, processes=False, dashboard_address=":0") as cluster:
         yield cluster
 
@@ -136,8 +137,6 @@ def test_dask_runs_the_same_code_path(tmp_path, dask_cluster):
 def test_a_run_that_kills_its_dask_worker_is_recorded_failed(tmp_path):
     """Worker processes (a nanny restarts them); the scheduler gives up on a
     task at its first death here, and the sweep's own retry dies again."""
-    dask = pytest.importorskip("dask")
-    distributed = pytest.importorskip("distributed")
     with dask.config.set({"distributed.scheduler.allowed-failures": 0}):
         with distributed.LocalCluster(n_workers=1, threads_per_worker=1, processes=True, dashboard_address=":0") as cluster:
             with Store(tmp_path / "s.db") as store:
@@ -148,7 +147,6 @@ def test_a_run_that_kills_its_dask_worker_is_recorded_failed(tmp_path):
 
 
 def test_a_dead_dask_address_fails_within_seconds():
-    pytest.importorskip("distributed")
     with socket.socket() as s:  # a port nobody listens on
         s.bind(("127.0.0.1", 0))
         port = s.getsockname()[1]

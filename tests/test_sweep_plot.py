@@ -9,13 +9,26 @@ import pytest
 
 from prism_cp import PrismError
 from prism_cp.sweep import pareto_front, plot_pareto
+from prism_cp.sweep.plot import DOTS_LABEL
 
 
 def test_the_front_keeps_the_best_at_each_core_count_where_it_improves():
-    points = [(2, 5.0), (3, 4.0), (3, 6.0), (4, 5.5), (5, 7.0)]
-    assert pareto_front(points, "throughput") == [(2, 5.0), (3, 6.0), (5, 7.0)]
-    makespans = [(2, 10.0), (3, 12.0), (4, 8.0), (4, 9.0)]
-    assert pareto_front(makespans, "makespan") == [(2, 10.0), (4, 8.0)]
+    points = [((1, 1), 5.0), ((2, 1), 4.0), ((1, 2), 6.0), ((2, 2), 5.5), ((3, 2), 7.0)]
+    assert pareto_front(points, "throughput") == [((1, 1), 5.0), ((1, 2), 6.0), ((3, 2), 7.0)]
+    makespans = [((1, 1), 10.0), ((2, 1), 12.0), ((3, 1), 8.0), ((2, 2), 9.0)]
+    assert pareto_front(makespans, "makespan") == [((1, 1), 10.0), ((3, 1), 8.0)]
+    assert pareto_front([((2, 1), 3.0), ((1, 2), 3.0)], "throughput") == [((1, 2), 3.0)]  # equals: the first column
+
+
+def test_configurations_of_one_total_are_separate_labelled_columns_and_the_dots_are_explained(tmp_path):
+    rows = [
+        {"model": "m", "platform": "p", "batches": 1, "npus": n, "cpus": c, "algorithm": "prism", "makespan_us": 1e5 / (2 * n + c)}
+        for n, c in ((2, 1), (1, 2), (1, 1), (0, 4))
+    ]
+    text = plot_pareto(rows, tmp_path / "p.svg").read_text()
+    ticks = [label for label in ("1N+1C", "1N+2C", "2N+1C", "0N+4C") if f"<!-- {label} -->" in text]
+    assert ticks == ["1N+1C", "1N+2C", "2N+1C", "0N+4C"] and text.index("<!-- 1N+2C -->") < text.index("<!-- 2N+1C -->")
+    assert f"<!-- {DOTS_LABEL} -->" in text and "<!-- prism: Pareto front -->" in text
 
 
 def rows():

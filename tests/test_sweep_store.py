@@ -11,11 +11,12 @@ import pytest
 from prism_cp import PrismError
 from prism_cp.sweep import RunConfig, Store, export_csv
 from prism_cp.sweep.run import empty_result
+from prism_cp.sweep.state import RunState
 from prism_cp.sweep.store import COLUMNS
 
 
 def row(config: RunConfig, status: str = "FEASIBLE", makespan: float | None = 0.1 + 0.2) -> dict:
-    return {"key": config.key, **vars(config), "prism_cp_version": "x"} | empty_result(status, None, 1.5) | {"makespan_us": makespan}
+    return {"key": config.key, **vars(config), "prism_cp_version": "x"} | empty_result(RunState.FAILED, None, 1.5) | {"status": status, "makespan_us": makespan}
 
 
 A = RunConfig("xception", "grai", 4, 2, 16, "npufirst")

@@ -3,6 +3,7 @@ on the core that runs it; matplotlib stays optional."""
 
 from __future__ import annotations
 
+import colorsys
 import struct
 import sys
 import xml.etree.ElementTree as ET
@@ -12,8 +13,9 @@ from pathlib import Path
 import pytest
 
 from prism_cp import PrismError
+from prism_cp.schedule import gap
 from prism_cp.views import Timeline, Window, plot_comparison, plot_gantt, read_timeline, timeline_of
-from prism_cp.views.gantt import DPI
+from prism_cp.views.gantt import AUTO_ZOOM_OPS_PER_ROW, DPI, PALETTE
 from prism_cp.views.timeline import core_label
 from schedule_files import schedule_files
 
@@ -29,6 +31,11 @@ def op_rectangles(svg: Path) -> Counter:
     """Per core row (`ops-<core>`, or `ops-<panel>-<core>`): the number of path elements in its group."""
     root = ET.parse(svg).getroot()
     return Counter({g.get("id")[4:]: len(list(g.iter(f"{SVG}path"))) for g in root.iter(f"{SVG}g") if g.get("id", "").startswith("ops-")})
+
+
+def svg_text(svg: Path) -> str:
+    """The SVG's text with the '--' that XML comments (matplotlib's text labels) cannot hold restored."""
+    return svg.read_text().replace("- -", "--")
 
 
 def ops_per_core(t: Timeline, ops: list[int]) -> Counter:
@@ -55,17 +62,62 @@ def test_png_and_pdf_are_real_files_of_the_figure_size(tmp_path: Path, files, co
     assert pdf.startswith(b"%PDF-") and pdf.rstrip().endswith(b"%%EOF")
 
 
-def test_sixteen_batches_render_every_op(tmp_path: Path) -> None:
-    problem, result, _, doc = schedule_files(tmp_path, batches=16)
-    out = plot_gantt(timeline_of(problem, result), tmp_path / "g16.svg")
+@pytest.fixture(scope="module")
+def sixteen(tmp_path_factory) -> Timeline:
+    problem, result, _, _ = schedule_files(tmp_path_factory.mktemp("gantt16"), batches=16)
+    return timeline_of(problem, result)
+
+
+def test_sixteen_batches_render_every_op_when_asked(tmp_path: Path, sixteen: Timeline) -> None:
+    out = plot_gantt(sixteen, tmp_path / "g16.svg", Window())
     assert sum(op_rectangles(out).values()) == 16 * 134
+    assert "showing the first" not in out.read_text()
+
+
+def test_many_ops_are_zoomed_to_the_first_ones_and_the_title_says_so(tmp_path: Path, sixteen: Timeline) -> None:
+    limit = AUTO_ZOOM_OPS_PER_ROW * len(sixteen.cores)
+    end_ms = sorted(sixteen.schedule.start)[limit] / 1000
+    out = plot_gantt(sixteen, tmp_path / "g16.svg")
+    expected = Window(None, 0, end_ms).ops(sixteen)
+    assert op_rectangles(out) == ops_per_core(sixteen, expected) and limit <= len(expected) < sixteen.size
+    text = svg_text(out)
+    assert f"showing the first {end_ms:g} ms of {sixteen.makespan / 1000:.1f} ms ({len(expected)} of {sixteen.size} ops)" in text
+    assert "--from-ms/--to-ms/--batches shows the rest" in text
+
+
+def test_a_small_schedule_is_not_zoomed(tmp_path: Path, files) -> None:
+    t = read_timeline(files[3])
+    assert t.size <= AUTO_ZOOM_OPS_PER_ROW * len(t.cores)
+    assert sum(op_rectangles(plot_gantt(t, tmp_path / "g.svg")).values()) == t.size
+
+
+def hue_family_differs(a: str, b: str) -> bool:
+    """Two colours of different hue families: at least 30 degrees of hue apart, or one of them a grey."""
+    (ha, _, sa), (hb, _, sb) = (colorsys.rgb_to_hls(*(int(c[i:i + 2], 16) / 255 for i in (1, 3, 5))) for c in (a, b))
+    return min(sa, sb) < 0.15 or min(abs(ha - hb), 1 - abs(ha - hb)) * 360 >= 30
+
+
+def test_neighbouring_batches_get_colours_of_different_hue_families(tmp_path: Path, sixteen: Timeline) -> None:
+    assert len(set(PALETTE)) == len(PALETTE) == 20
+    assert all(hue_family_differs(a, b) for a, b in zip(PALETTE, PALETTE[1:]))
+    text = plot_gantt(sixteen, tmp_path / "g16.svg", Window()).read_text().lower()
+    assert all(c in text for c in PALETTE[:16])  # the 16 batches of the chart use them
 
 
 def test_marks_name_the_makespan_and_the_bound(tmp_path: Path, files) -> None:
     t = read_timeline(files[3])
     text = plot_gantt(t, tmp_path / "g.svg").read_text()
     assert f"makespan {t.makespan / 1000:.3f} ms" in text and f"proven lower bound {t.lower_bound / 1000:.3f} ms" in text
-    assert "proven lower bound" not in plot_gantt(read_timeline(files[2]), tmp_path / "p.svg").read_text()  # a pickle carries none
+
+
+def test_a_pickle_beside_its_json_is_drawn_with_the_json_title_and_bound(tmp_path: Path, files) -> None:
+    problem, result, pkl, _ = files
+    text = plot_gantt(read_timeline(pkl), tmp_path / "p.svg").read_text()
+    assert "<!-- xception, npufirst, 2 batches on grai (4 NPUs, 2 CPUs) -->" in text
+    assert f"proven lower bound {result.lower_bound / 1000:.3f} ms" in text
+    alone = tmp_path / "alone.pkl"
+    alone.write_bytes(pkl.read_bytes())
+    assert "proven lower bound" not in plot_gantt(read_timeline(alone), tmp_path / "a.svg").read_text()  # a pickle alone carries none
 
 
 def test_comparison_has_a_panel_per_schedule_and_the_bar_chart(tmp_path: Path, files) -> None:
@@ -78,8 +130,15 @@ def test_comparison_has_a_panel_per_schedule_and_the_bar_chart(tmp_path: Path, f
         assert Counter({k.split("-")[1]: v for k, v in rectangles.items() if k.startswith(name)}) == ops_per_core(t, list(range(t.size)))
     text = out.read_text()
     assert all(f"{name}: {r.makespan / 1000:.3f} ms" in text for name, r in (("npufirst", result), ("random", other)))
-    gap = 100 * (other.makespan - result.lower_bound) / result.lower_bound
-    assert f"+{gap:.2f}% over the bound" in text
+    assert f"gap {100 * gap(other.makespan, result.lower_bound):.2f}%" in text  # (makespan - bound) / makespan
+    assert f"gap {100 * (other.makespan - result.lower_bound) / result.lower_bound:.2f}%" not in text
+
+
+def test_a_comparison_of_many_ops_zooms_every_panel_alike(tmp_path: Path, sixteen: Timeline) -> None:
+    out = plot_comparison([sixteen, sixteen], ["a", "b"], tmp_path / "c.svg", bound=None)
+    rectangles = op_rectangles(out)
+    assert sum(v for k, v in rectangles.items() if k.startswith("a-")) == sum(v for k, v in rectangles.items() if k.startswith("b-")) < sixteen.size
+    assert "prism-cp plot FILE --from-ms/--to-ms/--batches shows the rest" in svg_text(out)
 
 
 def test_comparison_needs_schedules_of_one_problem(tmp_path: Path, files) -> None:
@@ -90,10 +149,10 @@ def test_comparison_needs_schedules_of_one_problem(tmp_path: Path, files) -> Non
             plot_comparison(timelines, labels, tmp_path / "c.png", None)
 
 
-def test_colour_by_type_needs_types(tmp_path: Path) -> None:
+def test_colour_by_type_without_layer_types_colours_by_core_type(tmp_path: Path) -> None:
     golden = read_timeline(Path(__file__).parent / "golden" / "xception_grai_NPU4_CPU2_npufirst_b1.json")
-    with pytest.raises(PrismError, match="no layer types"):
-        plot_gantt(golden, tmp_path / "g.png", color="type")
+    text = plot_gantt(golden, tmp_path / "g.svg", color="type").read_text()
+    assert "core type (no layer types known)" in text and "<!-- CPU -->" in text and "<!-- NPU -->" in text
 
 
 @pytest.mark.parametrize("name", ["g.gif", "g", "missing/g.png"])

@@ -25,9 +25,11 @@ def files(tmp_path_factory):
     return schedule_files(tmp_path_factory.mktemp("timeline"), batches=3)
 
 
-def test_a_result_our_json_and_our_pickle_give_the_same_ops(files) -> None:
+def test_a_result_our_json_and_our_pickle_give_the_same_ops(tmp_path: Path, files) -> None:
     problem, result, pkl, doc = files
-    live, from_json, from_pickle = timeline_of(problem, result), read_timeline(doc), read_timeline(pkl)
+    alone = tmp_path / pkl.name  # no JSON beside it
+    alone.write_bytes(pkl.read_bytes())
+    live, from_json, from_pickle = timeline_of(problem, result), read_timeline(doc), read_timeline(alone)
     for t in (live, from_json, from_pickle):
         assert t.schedule == result.schedule and (t.n_ops, t.nbatch) == (134, 3)
         assert t.op_types == problem.workload.op_types
@@ -35,6 +37,27 @@ def test_a_result_our_json_and_our_pickle_give_the_same_ops(files) -> None:
     assert from_pickle.op_names is None and from_pickle.op_name(134 + 5) == f"{problem.workload.op_types[5]}_5"
     assert live.lower_bound == from_json.lower_bound == result.lower_bound and from_pickle.lower_bound is None
     assert live.cores == from_json.cores == (("cpu", 0), ("cpu", 1), ("npu", 0), ("npu", 1), ("npu", 2), ("npu", 3))
+    assert read_timeline(pkl) == from_json  # beside its JSON, a pickle is read with the JSON's title, names and bound
+
+
+def test_a_pickle_beside_a_json_of_another_schedule_or_a_damaged_one_is_read_alone(tmp_path: Path, files) -> None:
+    problem, result, pkl, _ = files
+    other = schedule_files(tmp_path, batches=3, algorithm="random")[3]
+    copy = tmp_path / "copy.pkl"
+    copy.write_bytes(pkl.read_bytes())
+    for neighbour in (other.read_text(), "{not json"):
+        copy.with_suffix(".json").write_text(neighbour)
+        t = read_timeline(copy)
+        assert t.schedule == result.schedule and t.lower_bound is None and t.title == "copy.pkl, 3 batches"
+
+
+def test_a_pickle_in_the_results_layout_keeps_algorithm_platform_and_cores_in_its_title(tmp_path: Path, files) -> None:
+    where = tmp_path / "performance" / "npufirst" / "grai" / "NPU_4.CPU_2" / "schedules"
+    where.mkdir(parents=True)
+    (where / "xception.pkl").write_bytes(files[2].read_bytes())
+    t = read_timeline(where / "xception.pkl")
+    assert t.title == "xception, npufirst, 3 batches on grai (4 NPUs, 2 CPUs)" and t.lower_bound is None
+    assert t.cores == (("cpu", 0), ("cpu", 1), ("npu", 0), ("npu", 1), ("npu", 2), ("npu", 3))
 
 
 def test_the_reference_pickle_has_4_batches_of_134_ops() -> None:

@@ -17,6 +17,7 @@ from typing import Any, Callable, Iterable, Protocol
 from prism_cp.errors import PrismError
 from prism_cp.sweep.plan import RunConfig
 from prism_cp.sweep.run import empty_result, run_config
+from prism_cp.sweep.state import RunState
 from prism_cp.sweep.store import Store
 
 DASK_CONNECT_S = 3.0  # a scheduler that does not answer within this is reported as unreachable
@@ -146,7 +147,7 @@ def run_all(
         return True
 
     def failed(c: RunConfig, reason: str) -> dict[str, Any]:
-        return {"key": c.key, **vars(c), "prism_cp_version": __version__, **empty_result("FAILED", reason)}
+        return {"key": c.key, **vars(c), "prism_cp_version": __version__, **empty_result(RunState.FAILED, reason)}
 
     try:
         while queue or suspects or in_flight:

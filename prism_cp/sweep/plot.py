@@ -1,5 +1,5 @@
-"""The design-space picture of a sweep: throughput (or makespan) against the
-number of cores, one line per algorithm, one panel per model, platform and
+"""The design-space picture of a sweep: throughput (or makespan) for each
+core configuration, one line per algorithm, one panel per model, platform and
 batch count."""
 
 from __future__ import annotations
@@ -11,6 +11,12 @@ from typing import Any
 from prism_cp.errors import PrismError
 
 METRICS = ("throughput", "makespan")
+#: (NPUs, CPUs): one column of the plot
+Cores = tuple[int, int]
+COLUMN_INCHES = 0.6  # room for one tick label such as "12N+4C"
+MAX_WIDTH_INCHES = 16
+ROTATE_TICKS_ABOVE = 20  # more columns than this get vertical tick labels (the width stops growing)
+DOTS_LABEL = "faint dots: every run, in its algorithm's colour"
 
 
 def metric_value(row: dict[str, Any], metric: str) -> float:
@@ -18,18 +24,31 @@ def metric_value(row: dict[str, Any], metric: str) -> float:
     return row["batches"] / row["makespan_us"] * 1e6 if metric == "throughput" else row["makespan_us"]
 
 
-def pareto_front(points: list[tuple[int, float]], metric: str) -> list[tuple[int, float]]:
-    """The points no other point beats with as many cores or fewer: the best
-    value at each core count, kept only where it improves on every smaller
-    core count (higher throughput, or lower makespan)."""
-    best: dict[int, float] = {}
+def column_order(cores: Cores) -> tuple[int, int]:
+    """Columns by total cores, then NPUs: 1N+2C and 2N+1C stand side by side, apart."""
+    return (sum(cores), cores[0])
+
+
+def column_label(cores: Cores) -> str:
+    return f"{cores[0]}N+{cores[1]}C"
+
+
+def pareto_front(points: list[tuple[Cores, float]], metric: str) -> list[tuple[Cores, float]]:
+    """The points no other point beats with as many cores in total or fewer:
+    the best configuration at each total core count (the first column of
+    equals), kept only where it improves on every smaller total (higher
+    throughput, or lower makespan)."""
+    best: dict[int, tuple[Cores, float]] = {}
     better = max if metric == "throughput" else min
-    for cores, value in points:
-        best[cores] = better(best.get(cores, value), value)
-    front: list[tuple[int, float]] = []
-    for cores in sorted(best):
-        if not front or better(best[cores], front[-1][1]) != front[-1][1]:
-            front.append((cores, best[cores]))
+    for cores, value in sorted(points, key=lambda p: column_order(p[0])):
+        total = sum(cores)
+        if total not in best or better(value, best[total][1]) != best[total][1]:
+            best[total] = (cores, value)
+    front: list[tuple[Cores, float]] = []
+    for total in sorted(best):
+        value = best[total][1]
+        if not front or better(value, front[-1][1]) != front[-1][1]:
+            front.append(best[total])
     return front
 
 
@@ -44,26 +63,32 @@ def plot_pareto(rows: list[dict[str, Any]], path: str | Path, metric: str = "thr
 
         matplotlib.use("Agg")
         import matplotlib.pyplot as plt
-        from matplotlib.ticker import MaxNLocator
+        from matplotlib.lines import Line2D
     except ImportError:
         raise PrismError("--plot needs the optional extra 'plot': pip install 'prism_cp[plot]'") from None
-    panels: dict[tuple[str, str, int], dict[str, list[tuple[int, float]]]] = defaultdict(lambda: defaultdict(list))
+    panels: dict[tuple[str, str, int], dict[str, list[tuple[Cores, float]]]] = defaultdict(lambda: defaultdict(list))
     for r in rows:
         if r["makespan_us"]:
-            panels[(r["model"], r["platform"], r["batches"])][r["algorithm"]].append((r["npus"] + r["cpus"], metric_value(r, metric)))
+            panels[(r["model"], r["platform"], r["batches"])][r["algorithm"]].append(((r["npus"], r["cpus"]), metric_value(r, metric)))
     if not panels:
         raise PrismError("no run of the sweep has a schedule to plot")
-    fig, axes = plt.subplots(len(panels), 1, figsize=(7, 3.5 * len(panels)), squeeze=False)
+    columns_of = {panel: sorted({cores for points in by_algorithm.values() for cores, _ in points}, key=column_order) for panel, by_algorithm in panels.items()}
+    width = min(MAX_WIDTH_INCHES, max(7, 1.5 + COLUMN_INCHES * max(map(len, columns_of.values()))))
+    fig, axes = plt.subplots(len(panels), 1, figsize=(width, 3.5 * len(panels)), squeeze=False)
     for ax, ((model, platform, batches), by_algorithm) in zip(axes[:, 0], sorted(panels.items())):
+        columns = columns_of[model, platform, batches]
+        x = {cores: k for k, cores in enumerate(columns)}
         for algorithm, points in sorted(by_algorithm.items()):
-            dots = ax.scatter(*zip(*points), s=12, alpha=0.4)
-            ax.plot(*zip(*pareto_front(points, metric)), marker="o", color=dots.get_facecolor()[0], alpha=1.0, label=algorithm)
+            dots = ax.scatter([x[c] for c, _ in points], [v for _, v in points], s=12, alpha=0.4)
+            front = pareto_front(points, metric)
+            ax.plot([x[c] for c, _ in front], [v for _, v in front], marker="o", color=dots.get_facecolor()[0], alpha=1.0, label=f"{algorithm}: Pareto front")
         ax.set_title(f"{model} on {platform}, {batches} batches")
-        ax.set_xlabel("cores (NPUs + CPUs)")
+        ax.set_xlabel("cores: NPUs (N) + CPUs (C), by total cores")
         ax.set_ylabel("throughput (inferences/s)" if metric == "throughput" else "makespan (us)")
-        ax.xaxis.set_major_locator(MaxNLocator(integer=True))
+        ax.set_xticks(range(len(columns)), [column_label(c) for c in columns], rotation=90 if len(columns) > ROTATE_TICKS_ABOVE else 0)
         ax.grid(alpha=0.3)
-        ax.legend()
+        handles = ax.get_legend_handles_labels()[0] + [Line2D([], [], marker="o", linestyle="", color="grey", alpha=0.4, markersize=4, label=DOTS_LABEL)]
+        ax.legend(handles=handles, fontsize="small")
     fig.tight_layout()
     out = Path(path)
     out.parent.mkdir(parents=True, exist_ok=True)

@@ -12,6 +12,7 @@ from prism_cp.io import load_platform, load_workload, write_schedule_json
 from prism_cp.problem import Problem
 from prism_cp.solve import solve
 from prism_cp.sweep.plan import RunConfig
+from prism_cp.sweep.state import RunState
 
 
 def schedule_path(schedules_dir: str | Path, config: RunConfig) -> Path:
@@ -25,8 +26,9 @@ def run_config(config: RunConfig, schedules_dir: str, workers: int | None = None
     """Solve `config`, export its schedule, and return its database row.
 
     A PrismError (an instance that cannot exist, e.g. CPU-only ops and no CPU)
-    is a finished run with status ERROR and the message; anything else
-    propagates, so the sweep records the run as FAILED or retries it.
+    is a finished run with state ERROR and the message; anything else
+    propagates, so the sweep records the run as FAILED or retries it. A run
+    with a schedule stores the solver's status.
     """
     from prism_cp import __version__
 
@@ -38,19 +40,19 @@ def run_config(config: RunConfig, schedules_dir: str, workers: int | None = None
         options = {} if config.time_limit is None else {"time_limit": config.time_limit} | ({"workers": workers} if workers else {})
         result = solve(problem, config.algorithm, seed=config.seed, **options)
     except PrismError as e:
-        return row | empty_result("ERROR", str(e), time.perf_counter() - t0)
+        return row | empty_result(RunState.ERROR, str(e), time.perf_counter() - t0)
     path = write_schedule_json(schedule_path(schedules_dir, config), problem, result, seed=config.seed)
     return row | {
         "makespan_us": result.makespan,
         "lower_bound_us": result.lower_bound,
         "gap": result.gap,
-        "status": str(getattr(result.status, "value", result.status)),  # a str or a str-valued Enum
+        "status": result.status.value,
         "wall_s": result.wall_s,
         "schedule_path": str(path),
         "error": None,
     }
 
 
-def empty_result(status: str, error: str, wall_s: float | None = None) -> dict[str, Any]:
+def empty_result(state: RunState, error: str, wall_s: float | None = None) -> dict[str, Any]:
     """The result columns of a run that produced no schedule."""
-    return {"makespan_us": None, "lower_bound_us": None, "gap": None, "status": status, "wall_s": wall_s, "schedule_path": None, "error": error}
+    return {"makespan_us": None, "lower_bound_us": None, "gap": None, "status": state.value, "wall_s": wall_s, "schedule_path": None, "error": error}

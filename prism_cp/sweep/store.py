@@ -18,11 +18,10 @@ from typing import Any
 from prism_cp.errors import PrismError
 from prism_cp.io import atomic_write
 from prism_cp.sweep.plan import RunConfig
+from prism_cp.sweep.state import FINISHED
 
 APPLICATION_ID = 0x50524953  # "PRIS": marks the file as a prism_cp sweep database
 SCHEMA_VERSION = 1
-#: statuses of a run that is finished (a resumed sweep skips it); FAILED runs are retried
-FINISHED = ("OPTIMAL", "FEASIBLE", "ERROR")
 CONFIG_COLUMNS = tuple(f.name for f in fields(RunConfig))
 RESULT_COLUMNS = ("makespan_us", "lower_bound_us", "gap", "status", "wall_s", "schedule_path", "prism_cp_version", "error")
 COLUMNS = ("key", *CONFIG_COLUMNS, *RESULT_COLUMNS)

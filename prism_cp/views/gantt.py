@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING, Any, Sequence
 
 from prism_cp.errors import PrismError
 from prism_cp.io.files import atomic_write, output_path
+from prism_cp.schedule import gap
 from prism_cp.views.timeline import Timeline, Window, core_label
 
 if TYPE_CHECKING:
@@ -20,9 +21,23 @@ if TYPE_CHECKING:
 FORMATS = (".png", ".svg", ".pdf")
 COLORINGS = ("batch", "type", "op")
 INSTALL_HINT = "pip install 'prism_cp[plot]'"
-LEGEND_MAX = 20  # more categories than this get a colour bar instead of a legend
 DPI = 120
 ROW_INCHES = 0.42
+#: Up to 20 batches or layer types get these colours, in order: tab10's ten
+#: hues, then their light variants reordered so that no two neighbours share a
+#: hue family (matplotlib's tab20 pairs each hue with its light variant, so
+#: batches 0 and 1 were both blue). Batches close in number run at the same
+#: time, so neighbours are the ones that must stand apart.
+PALETTE = (
+    "#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd", "#8c564b", "#e377c2", "#7f7f7f", "#bcbd22", "#17becf",
+    "#ffbb78", "#98df8a", "#ff9896", "#c5b0d5", "#c49c94", "#f7b6d2", "#9edae5", "#c7c7c7", "#dbdb8d", "#aec7e8",
+)
+LEGEND_MAX = len(PALETTE)  # more categories than this get a colour bar instead of a legend
+#: A chart asked for without a window shows at most this many ops per core row
+#: (the first to start): xception at 16 batches on 4 NPUs + 2 CPUs, 2144 ops,
+#: draws as a barcode of ~3 px rectangles, while its first ~300 ops (120 ms)
+#: are ~25 px each and readable.
+AUTO_ZOOM_OPS_PER_ROW = 50
 
 
 def require_matplotlib() -> Any:
@@ -36,34 +51,69 @@ def require_matplotlib() -> Any:
 
 @dataclass(frozen=True)
 class _Colouring:
-    """A colour per op shown, and how to explain it: a legend of (label, colour)
+    """A colour per category, and how to explain it: a legend of (label, colour)
     for a few categories, else a colour bar over `span` category numbers."""
 
+    by: str
     title: str
-    colour: dict[int, Any]
+    of: dict[Any, Any]
     legend: list[tuple[str, Any]]
     span: tuple[int, int] | None
 
+    def colour(self, timeline: Timeline, g: int) -> Any:
+        return self.of[category(timeline, g, self.by)]
 
-def _colouring(timeline: Timeline, ops: Sequence[int], by: str) -> _Colouring:
-    """Distinct colours and a legend for up to LEGEND_MAX categories (and for
-    layer types, which have no order); beyond that, batch and op numbers map
-    onto a colour scale explained by a colour bar."""
+
+def category(timeline: Timeline, g: int, by: str) -> int | str:
+    """What op `g` is coloured by: its batch, its op index, or its layer type
+    (its core type, 'CPU' or 'NPU', when the timeline carries no layer types)."""
+    if by == "batch":
+        return timeline.split(g)[0]
+    if by == "op":
+        return timeline.split(g)[1]
+    return timeline.op_types[g % timeline.n_ops] if timeline.op_types is not None else timeline.schedule.core_type[g].upper()
+
+
+def _colouring(timelines: Sequence[Timeline], ops: Sequence[Sequence[int]], by: str) -> _Colouring:
+    """Distinct colours (PALETTE) and a legend for up to LEGEND_MAX categories
+    (and for layer types, which have no order) of the `ops` of each timeline;
+    beyond that, batch and op numbers map onto a colour scale explained by a
+    colour bar."""
     if by not in COLORINGS:
         raise PrismError(f"unknown colouring {by!r}; choose one of {', '.join(COLORINGS)}")
-    if by == "type" and timeline.op_types is None:
-        raise PrismError("this schedule file carries no layer types: colour by batch or op")
     _, _, cm, _ = require_matplotlib()
-    key = {"batch": lambda g: timeline.split(g)[0], "op": lambda g: timeline.split(g)[1], "type": timeline.op_type}[by]
-    categories = sorted({key(g) for g in ops})
+    categories = sorted({category(t, g, by) for t, shown in zip(timelines, ops) for g in shown})
     k = len(categories)
     if k <= LEGEND_MAX or by == "type":
-        palette = cm.tab10.colors if k <= 10 else cm.tab20.colors if k <= 20 else [cm.turbo(i / (k - 1)) for i in range(k)]
+        palette = PALETTE if k <= LEGEND_MAX else [cm.turbo(i / (k - 1)) for i in range(k)]
         of = dict(zip(categories, palette))
+        layer_types = all(t.op_types is not None for t in timelines)
+        title = by if by != "type" else "layer type" if layer_types else "core type (no layer types known)"
         legend = [(str(c) if by == "type" else f"{by} {c}", of[c]) for c in categories]
-        return _Colouring(by, {g: of[key(g)] for g in ops}, legend, None)
+        return _Colouring(by, title, of, legend, None)
     lo, hi = categories[0], categories[-1]
-    return _Colouring(f"{by} index", {g: cm.turbo((key(g) - lo) / (hi - lo)) for g in ops}, [], (lo, hi))
+    return _Colouring(by, f"{by} index", {c: cm.turbo((c - lo) / (hi - lo)) for c in categories}, [], (lo, hi))
+
+
+def auto_window(timelines: Sequence[Timeline]) -> Window | None:
+    """The window a chart asked for without one shows: None (everything) when
+    no core row holds more than AUTO_ZOOM_OPS_PER_ROW ops on average, else
+    0 ms up to the start of the first op beyond that many per row (the
+    earliest of these times over `timelines`)."""
+    ends = []
+    for t in timelines:
+        limit = AUTO_ZOOM_OPS_PER_ROW * len(t.cores)
+        if t.size > limit:
+            ends.append(sorted(t.schedule.start)[limit] / 1000)
+    return Window(None, 0, min(ends)) if ends else None
+
+
+def _zoom_note(timelines: Sequence[Timeline], window: Window, how: str) -> str:
+    """What an automatic zoom shows, and how to see the rest (`how`: the command)."""
+    shown = sum(len(window.ops(t)) for t in timelines)
+    total = sum(t.size for t in timelines)
+    end = max(t.makespan for t in timelines) / 1000
+    return f"showing the first {window.to_ms:g} ms of {end:.1f} ms ({shown} of {total} ops): {how} --from-ms/--to-ms/--batches shows the rest, --from-ms 0 everything"
 
 
 def _draw_rows(ax: Axes, timeline: Timeline, ops: Sequence[int], colouring: _Colouring, gid: str = "ops") -> None:
@@ -76,7 +126,7 @@ def _draw_rows(ax: Axes, timeline: Timeline, ops: Sequence[int], colouring: _Col
         per_row.setdefault((s.core_type[g], s.core_id[g]), []).append(g)
     for core, members in per_row.items():
         bars = [(s.start[g] / 1000, (s.end[g] - s.start[g]) / 1000) for g in members]
-        ax.broken_barh(bars, (rows[core] - 0.4, 0.8), facecolors=[colouring.colour[g] for g in members], linewidth=0, gid=f"{gid}-{core_label(*core)}")
+        ax.broken_barh(bars, (rows[core] - 0.4, 0.8), facecolors=[colouring.colour(timeline, g) for g in members], linewidth=0, gid=f"{gid}-{core_label(*core)}")
     ax.set_yticks(range(len(rows)), [core_label(*c) for c in timeline.cores])
     ax.set_ylim(len(rows) - 0.5, -0.5)
 
@@ -92,7 +142,8 @@ def _explain(fig: Figure, axes: list[Axes], colouring: _Colouring) -> None:
     _, colors, cm, patches = require_matplotlib()
     handles = [patches.Patch(color=c, label=label) for label, c in colouring.legend]
     handles += axes[0].get_legend_handles_labels()[0]
-    fig.legend(handles=handles, loc="outside right upper", fontsize="small", ncols=1 + len(handles) // 24, frameon=False)
+    title = colouring.title if colouring.by == "type" else None  # 'batch 3', 'op 7' explain themselves
+    fig.legend(handles=handles, title=title, loc="outside right upper", fontsize="small", title_fontsize="small", ncols=1 + len(handles) // 24, frameon=False)
     if colouring.span is not None:
         lo, hi = colouring.span
         bar = cm.ScalarMappable(norm=colors.Normalize(lo, hi), cmap="turbo")
@@ -110,16 +161,20 @@ def _save(fig: Figure, path: Path) -> Path:
     return atomic_write(path, buf.getvalue())
 
 
-def plot_gantt(timeline: Timeline, path: str | Path, window: Window = Window(), color: str = "batch") -> Path:
+def plot_gantt(timeline: Timeline, path: str | Path, window: Window | None = None, color: str = "batch") -> Path:
     """Draw `timeline` as a Gantt chart into `path` (.png, .svg or .pdf, chosen by the suffix).
 
-    Shows the ops `window` selects, coloured by `color` ('batch', 'type' or
-    'op'), on a time axis in ms. Raises PrismError for an unsupported suffix,
-    a missing directory, an empty selection, or missing matplotlib.
+    Shows the ops `window` selects (None: all of them, or when there are more
+    than AUTO_ZOOM_OPS_PER_ROW per core row, the first ones, which the title
+    says), coloured by `color` ('batch', 'type' or 'op'), on a time axis in
+    ms. Raises PrismError for an unsupported suffix, a missing directory, an
+    empty selection, or missing matplotlib.
     """
     path = output_path(path, FORMATS, "chart")
+    zoom = auto_window([timeline]) if window is None else None
+    window = zoom or window or Window()
     ops = window.ops(timeline)
-    colouring = _colouring(timeline, ops, color)
+    colouring = _colouring([timeline], [ops], color)
     figure, *_ = require_matplotlib()
     fig = figure.Figure(figsize=(12, 1.6 + ROW_INCHES * len(timeline.cores)), layout="constrained")
     ax = fig.add_subplot()
@@ -127,32 +182,42 @@ def plot_gantt(timeline: Timeline, path: str | Path, window: Window = Window(), 
     _marks(ax, timeline)
     _xlim(ax, [timeline], window)
     ax.set_xlabel("time (ms)")
-    ax.set_title(timeline.title, fontsize="medium")
+    if zoom is None:
+        ax.set_title(timeline.title, fontsize="medium")
+    else:
+        fig.suptitle(timeline.title, fontsize="medium")
+        ax.set_title(_zoom_note([timeline], zoom, "prism-cp plot"), fontsize="small")
     _explain(fig, [ax], colouring)
     return _save(fig, path)
 
 
 def plot_comparison(timelines: Sequence[Timeline], labels: Sequence[str], path: str | Path, bound: float | None, color: str = "batch") -> Path:
-    """One Gantt panel per schedule on a shared time axis, and a bar chart of
-    their makespans against the proven lower bound `bound` (us; None: none known)."""
+    """One Gantt panel per schedule on a shared time axis (zoomed to the first
+    ops as `plot_gantt` does when they are many), and a bar chart of their
+    makespans and gaps to the proven lower bound `bound` (us; None: none known)."""
     path = output_path(path, FORMATS, "chart")
     if not timelines or len(labels) != len(timelines) or len({(t.n_ops, t.nbatch) for t in timelines}) != 1:
         raise PrismError("a comparison needs one label per schedule, and schedules of the same problem")
     figure, *_ = require_matplotlib()
+    zoom = auto_window(timelines)
+    window = zoom or Window()
+    shown = [window.ops(t) for t in timelines]
     rows = sum(len(t.cores) for t in timelines)
     fig = figure.Figure(figsize=(12, 2.8 + 0.8 * len(timelines) + 0.3 * rows), layout="constrained")
+    if zoom is not None:
+        fig.suptitle(_zoom_note(timelines, zoom, "prism-cp plot FILE"), fontsize="small")
     grid = fig.add_gridspec(len(timelines) + 1, 1, height_ratios=[len(t.cores) + 1 for t in timelines] + [max(4, len(timelines) + 1)])
     axes: list[Axes] = []
-    colouring = _colouring(timelines[0], range(timelines[0].size), color)  # the same ops in every panel
-    for k, (timeline, label) in enumerate(zip(timelines, labels)):
-        ax = fig.add_subplot(grid[k], sharex=axes[0] if axes else None)
-        _draw_rows(ax, timeline, range(timeline.size), colouring, gid=f"ops-{label}")
+    colouring = _colouring(timelines, shown, color)
+    for timeline, ops, label in zip(timelines, shown, labels):
+        ax = fig.add_subplot(grid[len(axes)], sharex=axes[0] if axes else None)
+        _draw_rows(ax, timeline, ops, colouring, gid=f"ops-{label}")
         ax.axvline(timeline.makespan / 1000, color="black", linestyle="--", linewidth=1, label="makespan")
         if bound is not None:
             ax.axvline(bound / 1000, color="crimson", linestyle=":", linewidth=1.5, label="proven lower bound")
         ax.set_title(f"{label}: {timeline.makespan / 1000:.3f} ms", fontsize="small", loc="left")
         axes.append(ax)
-    _xlim(axes[0], timelines, Window())
+    _xlim(axes[0], timelines, window)
     axes[-1].set_xlabel("time (ms)")
     _explain(fig, axes, colouring)
     bars = fig.add_subplot(grid[-1])
@@ -161,11 +226,12 @@ def plot_comparison(timelines: Sequence[Timeline], labels: Sequence[str], path: 
     bars.set_yticks(range(len(labels)), labels)
     bars.invert_yaxis()
     bars.set_xlabel("makespan (ms)")
-    bars.set_title("makespans" + ("" if bound is None else f" and the proven lower bound {bound / 1000:.3f} ms (dotted)"), fontsize="small", loc="left")
+    bars.set_title("makespans" + ("" if bound is None else f" and the proven lower bound {bound / 1000:.3f} ms (dotted); gap = (makespan - bound) / makespan"),
+                   fontsize="small", loc="left")
     if bound is not None:
         bars.axvline(bound / 1000, color="crimson", linestyle=":", linewidth=1.5)
-        for y, m in enumerate(makespans):
-            bars.annotate(f"{m:.1f} ms, +{100 * (m - bound / 1000) / (bound / 1000):.2f}% over the bound", (m, y), xytext=(4, 0),
+        for y, t in enumerate(timelines):
+            bars.annotate(f"{t.makespan / 1000:.1f} ms, gap {100 * gap(t.makespan, bound):.2f}%", (t.makespan / 1000, y), xytext=(4, 0),
                           textcoords="offset points", va="center", fontsize="small")
         bars.set_xlim(0, max(makespans) * 1.35)
     return _save(fig, path)

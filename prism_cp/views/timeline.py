@@ -90,21 +90,55 @@ def read_timeline(path: str | Path) -> Timeline:
     """The timeline of a schedule file: our JSON (`.json`) or a schedule pickle
     (ours or the reference's, any other name), read without running code from it.
 
-    A pickle records no batch count: it is the smallest one whose copies of
-    the first ops repeat every op type and every edge (PrismError if a file
-    read as a pickle or as JSON is not a schedule).
+    A pickle records no batch count, algorithm, platform or bound. The JSON
+    the CLI writes beside it (same name, `.json`) does: when it holds the same
+    schedule, the timeline is that JSON's. Otherwise the batch count is the
+    smallest one whose copies of the first ops repeat every op type and every
+    edge, and the title takes the algorithm, platform and core counts from
+    the results layout `<algorithm>/<platform>/NPU_<n>.CPU_<m>/schedules/`
+    when the file sits in one. PrismError if a file read as a pickle or as
+    JSON is not a schedule.
     """
     path = Path(path)
     if path.suffix.lower() == ".json":
-        doc = read_schedule_json(path)
-        title = _title(doc.model, doc.algorithm, doc.batches, doc.platform, doc.npus, doc.cpus)
-        cores = _cores(doc.schedule, {"cpu": doc.cpus, "npu": doc.npus})
-        return Timeline(title, doc.schedule, len(doc.schedule.start) // doc.batches, cores, doc.op_types, doc.op_names, doc.lower_bound_us)
+        return _json_timeline(path)
     ref = read_schedule_pickle(path)
     if not ref.operation:
         raise PrismError(f"schedule pickle {path} holds no ops")
+    beside = _timeline_beside(path)
+    if beside is not None and beside.schedule == ref.schedule:
+        return beside
     n_ops = batch_period(ref.operation, ref.graph)
-    return Timeline(f"{path.name}, {len(ref.operation) // n_ops} batches", ref.schedule, n_ops, _cores(ref.schedule, {}), ref.operation[:n_ops])
+    nbatch = len(ref.operation) // n_ops
+    layout = _RESULTS_LAYOUT.search(path.resolve().as_posix())
+    if layout is None:
+        return Timeline(f"{path.name}, {nbatch} batches", ref.schedule, n_ops, _cores(ref.schedule, {}), ref.operation[:n_ops])
+    algorithm, platform, npus, cpus = layout.group(1, 2, 3, 4)
+    title = _title(path.stem, algorithm, nbatch, platform, int(npus), int(cpus))
+    return Timeline(title, ref.schedule, n_ops, _cores(ref.schedule, {"cpu": int(cpus), "npu": int(npus)}), ref.operation[:n_ops])
+
+
+#: where the CLI writes a schedule: <results>/performance/<algorithm>/<platform>/NPU_<n>.CPU_<m>/schedules/<model>.pkl
+_RESULTS_LAYOUT = re.compile(r"/([^/]+)/([^/]+)/NPU_(\d+)\.CPU_(\d+)/schedules/[^/]+$")
+
+
+def _json_timeline(path: Path) -> Timeline:
+    doc = read_schedule_json(path)
+    title = _title(doc.model, doc.algorithm, doc.batches, doc.platform, doc.npus, doc.cpus)
+    cores = _cores(doc.schedule, {"cpu": doc.cpus, "npu": doc.npus})
+    return Timeline(title, doc.schedule, len(doc.schedule.start) // doc.batches, cores, doc.op_types, doc.op_names, doc.lower_bound_us)
+
+
+def _timeline_beside(pickle_path: Path) -> Timeline | None:
+    """The timeline of the schedule JSON beside a pickle, None if there is no
+    readable one (a damaged neighbour must not stop the pickle being drawn)."""
+    json_path = pickle_path.with_suffix(".json")
+    if json_path == pickle_path or not json_path.is_file():
+        return None
+    try:
+        return _json_timeline(json_path)
+    except PrismError:
+        return None
 
 
 def batch_period(op_types: tuple[str, ...], edges: np.ndarray) -> int:
