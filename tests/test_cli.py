@@ -24,7 +24,7 @@ DATA = Path(__file__).parent / "data"
 REFERENCE_PICKLE = Path(__file__).parent / "golden" / "xception_grai_NPU4_CPU2_npufirst_b4.reference.pkl"
 FAST = ["--time-limit", "5", "--workers", "1"]  # cpsat options; ignored by the heuristics
 
-SUMMARY_KEYS = ("model", "platform", "npus", "cpus", "batches", "algorithm", "makespan_us", "wall_s", "output", "lower_bound_us", "gap", "status")
+SUMMARY_KEYS = ("model", "platform", "npus", "cpus", "batches", "algorithm", "makespan_us", "wall_s", "output", "lower_bound_us", "gap", "status", "interrupted")
 runner = CliRunner()
 
 
@@ -64,7 +64,7 @@ def test_schedule_json_matches_library_and_writes_pickle(tmp_path: Path, algorit
     assert read_schedule_pickle(expected_path).schedule.makespan == summary["makespan_us"]
     assert summary["lower_bound_us"] <= summary["makespan_us"]
     assert summary["gap"] == (summary["makespan_us"] - summary["lower_bound_us"]) / summary["makespan_us"]
-    assert summary["status"] in ("OPTIMAL", "FEASIBLE") and summary["wall_s"] >= 0
+    assert summary["status"] in ("OPTIMAL", "FEASIBLE") and summary["wall_s"] >= 0 and summary["interrupted"] is False
     if algorithm != "cpsat":  # the heuristics are deterministic
         assert summary["makespan_us"] == solve(grai_problem(2), algorithm).makespan
 
@@ -182,6 +182,9 @@ def test_validate_refuses_bad_files_in_one_line(tmp_path: Path) -> None:
         (("schedule", "--stg", "missing.stg"), "missing.stg"),
         (("schedule", "--stg", "/dev/zero"), "not a regular file"),
         (("schedule", "--no-such-option"), "--no-such-option"),
+        (("schedule", "--bounds", "load,nosuch"), "'nosuch'"),
+        (("throughput", "--bounds", "critical path"), "--bounds"),
+        (("compare", "--bounds", ""), "critical-path, total-work"),
         (("throughput", "--batch-sizes", "2,0"), "--batch-sizes"),
         (("throughput", "--batch-sizes", "two"), "--batch-sizes"),
         (("compare", "--batches", "-1"), "--batches"),
@@ -198,20 +201,21 @@ def test_bad_input_is_one_line_with_exit_status_2(args: tuple[str, ...], mention
 @pytest.mark.parametrize(
     "args, expected",
     [
-        (("--algorithm", "cpsat", "--time-limit", "5", "--workers", "1", "--mapping", "shared"), {"time_limit": 5.0, "workers": 1, "mapping": "shared"}),
-        (("--algorithm", "cpsat", "--time-limit", "5"), {"time_limit": 5.0, "mapping": "per-batch"}),
-        (("--algorithm", "staggered", "--stagger-us", "3000", "--cpu-ratio", "1.5", "--time-limit", "5"), {"stagger_us": 3000.0, "cpu_ratio": 1.5}),
-        (("--algorithm", "prism", "--stagger-us", "3000", "--workers", "1"), {}),
+        (("--algorithm", "cpsat", "--time-limit", "5", "--workers", "1", "--mapping", "shared"), {"time_limit": 5.0, "workers": 1, "mapping": "shared", "bounds": None}),
+        (("--algorithm", "cpsat", "--time-limit", "5", "--bounds", "load,energetic"), {"time_limit": 5.0, "mapping": "per-batch", "bounds": ("load", "energetic")}),
+        (("--algorithm", "staggered", "--stagger-us", "3000", "--cpu-ratio", "1.5", "--time-limit", "5"), {"stagger_us": 3000.0, "cpu_ratio": 1.5, "bounds": None}),
+        (("--algorithm", "prism", "--stagger-us", "3000", "--workers", "1"), {"bounds": None}),
+        (("--algorithm", "npufirst", "--bounds", "critical-path"), {"bounds": ("critical-path",)}),
     ],
 )
-def test_each_engine_gets_its_own_options_only(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, args: tuple[str, ...], expected: dict) -> None:
+def test_each_engine_gets_its_own_options_and_the_bounds(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, args: tuple[str, ...], expected: dict) -> None:
     seen: list[dict] = []
 
     def recording(problem, algorithm, **kwargs):
         seen.append({k: v for k, v in kwargs.items() if k not in ("seed", "progress")})
         return solve(problem, algorithm, **kwargs)
 
-    monkeypatch.setattr("prism_cp.cli.solve", recording)
+    monkeypatch.setattr("prism_cp.cli.run.solve", recording)
     assert run("schedule", "--batches", "1", "--results-dir", str(tmp_path), "--quiet", *args).exit_code == 0
     assert len(seen) == 1
     if "time_limit" in expected:  # the whole-run limit, less what start-up already spent
@@ -256,7 +260,7 @@ def test_ctrl_c_is_one_line_and_exit_130(monkeypatch: pytest.MonkeyPatch) -> Non
     def interrupted(*args, **kwargs):
         raise KeyboardInterrupt
 
-    monkeypatch.setattr("prism_cp.cli.solve", interrupted)
+    monkeypatch.setattr("prism_cp.cli.run.solve", interrupted)
     result = run("schedule", "--batches", "1")
     assert result.exit_code == 130 and result.stderr == "interrupted\n"
 

@@ -48,13 +48,13 @@ def _file_name(name: str | None) -> str | None:
     return name
 
 
-Source = Annotated[Path, typer.Argument(help="The model file to import.")]
+Source = Annotated[Path, typer.Argument(metavar="FILE", help="The model file to import.")]
 Name = Annotated[str | None, typer.Option(callback=_file_name, help="The model's name, in results and in the default output path (default: the file's model name or stem).")]
 Out = Annotated[Path | None, typer.Option(help="Model file to write (default: models/NAME.json under the current directory).")]
 Extime = Annotated[ExtimeMode | None, typer.Option(help="'estimate': also write estimated times where --model finds them (extime/NAME.csv beside a models/ folder, else NAME.csv beside the model file).")]
 PlatformOpt = Annotated[str, typer.Option(help="Platform whose core speeds the estimate uses (bundled name or TOML path).")]
 Force = Annotated[bool, typer.Option("--force", help="Overwrite existing output files.")]
-ModelArg = Annotated[str, typer.Argument(help="Bundled model name or path to a model file.")]
+ModelArg = Annotated[str, typer.Argument(metavar="MODEL", help="Bundled model name or path to a model file.")]
 TableOut = Annotated[Path, typer.Option(help="CSV file to write.")]
 
 
