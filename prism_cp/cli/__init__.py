@@ -21,6 +21,7 @@ from typer.core import TyperGroup
 import prism_cp
 from prism_cp.cli.check import validate_schedule
 from prism_cp.cli.importing import extime_app, import_app
+from prism_cp.cli.options import PlainUsage
 from prism_cp.cli.run import INTERRUPTED, compare, schedule, throughput
 from prism_cp.cli.sweep import sweep
 from prism_cp.cli.views import plot, show, trace
@@ -77,11 +78,11 @@ def _main(version: Annotated[bool, typer.Option("--version", callback=_print_ver
     and a CP-SAT engine that proves how far any schedule is from optimal."""
 
 
-app.command()(schedule)
-app.command()(throughput)
-app.command(name="validate")(validate_schedule)
+app.command(cls=PlainUsage)(schedule)
+app.command(cls=PlainUsage)(throughput)
+app.command(name="validate", cls=PlainUsage)(validate_schedule)
 for _command in (compare, plot, trace, show, sweep):
-    app.command()(_command)
+    app.command(cls=PlainUsage)(_command)
 
 app.add_typer(import_app, name="import")
 app.add_typer(extime_app, name="extime")

@@ -12,6 +12,7 @@ from typing import Annotated
 
 import typer
 
+from prism_cp.cli.options import PlainUsage
 from prism_cp.errors import PrismError
 from prism_cp.estimate import DEFAULT_PLATFORM, agreement, estimate_times
 from prism_cp.io.model_files import (
@@ -53,14 +54,14 @@ def _file_name(name: str | None) -> str | None:
 Source = Annotated[Path, typer.Argument(metavar="FILE", help="The model file to import.")]
 Name = Annotated[str | None, typer.Option(callback=_file_name, help="The model's name, in results and in the default output path (default: the file's model name or stem).")]
 Out = Annotated[Path | None, typer.Option(help="Model file to write (default: models/NAME.json under the current directory).")]
-Extime = Annotated[ExtimeMode | None, typer.Option(help="'estimate': also write estimated times where --model finds them (extime/NAME.csv beside a models/ folder, else NAME.csv beside the model file).")]
+Extime = Annotated[ExtimeMode | None, typer.Option(help="'estimate': also write estimated times where the other commands find them (extime/NAME.csv beside a models/ folder, else NAME.csv beside the model file).")]
 PlatformOpt = Annotated[str, typer.Option(help="Platform whose core speeds the estimate uses (bundled name or TOML path).")]
 Force = Annotated[bool, typer.Option("--force", help="Overwrite existing output files.")]
 ModelArg = Annotated[str, typer.Argument(metavar="MODEL", help="Bundled model name or path to a model file.")]
 TableOut = Annotated[Path, typer.Option(help="CSV file to write.")]
 
 
-@import_app.command()
+@import_app.command(cls=PlainUsage)
 def keras(file: Source, name: Name = None, out: Out = None, extime: Extime = None, platform: PlatformOpt = DEFAULT_PLATFORM, force: Force = False) -> None:
     """Import a Keras functional model saved with model.to_json() (Keras 2 or 3), without TensorFlow."""
     from prism_cp.io.keras import read_keras
@@ -68,7 +69,7 @@ def keras(file: Source, name: Name = None, out: Out = None, extime: Extime = Non
     _import(read_keras, "Keras", file, name, out, extime, platform, force)
 
 
-@import_app.command()
+@import_app.command(cls=PlainUsage)
 def onnx(file: Source, name: Name = None, out: Out = None, extime: Extime = None, platform: PlatformOpt = DEFAULT_PLATFORM, force: Force = False) -> None:
     """Import an ONNX model (needs the onnx extra); weights are never read, so external data may be absent."""
     from prism_cp.io.onnx import read_onnx
@@ -103,7 +104,7 @@ def _warn_if_shadowed(name: str, out: Path) -> None:
                    f"pass the path {out} to use the imported one, or import it again with --name NAME to give it a name of its own", err=True)
 
 
-@extime_app.command()
+@extime_app.command(cls=PlainUsage)
 def template(model: ModelArg, out: TableOut, force: Force = False) -> None:
     """Write the model's time table with every op's index and name and empty times, to fill with measurements."""
     _refuse_overwrite([out], force)
@@ -112,7 +113,7 @@ def template(model: ModelArg, out: TableOut, force: Force = False) -> None:
     print(f"template for {len(op_names)} ops -> {out}")
 
 
-@extime_app.command()
+@extime_app.command(cls=PlainUsage)
 def estimate(model: ModelArg, out: TableOut, platform: PlatformOpt = DEFAULT_PLATFORM, force: Force = False) -> None:
     """Estimate every op's time from its shapes and the platform's core speeds; the table says it is estimated.
     When the model has a measured table, print how close the estimate is to it."""

@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Annotated, Any, Callable
 
 import typer
+from typer.core import TyperCommand
 
 from prism_cp.bounds import BOUNDS, check_bounds
 from prism_cp.errors import PrismError
@@ -56,6 +57,14 @@ def bound_names(text: str | None) -> str | None:
 
 def split_names(text: str) -> tuple[str, ...]:
     return tuple(name.strip() for name in text.split(","))
+
+
+class PlainUsage(TyperCommand):
+    """Writes a required argument in the usage line as FILE, not typer's {FILE}:
+    braces read as a set of choices to pick from."""
+
+    def collect_usage_pieces(self, ctx: typer.Context) -> list[str]:
+        return [p[1:-1] if p.startswith("{") and p.endswith("}") else p for p in super().collect_usage_pieces(ctx)]
 
 
 @dataclass(frozen=True)
