@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import os
 import pickle
+import re
 import signal
 import subprocess
 import sys
@@ -16,6 +17,7 @@ import pytest
 from typer.main import get_command
 from typer.testing import CliRunner
 
+import prism_cp
 from prism_cp import Problem, algorithms, solve
 from prism_cp.io import load_platform, load_workload, read_schedule_pickle, reference_pickle_path, write_reference_pickle
 from prism_cp.cli import app
@@ -24,7 +26,7 @@ DATA = Path(__file__).parent / "data"
 REFERENCE_PICKLE = Path(__file__).parent / "golden" / "xception_grai_NPU4_CPU2_npufirst_b4.reference.pkl"
 FAST = ["--time-limit", "5", "--workers", "1"]  # cpsat options; ignored by the heuristics
 
-SUMMARY_KEYS = ("model", "platform", "npus", "cpus", "batches", "algorithm", "makespan_us", "wall_s", "output", "lower_bound_us", "gap", "status")
+SUMMARY_KEYS = ("model", "platform", "npus", "cpus", "batches", "algorithm", "makespan_us", "wall_s", "output", "lower_bound_us", "gap", "status", "interrupted")
 runner = CliRunner()
 
 
@@ -64,7 +66,7 @@ def test_schedule_json_matches_library_and_writes_pickle(tmp_path: Path, algorit
     assert read_schedule_pickle(expected_path).schedule.makespan == summary["makespan_us"]
     assert summary["lower_bound_us"] <= summary["makespan_us"]
     assert summary["gap"] == (summary["makespan_us"] - summary["lower_bound_us"]) / summary["makespan_us"]
-    assert summary["status"] in ("OPTIMAL", "FEASIBLE") and summary["wall_s"] >= 0
+    assert summary["status"] in ("OPTIMAL", "FEASIBLE") and summary["wall_s"] >= 0 and summary["interrupted"] is False
     if algorithm != "cpsat":  # the heuristics are deterministic
         assert summary["makespan_us"] == solve(grai_problem(2), algorithm).makespan
 
@@ -182,6 +184,9 @@ def test_validate_refuses_bad_files_in_one_line(tmp_path: Path) -> None:
         (("schedule", "--stg", "missing.stg"), "missing.stg"),
         (("schedule", "--stg", "/dev/zero"), "not a regular file"),
         (("schedule", "--no-such-option"), "--no-such-option"),
+        (("schedule", "--bounds", "load,nosuch"), "'nosuch'"),
+        (("throughput", "--bounds", "critical path"), "--bounds"),
+        (("compare", "--bounds", ""), "critical-path, total-work"),
         (("throughput", "--batch-sizes", "2,0"), "--batch-sizes"),
         (("throughput", "--batch-sizes", "two"), "--batch-sizes"),
         (("compare", "--batches", "-1"), "--batches"),
@@ -198,20 +203,21 @@ def test_bad_input_is_one_line_with_exit_status_2(args: tuple[str, ...], mention
 @pytest.mark.parametrize(
     "args, expected",
     [
-        (("--algorithm", "cpsat", "--time-limit", "5", "--workers", "1", "--mapping", "shared"), {"time_limit": 5.0, "workers": 1, "mapping": "shared"}),
-        (("--algorithm", "cpsat", "--time-limit", "5"), {"time_limit": 5.0, "mapping": "per-batch"}),
-        (("--algorithm", "staggered", "--stagger-us", "3000", "--cpu-ratio", "1.5", "--time-limit", "5"), {"stagger_us": 3000.0, "cpu_ratio": 1.5}),
-        (("--algorithm", "prism", "--stagger-us", "3000", "--workers", "1"), {}),
+        (("--algorithm", "cpsat", "--time-limit", "5", "--workers", "1", "--mapping", "shared"), {"time_limit": 5.0, "workers": 1, "mapping": "shared", "bounds": None}),
+        (("--algorithm", "cpsat", "--time-limit", "5", "--bounds", "load,energetic"), {"time_limit": 5.0, "mapping": "per-batch", "bounds": ("load", "energetic")}),
+        (("--algorithm", "staggered", "--stagger-us", "3000", "--cpu-ratio", "1.5", "--time-limit", "5"), {"stagger_us": 3000.0, "cpu_ratio": 1.5, "bounds": None}),
+        (("--algorithm", "prism", "--stagger-us", "3000", "--workers", "1"), {"bounds": None}),
+        (("--algorithm", "npufirst", "--bounds", "critical-path"), {"bounds": ("critical-path",)}),
     ],
 )
-def test_each_engine_gets_its_own_options_only(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, args: tuple[str, ...], expected: dict) -> None:
+def test_each_engine_gets_its_own_options_and_the_bounds(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, args: tuple[str, ...], expected: dict) -> None:
     seen: list[dict] = []
 
     def recording(problem, algorithm, **kwargs):
         seen.append({k: v for k, v in kwargs.items() if k not in ("seed", "progress")})
         return solve(problem, algorithm, **kwargs)
 
-    monkeypatch.setattr("prism_cp.cli.solve", recording)
+    monkeypatch.setattr("prism_cp.cli.run.solve", recording)
     assert run("schedule", "--batches", "1", "--results-dir", str(tmp_path), "--quiet", *args).exit_code == 0
     assert len(seen) == 1
     if "time_limit" in expected:  # the whole-run limit, less what start-up already spent
@@ -256,7 +262,7 @@ def test_ctrl_c_is_one_line_and_exit_130(monkeypatch: pytest.MonkeyPatch) -> Non
     def interrupted(*args, **kwargs):
         raise KeyboardInterrupt
 
-    monkeypatch.setattr("prism_cp.cli.solve", interrupted)
+    monkeypatch.setattr("prism_cp.cli.run.solve", interrupted)
     result = run("schedule", "--batches", "1")
     assert result.exit_code == 130 and result.stderr == "interrupted\n"
 
@@ -294,3 +300,91 @@ def test_every_export_has_a_json_twin_for_non_python_users(tmp_path: Path) -> No
     assert doc["makespan_us"] == summary["makespan_us"] == pickled.makespan
     assert (doc["start_times"], doc["end_times"]) == (list(pickled.start), list(pickled.end))
     assert (doc["computing_cores"], doc["computing_ids"]) == (list(pickled.core_type), list(pickled.core_id))
+
+
+def test_a_stream_run_keeps_apart_from_the_batch_run_and_a_rerun_says_it_replaces(tmp_path: Path) -> None:
+    base = ("schedule", "--algorithm", "npufirst", "--batches", "2", "--results-dir", str(tmp_path))
+    batch = json_line(run(*base, "--json"))
+    assert batch["output"] == str(reference_pickle_path(tmp_path, "npufirst", "grai", 4, 2, "xception"))  # the reference's layout
+    stream = run(*base, "--arrival-period-us", "50000")
+    assert stream.exit_code == 0 and "replacing" not in stream.stdout
+    stream_pickle = tmp_path / "stream" / "npufirst" / "grai" / "NPU_4.CPU_2" / "schedules" / "xception.pkl"
+    assert f"[info] schedule written to  {stream_pickle} (and xception.json)" in stream.stdout.splitlines()
+    assert read_schedule_pickle(batch["output"]).schedule.makespan == batch["makespan_us"]  # untouched by the stream
+    again = run(*base)
+    assert f"[info] replacing the schedule an earlier run wrote to  {batch['output']}" in again.stdout.splitlines()
+    as_json = run(*base, "--json")
+    assert json_line(as_json) and "replacing the schedule" in as_json.stderr
+    assert run(*base, "--json", "--quiet").stderr == ""
+
+
+def _stub_solve(monkeypatch: pytest.MonkeyPatch, *, interrupted: bool = False, lines: tuple[str, ...] = ()) -> None:
+    """`solve` as the engine answers: progress lines first, then the result (Ctrl-C may have cut it short)."""
+
+    def stub(problem, algorithm, **kwargs):
+        for line in lines if kwargs["progress"] else ():
+            kwargs["progress"](line)
+        return replace(solve(problem, "npufirst"), algorithm=algorithm, interrupted=interrupted)
+
+    monkeypatch.setattr("prism_cp.cli.run.solve", stub)
+
+
+def test_an_interrupted_run_writes_everything_says_so_and_exits_130(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    _stub_solve(monkeypatch, interrupted=True)
+    base = ("schedule", "--algorithm", "cpsat", "--batches", "2", "--results-dir", str(tmp_path))
+    text = run(*base, "--trace", str(tmp_path / "t.json"))
+    assert text.exit_code == 130, text.output
+    line = next(line for line in text.stdout.splitlines() if "proven lower bound" in line)
+    assert line.endswith(", interrupted)")
+    assert reference_pickle_path(tmp_path, "cpsat", "grai", 4, 2, "xception").is_file() and (tmp_path / "t.json").is_file()
+    as_json = run(*base, "--json")
+    assert as_json.exit_code == 130 and json.loads(as_json.stdout)["interrupted"] is True
+    table = run("compare", "--batches", "2", "--results-dir", str(tmp_path), "--json")
+    assert table.exit_code == 130 and [r["interrupted"] for r in json.loads(table.stdout)["results"]] == [True]  # stops at the first
+    assert run("throughput", "--batch-sizes", "1,2").exit_code == 130
+
+
+def test_budget_lines_show_with_verbose_only(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    _stub_solve(monkeypatch, lines=("[budget] 4.1 s of 5 s left for the search", "[cpsat] improved"))
+    base = ("schedule", "--batches", "1", "--results-dir", str(tmp_path))
+    plain, verbose, quiet = run(*base), run(*base, "--verbose"), run(*base, "--verbose", "--quiet")
+    assert "[cpsat] improved" in plain.stdout and "[budget]" not in plain.stdout
+    assert "[cpsat] improved" in verbose.stdout and "[budget] 4.1 s of 5 s left for the search" in verbose.stdout
+    assert "[cpsat]" not in quiet.stdout and "[budget]" not in quiet.stdout
+
+
+def test_version() -> None:
+    result = run("--version")
+    assert result.exit_code == 0 and result.stdout == f"prism-cp {prism_cp.__version__}\n"
+
+
+def test_validate_reads_the_schedule_json_with_its_platform(tmp_path: Path) -> None:
+    ours = json_line(run("schedule", "--algorithm", "npufirst", "--npus", "1", "--cpus", "3", "--clock", "50", "--batches", "2",
+                         "--results-dir", str(tmp_path), "--json"))
+    doc = Path(ours["output"]).with_suffix(".json")
+    moved = tmp_path / "elsewhere.json"  # no platform in the path: the JSON says it
+    moved.write_bytes(doc.read_bytes())
+    checked = run("validate", str(moved))
+    assert checked.exit_code == 0, checked.output
+    assert "(1 NPUs, 3 CPUs, clock 50 us)" in checked.stdout and f"makespan =  {ours['makespan_us']!r} us" in checked.stdout
+    assert run("validate", str(moved), "--cpus", "1").exit_code == 1  # options override: the schedule uses 3 CPUs
+    assert_user_error(run("validate", str(moved), "--model", "resnet50"))  # not the model it schedules
+    assert_user_error(run("validate", str(REFERENCE_PICKLE), "--model", "xception"))
+
+
+def _commands(group=None, path: tuple[str, ...] = ()):
+    group = group or get_command(app)
+    for name, cmd in sorted(group.commands.items()):
+        if hasattr(cmd, "commands"):
+            yield from _commands(cmd, (*path, name))
+        else:
+            yield (*path, name), cmd
+
+
+@pytest.mark.parametrize("path, command", list(_commands()), ids=lambda x: " ".join(x) if isinstance(x, tuple) else "")
+def test_help_mentions_only_options_the_command_has(path: tuple[str, ...], command) -> None:
+    text = run(*path, "--help").stdout
+    own = {opt for p in command.params for opt in (*p.opts, *p.secondary_opts)} | {"--help"}
+    mentioned = set(re.findall(r"(?<![\w-])--[a-z][a-z-]*", " ".join(text.split())))  # help text wraps inside an option's name
+    assert mentioned <= own, f"{' '.join(path)} --help mentions {sorted(mentioned - own)}"
+    assert "{" not in text, text.splitlines()[0]

@@ -8,6 +8,7 @@ import gzip
 import json
 from pathlib import Path
 
+import onnx  # noqa: F401  the test extra installs it: a broken install must fail, not skip
 import pytest
 from typer.testing import CliRunner
 
@@ -41,7 +42,6 @@ def cwd(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
 
 
 def test_import_onnx_with_estimate_schedules_at_once_and_says_estimated(cwd: Path) -> None:
-    pytest.importorskip("onnx")
     assert "models/mnv2.json" in ok(run("import", "onnx", ONNX, "--name", "mnv2", "--extime", "estimate"))
     model = json.loads((cwd / "models" / "mnv2.json").read_text())
     assert model["name"] == "mnv2" and "estimated" in model["description"] and len(model["ops"]) == 106
@@ -59,7 +59,6 @@ def test_measured_times_say_nothing(cwd: Path) -> None:
 
 
 def test_template_is_the_table_to_fill(cwd: Path) -> None:
-    pytest.importorskip("onnx")
     ok(run("import", "onnx", ONNX, "--out", "m/net.json"))  # default name: the file's stem
     assert json.loads((cwd / "m" / "net.json").read_text())["name"] == "mobilenetv2"
     assert_user_error(run("schedule", "--model", "m/net.json"), "no execution time table")
@@ -75,7 +74,6 @@ def test_template_is_the_table_to_fill(cwd: Path) -> None:
 
 
 def test_extime_estimate_writes_a_marked_table(cwd: Path) -> None:
-    pytest.importorskip("onnx")
     ok(run("import", "onnx", ONNX, "--name", "net"))
     ok(run("import", "onnx", ONNX, "--name", "other", "--out", "elsewhere/other.json", "--extime", "estimate"))
     assert load_workload("elsewhere/other.json").estimated_times  # the table beside the model file
@@ -101,7 +99,6 @@ def test_extime_estimate_writes_a_marked_table(cwd: Path) -> None:
     ],
 )
 def test_bad_input_is_one_line_with_exit_status_2(cwd: Path, args: tuple, mentions: str) -> None:
-    pytest.importorskip("onnx")
     (cwd / "bad.onnx").write_bytes(b"\x08\x07garbage\xff\xff")
     (cwd / "bad.toml").write_text('name = "x"\nnpu_ops = []\nnpus = 3\n')
     (cwd / "exists.csv").write_text("keep me\n")
@@ -114,7 +111,6 @@ def test_bad_input_is_one_line_with_exit_status_2(cwd: Path, args: tuple, mentio
 
 
 def test_import_refuses_to_overwrite_without_force(cwd: Path) -> None:
-    pytest.importorskip("onnx")
     ok(run("import", "onnx", ONNX, "--name", "net"))
     assert_user_error(run("import", "onnx", ONNX, "--name", "net"), "already exists; pass --force")
     ok(run("import", "onnx", ONNX, "--name", "net", "--force"))
@@ -211,3 +207,41 @@ def test_bundled_estimated_models_run_every_engine(cwd: Path) -> None:
     assert all(r["makespan_us"] >= data["lower_bound_us"] for r in data["results"])
     text = ok(run("compare", "--model", "resnet50", "--batches", "1", "--time-limit", "4", "--workers", "1", "-q"))
     assert text.splitlines()[0].endswith("(estimated times)")
+
+
+def test_an_import_under_a_bundled_name_says_how_to_reach_it(cwd: Path) -> None:
+    imported = run("import", "onnx", ONNX, "--name", "resnet50")
+    assert "models/resnet50.json" in ok(imported)
+    warning = imported.stderr.splitlines()
+    assert len(warning) == 1 and warning[0].startswith("warning: resnet50 is also a bundled model")
+    assert "pass the path models/resnet50.json" in warning[0] and "--name" in warning[0]
+    assert run("import", "onnx", ONNX, "--name", "net").stderr == ""
+
+
+def test_a_missing_time_table_names_the_command_that_writes_one(cwd: Path) -> None:
+    ok(run("import", "onnx", ONNX, "--out", "m/net.json"))
+    ok(run("import", "onnx", ONNX, "--name", "other"))
+    for model, table in (("m/net.json", "m/net.csv"), ("models/other.json", "extime/other.csv")):
+        missing = run("schedule", "--model", model, "--algorithm", "npufirst")
+        fix = f"prism-cp extime estimate {model} --out {table}"
+        assert_user_error(missing, fix)
+        ok(run(*fix.split()[1:]))  # the command it names is the fix
+        ok(run("schedule", "--model", model, "--algorithm", "npufirst", "--batches", "1"))
+
+
+@pytest.mark.parametrize(
+    "file, mentions",
+    [
+        (str(ONNX), f"prism-cp import onnx {ONNX}"),
+        ("resnet50.onnx", "prism-cp import onnx resnet50.onnx"),  # a bare file name, not a bundled name
+        (str(DATA / "keras" / "zoo.keras"), "prism-cp import keras"),
+        (str(DATA / "xception.keras.json"), f"prism-cp import keras {DATA / 'xception.keras.json'}"),
+        ("{cwd}/saved.h5", "model.save('NAME.keras')"),
+        ("{cwd}/zip_named.json", "prism-cp import keras"),
+    ],
+)
+def test_a_keras_or_onnx_file_given_as_a_model_says_how_to_import_it(cwd: Path, file: str, mentions: str) -> None:
+    (cwd / "saved.h5").write_bytes(b"\x89HDF\r\n\x1a\n" + bytes(100))
+    (cwd / "zip_named.json").write_bytes((DATA / "keras" / "zoo.keras").read_bytes())
+    for command in (("schedule", "--model"), ("show",)):
+        assert_user_error(run(*command, file.format(cwd=cwd)), mentions)

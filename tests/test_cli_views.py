@@ -85,7 +85,7 @@ def test_show_prints_the_summary_and_its_json(xception) -> None:
 def test_bad_input_is_one_line_with_exit_status_2(tmp_path: Path, files, monkeypatch: pytest.MonkeyPatch, case: str, args: tuple[str, ...], mentions: str) -> None:
     (tmp_path / "not_ours.json").write_text(json.dumps(NOT_OURS))
     (tmp_path / "broken.json").write_text('{"model": ')
-    monkeypatch.setattr("prism_cp.cli.solve", lambda *a, **k: pytest.fail("the output is checked before any scheduling"))
+    monkeypatch.setattr("prism_cp.cli.run.solve", lambda *a, **k: pytest.fail("the output is checked before any scheduling"))
     result = run(*(a.format(tmp=tmp_path, json=files[3]) for a in args))
     assert_user_error(result)
     assert mentions in result.stderr, case
@@ -95,7 +95,7 @@ def test_bad_input_is_one_line_with_exit_status_2(tmp_path: Path, files, monkeyp
 @pytest.mark.parametrize("args", [("plot", "{json}", "-o", "{tmp}/x.png"), ("schedule", "--plot", "{tmp}/x.png")])
 def test_without_matplotlib_plotting_says_what_to_install(tmp_path: Path, files, monkeypatch: pytest.MonkeyPatch, args: tuple[str, ...]) -> None:
     monkeypatch.setitem(sys.modules, "matplotlib", None)
-    monkeypatch.setattr("prism_cp.cli.solve", lambda *a, **k: pytest.fail("matplotlib is checked before any scheduling"))
+    monkeypatch.setattr("prism_cp.cli.run.solve", lambda *a, **k: pytest.fail("matplotlib is checked before any scheduling"))
     result = run(*(a.format(tmp=tmp_path, json=files[3]) for a in args))
     assert_user_error(result)
     assert "pip install 'prism_cp[plot]'" in result.stderr

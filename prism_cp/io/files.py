@@ -26,8 +26,13 @@ def read_file(path: str | Path, what: str) -> bytes:
 
 def read_text(path: str | Path, what: str) -> str:
     """`read_file` decoded as UTF-8; PrismError naming `what` if it is not text."""
+    return as_text(read_file(path, what), path, what)
+
+
+def as_text(data: bytes, path: str | Path, what: str) -> str:
+    """The bytes of the `what` at `path` decoded as UTF-8; PrismError if they are not text."""
     try:
-        return read_file(path, what).decode("utf-8")
+        return data.decode("utf-8")
     except UnicodeDecodeError as e:
         raise PrismError(f"{what} {path} is not UTF-8 text: {e}") from None
 

@@ -14,7 +14,7 @@ import numpy as np
 
 from prism_cp.errors import PrismError
 from prism_cp.io.bundled import bundled_names, resolve
-from prism_cp.io.files import atomic_write, read_text
+from prism_cp.io.files import as_text, atomic_write, read_file, read_text
 from prism_cp.network import Layer, Network, is_count
 from prism_cp.workload import Workload
 
@@ -22,6 +22,9 @@ EXTIME_HEADER = ["index", "name", "cpu_us", "npu_us"]
 ESTIMATED = "estimated"  # first word of the comment of an estimated time table
 MODEL_KEYS = {"name", "description", "ops", "edges"}
 OP_KEYS = {"index", "name", "type", "tokens", "shape", "macs", "params"}
+#: what the files `prism-cp import` reads look like, so that one given to --model says how to import it
+FOREIGN_SUFFIXES = {".onnx": "onnx", ".keras": "keras", ".h5": "hdf5", ".hdf5": "hdf5"}
+FOREIGN_MAGIC = {b"PK\x03\x04": "keras", b"\x89HDF\r\n\x1a\n": "hdf5"}
 
 
 def bundled_models() -> tuple[str, ...]:
@@ -37,21 +40,49 @@ def load_workload(model: str | Path, extime: str | Path | None = None) -> Worklo
     `extime/` folder next to its `models/` folder (where bundled tables live).
     Raises PrismError for unknown names, missing files and malformed content.
     """
-    model_path = resolve("models", model)
+    model_path = model_file(model)
+    name, op_names, op_types, edges = read_model_json(model_path)  # first: a Keras file has no table, but needs importing
     extime_path = default_extime_path(model_path) if extime is None else resolve("extime", extime)
-    name, op_names, op_types, edges = read_model_json(model_path)
     times = read_extime_csv(extime_path, op_names)
     return Workload(name, op_names, op_types, edges, times, estimated_times=extime_is_estimated(extime_path))
 
 
+def model_file(model: str | Path) -> Path:
+    """The model file a bundled name or a path names (see bundled.resolve); a
+    Keras or ONNX file is refused with the command that imports it."""
+    kind = FOREIGN_SUFFIXES.get(Path(model).suffix.lower())
+    if kind is not None:
+        raise PrismError(_import_hint(model, kind))
+    return resolve("models", model)
+
+
+def _import_hint(path: str | Path, kind: str) -> str:
+    """What to do with a Keras or ONNX file given where a model file belongs."""
+    if kind == "hdf5":
+        return (f"{path} is a Keras HDF5 model, which prism-cp does not read: save it with model.save('NAME.keras') "
+                "(or write model.to_json() to a file), then import that with prism-cp import keras FILE")
+    what = "an ONNX model" if kind == "onnx" else "a Keras model"
+    return f"{path} is {what}, not a prism_cp model file: import it first with prism-cp import {kind} {path}, then pass the models/NAME.json it writes"
+
+
 def default_extime_path(model_path: Path) -> Path:
     """The execution time table that goes with `model_path` (see load_workload)."""
-    stem = model_path.stem
-    candidates = [model_path.with_suffix(".csv"), model_path.parent.parent / "extime" / f"{stem}.csv"]
+    candidates = [model_path.with_suffix(".csv"), model_path.parent.parent / "extime" / f"{model_path.stem}.csv"]
     for path in candidates:
         if path.is_file():
             return path
-    raise PrismError(f"no execution time table for model {model_path}; looked for {' and '.join(map(str, candidates))} (or pass one explicitly)")
+    table = extime_path_for(model_path)
+    raise PrismError(f"no execution time table for model {model_path}; looked for {' and '.join(map(str, candidates))}. "
+                     f"Estimate one with prism-cp extime estimate {model_path} --out {table}, "
+                     f"or write one to fill with measured times with prism-cp extime template {model_path} --out {table}")
+
+
+def extime_path_for(model_path: Path) -> Path:
+    """Where a new table for `model_path` goes for `load_workload` to find it:
+    `extime/NAME.csv` beside a `models/` folder (the bundled layout), else NAME.csv beside the model."""
+    if model_path.parent.name == "models":
+        return model_path.parent.parent / "extime" / f"{model_path.stem}.csv"
+    return model_path.with_suffix(".csv")
 
 
 def read_model_json(path: Path) -> tuple[str, tuple[str, ...], tuple[str, ...], np.ndarray]:
@@ -64,7 +95,7 @@ def read_network(path: str | Path) -> Network:
     """The Network of a bundled model name or a model file whose ops all carry
     `shape` (files written by `write_network_json` do); `macs` and `params`
     default to 0."""
-    path = resolve("models", path)
+    path = model_file(path)
     name, ops, edges = _read_model_doc(path)
     missing = [op["name"] for op in ops if op.get("shape") is None]
     if missing:
@@ -77,6 +108,8 @@ def _read_model_doc(path: Path) -> tuple[str, list[dict[str, Any]], list[list[in
     """(name, ops, edges) of a model file, every field checked."""
     doc = _read_json(path)
     where = f"model file {path}"
+    if isinstance(doc, dict) and {"class_name", "config"} <= set(doc):
+        raise PrismError(_import_hint(path, "keras"))
     if not isinstance(doc, dict) or not {"name", "ops", "edges"} <= set(doc) or not set(doc) <= MODEL_KEYS:
         raise PrismError(f"{where}: need a JSON object with keys name, ops, edges (and optionally description)")
     name, ops, edges = doc["name"], doc["ops"], doc["edges"]
@@ -240,8 +273,11 @@ def _csv_field(text: str) -> str:
 
 
 def _read_json(path: Path) -> Any:
-    text = read_text(path, "model file")
+    data = read_file(path, "model file")
+    kind = next((kind for magic, kind in FOREIGN_MAGIC.items() if data.startswith(magic)), None)
+    if kind is not None:
+        raise PrismError(_import_hint(path, kind))
     try:
-        return json.loads(text)
+        return json.loads(as_text(data, path, "model file"))
     except json.JSONDecodeError as e:
         raise PrismError(f"{path} is not valid JSON: {e}") from None

@@ -55,8 +55,9 @@ def write_schedule_json(path: str | Path, problem: Problem, result: Result, seed
 @dataclass(frozen=True)
 class ScheduleDocument:
     """What a schedule JSON holds that a reader can use. `op_names`, `op_types`
-    (per op of one batch), `lower_bound_us`, `status`, `npus` and `cpus` are
-    None in files that do not carry them (the golden files carry no bound)."""
+    (per op of one batch), `lower_bound_us`, `status`, `npus`, `cpus` and
+    `clock_us` are None in files that do not carry them (the golden files
+    carry no bound)."""
 
     model: str
     platform: str
@@ -69,6 +70,7 @@ class ScheduleDocument:
     status: str | None
     op_names: tuple[str, ...] | None
     op_types: tuple[str, ...] | None
+    clock_us: int | None = None
 
 
 def read_schedule_json(path: str | Path) -> ScheduleDocument:
@@ -101,7 +103,7 @@ def read_schedule_json(path: str | Path) -> ScheduleDocument:
     if not set(doc["computing_cores"]) <= set(CORE_TYPES) or min(doc["computing_ids"]) < 0:
         raise PrismError(f"{where} (computing_cores must be {' or '.join(CORE_TYPES)}, computing_ids >= 0)")
     per_batch = {k: _optional_strings(doc, k, size // batches, where) for k in ("op_names", "op_types")}
-    counts = {k: doc.get(k) if _is(doc.get(k), (int,)) else None for k in ("npus", "cpus")}
+    counts = {k: doc.get(k) if _is(doc.get(k), (int,)) else None for k in ("npus", "cpus", "clock_us")}
     bound = doc.get("lower_bound_us")
     return ScheduleDocument(
         doc["model"],
@@ -115,6 +117,7 @@ def read_schedule_json(path: str | Path) -> ScheduleDocument:
         doc.get("status") if isinstance(doc.get("status"), str) else None,
         per_batch["op_names"],
         per_batch["op_types"],
+        counts["clock_us"],
     )
 
 

@@ -12,13 +12,16 @@ from typing import Annotated
 
 import typer
 
+from prism_cp.cli.options import PlainUsage
 from prism_cp.errors import PrismError
 from prism_cp.estimate import DEFAULT_PLATFORM, agreement, estimate_times
-from prism_cp.io.bundled import resolve
 from prism_cp.io.model_files import (
     ESTIMATED,
+    bundled_models,
     default_extime_path,
     extime_is_estimated,
+    extime_path_for,
+    model_file,
     read_extime_csv,
     read_model_json,
     read_network,
@@ -48,17 +51,17 @@ def _file_name(name: str | None) -> str | None:
     return name
 
 
-Source = Annotated[Path, typer.Argument(help="The model file to import.")]
+Source = Annotated[Path, typer.Argument(metavar="FILE", help="The model file to import.")]
 Name = Annotated[str | None, typer.Option(callback=_file_name, help="The model's name, in results and in the default output path (default: the file's model name or stem).")]
 Out = Annotated[Path | None, typer.Option(help="Model file to write (default: models/NAME.json under the current directory).")]
-Extime = Annotated[ExtimeMode | None, typer.Option(help="'estimate': also write estimated times where --model finds them (extime/NAME.csv beside a models/ folder, else NAME.csv beside the model file).")]
+Extime = Annotated[ExtimeMode | None, typer.Option(help="'estimate': also write estimated times where the other commands find them (extime/NAME.csv beside a models/ folder, else NAME.csv beside the model file).")]
 PlatformOpt = Annotated[str, typer.Option(help="Platform whose core speeds the estimate uses (bundled name or TOML path).")]
 Force = Annotated[bool, typer.Option("--force", help="Overwrite existing output files.")]
-ModelArg = Annotated[str, typer.Argument(help="Bundled model name or path to a model file.")]
+ModelArg = Annotated[str, typer.Argument(metavar="MODEL", help="Bundled model name or path to a model file.")]
 TableOut = Annotated[Path, typer.Option(help="CSV file to write.")]
 
 
-@import_app.command()
+@import_app.command(cls=PlainUsage)
 def keras(file: Source, name: Name = None, out: Out = None, extime: Extime = None, platform: PlatformOpt = DEFAULT_PLATFORM, force: Force = False) -> None:
     """Import a Keras functional model saved with model.to_json() (Keras 2 or 3), without TensorFlow."""
     from prism_cp.io.keras import read_keras
@@ -66,7 +69,7 @@ def keras(file: Source, name: Name = None, out: Out = None, extime: Extime = Non
     _import(read_keras, "Keras", file, name, out, extime, platform, force)
 
 
-@import_app.command()
+@import_app.command(cls=PlainUsage)
 def onnx(file: Source, name: Name = None, out: Out = None, extime: Extime = None, platform: PlatformOpt = DEFAULT_PLATFORM, force: Force = False) -> None:
     """Import an ONNX model (needs the onnx extra); weights are never read, so external data may be absent."""
     from prism_cp.io.onnx import read_onnx
@@ -80,7 +83,7 @@ def _import(reader: Callable[[Path, str | None], Network], kind: str, file: Path
         if not re.fullmatch(FILE_NAME, network.name):
             raise PrismError(f"the model's name {network.name!r} cannot name a model file; pass --name or --out")
         out = Path("models") / f"{network.name}.json"
-    table = _table_beside(out)
+    table = extime_path_for(out)
     _refuse_overwrite([out, table] if extime else [out], force)
     description = f"imported from the {kind} file {file.name}"
     if extime is ExtimeMode.estimate:
@@ -89,18 +92,28 @@ def _import(reader: Callable[[Path, str | None], Network], kind: str, file: Path
         write_extime_csv(table, network.to_workload(_estimate(network, plat)), _estimate_note(plat))
     write_network_json(out, network, description)
     print(f"{network.name}: {len(network.layers)} ops, {len(network.edges)} edges -> {out}" + (f" (estimated times -> {table})" if extime else ""))
+    _warn_if_shadowed(network.name, out)
 
 
-@extime_app.command()
+def _warn_if_shadowed(name: str, out: Path) -> None:
+    """A bare model name always means the bundled model (prism_cp.io.bundled),
+    so an import under a bundled name is reachable by its path only: say so."""
+    if name in bundled_models() or out.stem in bundled_models():
+        bundled = name if name in bundled_models() else out.stem
+        typer.echo(f"warning: {bundled} is also a bundled model, which --model {bundled} and show {bundled} keep meaning; "
+                   f"pass the path {out} to use the imported one, or import it again with --name NAME to give it a name of its own", err=True)
+
+
+@extime_app.command(cls=PlainUsage)
 def template(model: ModelArg, out: TableOut, force: Force = False) -> None:
     """Write the model's time table with every op's index and name and empty times, to fill with measurements."""
     _refuse_overwrite([out], force)
-    _, op_names, _, _ = read_model_json(resolve("models", model))
+    _, op_names, _, _ = read_model_json(model_file(model))
     write_extime_template(out, op_names)
     print(f"template for {len(op_names)} ops -> {out}")
 
 
-@extime_app.command()
+@extime_app.command(cls=PlainUsage)
 def estimate(model: ModelArg, out: TableOut, platform: PlatformOpt = DEFAULT_PLATFORM, force: Force = False) -> None:
     """Estimate every op's time from its shapes and the platform's core speeds; the table says it is estimated.
     When the model has a measured table, print how close the estimate is to it."""
@@ -120,20 +133,12 @@ def estimate(model: ModelArg, out: TableOut, platform: PlatformOpt = DEFAULT_PLA
 def _measured_times(model: str, network: Network, out: Path) -> tuple[Path, dict[str, tuple[float, ...]]] | None:
     """The model's own time table and its times, if it has one, measured, other than `out`."""
     try:
-        path = default_extime_path(resolve("models", model))
+        path = default_extime_path(model_file(model))
     except PrismError:
         return None
     if path.resolve() == out.resolve() or extime_is_estimated(path):
         return None
     return path, read_extime_csv(path, tuple(layer.name for layer in network.layers))
-
-
-def _table_beside(model: Path) -> Path:
-    """Where `load_workload` finds the table of `model`: `extime/NAME.csv` beside
-    a `models/` folder (the bundled layout), else NAME.csv beside the model."""
-    if model.parent.name == "models":
-        return model.parent.parent / "extime" / f"{model.stem}.csv"
-    return model.with_suffix(".csv")
 
 
 def _estimate(network: Network, plat: Platform) -> dict[str, tuple[float, ...]]:

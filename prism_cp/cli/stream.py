@@ -7,7 +7,7 @@ from __future__ import annotations
 from dataclasses import replace
 from typing import Any
 
-from prism_cp.cli_options import Console
+from prism_cp.cli.options import Console
 from prism_cp.errors import PrismError
 from prism_cp.problem import Problem
 from prism_cp.schedule import Schedule

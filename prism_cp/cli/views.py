@@ -1,6 +1,5 @@
 """The `plot`, `trace` and `show` commands: look at a schedule file or a model.
-Registered on the app at the end of prism_cp.cli (after its own commands);
-everything they compute comes from prism_cp.views and prism_cp.summary."""
+Everything they compute comes from prism_cp.views and prism_cp.summary."""
 
 from __future__ import annotations
 
@@ -11,7 +10,7 @@ from typing import Annotated
 
 import typer
 
-from prism_cp.cli_options import Clock, Cpus, JsonOut, Npus, PlatformOpt, batch_sizes
+from prism_cp.cli.options import Clock, Cpus, JsonOut, Npus, PlatformOpt, batch_sizes
 from prism_cp.io import load_platform, load_workload
 from prism_cp.summary import ModelSummary, summarize
 from prism_cp.views import Window, batch_range, plot_gantt, read_timeline, write_trace
@@ -23,7 +22,7 @@ class Coloring(str, Enum):
     op = "op"
 
 
-ScheduleFile = Annotated[Path, typer.Argument(help="Schedule file: our JSON (.json), or a schedule pickle written by prism-cp or the reference (loaded safely: no code runs).")]
+ScheduleFile = Annotated[Path, typer.Argument(metavar="FILE", help="Schedule file: our JSON (.json), or a schedule pickle written by prism-cp or the reference (loaded safely: no code runs).")]
 
 
 def plot(
@@ -53,7 +52,7 @@ def trace(
 
 
 def show(
-    model: Annotated[str, typer.Argument(help="Bundled model name (e.g. xception) or path to a model file.")],
+    model: Annotated[str, typer.Argument(metavar="MODEL", help="Bundled model name (e.g. xception) or path to a model file.")],
     platform: PlatformOpt = "grai",
     npus: Npus = 4,
     cpus: Cpus = 2,

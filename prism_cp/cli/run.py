@@ -1,0 +1,214 @@
+"""`schedule`, `throughput` and `compare`: run algorithms on an instance
+through `solve`, print the reference's console lines or one JSON line, and
+export every schedule through `prism_cp.io`. Nothing here schedules."""
+
+from __future__ import annotations
+
+import sys
+import time
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+
+from prism_cp.cli.instance import RunOptions, run_options
+from prism_cp.cli.options import AlgorithmOpt, ArrivalPeriod, ComparisonPlot, Console, Deadline, PlotOut, TraceOut, batch_sizes, positive
+from prism_cp.cli.stream import check_steady_options, steady_lines, stream_lines, with_stream
+from prism_cp.io import reference_pickle_path, write_reference_pickle, write_schedule_json
+from prism_cp.problem import Problem
+from prism_cp.schedule import Result, Status
+from prism_cp.solve import algorithms, solve
+from prism_cp.views import check_view_paths, plot_comparison, timeline_of, write_views
+
+INTERRUPTED = 130  # the exit status of a run stopped by Ctrl-C, as a shell reports it
+
+
+def schedule_path(results_dir: Path, problem: Problem, algorithm: str) -> Path:
+    """Where a schedule goes: the reference's layout under <dir>/performance/
+    (users' scripts read it) for a batch run; the same layout under
+    <dir>/stream/ for a stream, so that it never replaces a batch run's schedule."""
+    plat = problem.platform
+    path = reference_pickle_path(results_dir, algorithm, plat.name, plat.npus, plat.cpus, problem.workload.name)
+    return path if problem.arrival_us is None else results_dir / "stream" / path.relative_to(results_dir / "performance")
+
+
+def _export(out: Console, options: RunOptions, problem: Problem, result: Result) -> Path:
+    """Write the reference pickle, and the same schedule as JSON beside it (same
+    name, .json) for non-Python users; say so when an earlier run's file is replaced."""
+    path = schedule_path(options.results_dir, problem, result.algorithm)
+    if path.exists():
+        out.note(f"[info] replacing the schedule an earlier run wrote to  {path}")
+    write_reference_pickle(path, problem, result.schedule, result.mapping, seed=options.seed)
+    write_schedule_json(path.with_suffix(".json"), problem, result, seed=options.seed)
+    return path
+
+
+def _summary(problem: Problem) -> dict[str, Any]:
+    plat = problem.platform
+    estimated = {"estimated_times": True} if problem.workload.estimated_times else {}
+    return {"model": problem.workload.name, "platform": plat.name, "npus": plat.npus, "cpus": plat.cpus, "batches": problem.nbatch} | estimated
+
+
+def _execution_line(out: Console, problem: Problem, makespan: float) -> None:
+    out.result(problem.workload.name, ": execution time for ", problem.nbatch, " batches = ", [makespan], "us", *_estimated(problem))
+
+
+def _estimated(problem: Problem) -> tuple[str, ...]:
+    """What follows a figure computed from estimated times."""
+    return ("(estimated times)",) if problem.workload.estimated_times else ()
+
+
+def _wall_lines(out: Console, compile_s: float, schedule_s: float) -> None:
+    out.result("Simulation time for graph compilation (wall clock time) = ", f"{compile_s:.2f}", " seconds")
+    out.result("Simulation time for schedule generation (wall clock time) = ", f"{schedule_s:.2f}", " seconds")
+
+
+def _outcome(result: Result) -> str:
+    """The status as the result lines print it, saying when Ctrl-C cut the search short."""
+    return f"{result.status}, interrupted" if result.interrupted else str(result.status)
+
+
+@run_options()
+def schedule(
+    options: RunOptions,
+    algorithm: AlgorithmOpt = "prism",
+    plot: PlotOut = None,
+    trace: TraceOut = None,
+    arrival_period_us: ArrivalPeriod = None,
+    deadline_us: Deadline = None,
+) -> None:
+    """Schedule one instance, print the makespan and its proven lower bound, and
+    write the schedule in the reference pickle format. With --arrival-period-us,
+    the batches form a stream: also print latencies, deadline misses and
+    whether the stream is sustainable. Exit status 130 if Ctrl-C stopped the
+    search (the best schedule found is still written)."""
+    check_view_paths(plot, trace)
+    out = options.console
+    t0 = time.perf_counter()
+    problem = with_stream(options.problem(), arrival_period_us, deadline_us)
+    compile_s = time.perf_counter() - t0
+    name = problem.workload.name
+    out.progress(f"[info] Scheduling  {name}  ...")
+    result = solve(problem, algorithm, **options.solve_options(algorithm))
+    path = _export(out, options, problem, result)
+    out.progress("[info] done")
+    _execution_line(out, problem, result.makespan)
+    _wall_lines(out, compile_s, result.wall_s)
+    out.result(f"{name} : proven lower bound = ", result.lower_bound, "us ; gap = ", f"{100 * result.gap:.2f}", "%", f"({_outcome(result)})")
+    out.result(f"[info] schedule written to  {path} (and {path.with_suffix('.json').name})")
+    stream = {} if problem.arrival_us is None else stream_lines(out, problem, result.schedule)
+    for view in write_views(timeline_of(problem, result), plot, trace):
+        out.result(f"[info] written  {view}")
+    if options.json_out:
+        out.data(
+            _summary(problem)
+            | {"algorithm": algorithm, "makespan_us": result.makespan, "wall_s": result.wall_s, "output": str(path)}
+            | {"lower_bound_us": result.lower_bound, "gap": result.gap, "status": result.status, "interrupted": result.interrupted}
+            | stream
+        )
+    if result.interrupted:
+        raise typer.Exit(INTERRUPTED)
+
+
+@run_options(omit=("batches", "results_dir"))
+def throughput(
+    options: RunOptions,
+    algorithm: AlgorithmOpt = "prism",
+    batch_sizes: Annotated[str, typer.Option(callback=batch_sizes, help="Comma-separated batch counts to schedule, each from scratch.")] = "2,4,8,16,32,64,128",
+    steady_state: Annotated[bool, typer.Option("--steady-state", help="Also the proven period bound and a validated periodic schedule (CP-SAT, within --time-limit).")] = False,
+    unroll: Annotated[int | None, typer.Option(min=1, help="--steady-state: batches launched per period (default 1).")] = None,
+    deadline_us: Annotated[float | None, typer.Option(callback=positive, help="--steady-state: the least period whose latency is at most this (us).")] = None,
+) -> None:
+    """Average execution time per batch: the plain mean over the batch sizes of
+    makespan / batches, the algorithm re-run at every size (PRISM's throughput).
+    With --steady-state, also the steady-state bound and periodic schedule.
+    Ctrl-C stops it with exit status 130 (a mean over fewer sizes would mislead)."""
+    check_steady_options(steady_state, unroll, deadline_us)
+    sizes = [int(s) for s in batch_sizes.split(",")]
+    out = options.console
+    t0 = time.perf_counter()
+    problems = [options.problem(n) for n in sizes]
+    compile_s = time.perf_counter() - t0
+    name = problems[0].workload.name
+    out.progress(f"[info] Computing average throughput of  {name}  ...")
+    results: list[Result] = []
+    with typer.progressbar(
+        problems, label=f"{algorithm} on {name}", item_show_func=lambda p: p and f"{p.nbatch} batches", file=sys.stderr, hidden=options.quiet
+    ) as bar:
+        for problem in bar:
+            out.progress(f"[info] Scheduling  {problem.nbatch}  batches   ...")
+            results.append(solve(problem, algorithm, **options.solve_options(algorithm)))
+            if results[-1].interrupted:
+                raise KeyboardInterrupt
+            _execution_line(out, problem, results[-1].makespan)
+    per_batch = [r.makespan / p.nbatch for r, p in zip(results, problems)]
+    average = sum(per_batch) / len(per_batch)
+    schedule_s = sum(r.wall_s for r in results)
+    out.result(name, ": average model execution time per batch = ", average, "us")
+    _wall_lines(out, compile_s, schedule_s)
+    steady = {}
+    if steady_state:
+        engine = {"time_limit": options.engine_time_limit(), "seed": options.seed, "progress": out.solver_progress}
+        engine |= {"workers": options.workers} if options.workers else {}
+        steady = steady_lines(out, problems[0], average, unroll=unroll, deadline_us=deadline_us, **engine)
+    if options.json_out:
+        summary = _summary(problems[0])
+        del summary["batches"]
+        out.data(
+            summary
+            | {"algorithm": algorithm, "batch_sizes": sizes, "average_us": average, "wall_s": schedule_s}
+            | {"makespans_us": [r.makespan for r in results], "per_batch_us": per_batch}
+            | {"lower_bounds_us": [r.lower_bound for r in results], "statuses": [r.status for r in results]}
+            | steady
+        )
+
+
+@run_options()
+def compare(options: RunOptions, plot: ComparisonPlot = None) -> None:
+    """Run every algorithm on the same instance, export every schedule, and print
+    a table: makespan, distance to the best, gap to the best proven lower bound.
+    If Ctrl-C stops an algorithm, its best schedule counts, the rest are not
+    run, and the exit status is 130."""
+    check_view_paths(plot)
+    out = options.console
+    problem = options.problem()
+    rows = []
+    for algorithm in algorithms():
+        out.progress(f"[info] Scheduling  {problem.workload.name}  with  {algorithm}  ...")
+        result = solve(problem, algorithm, **options.solve_options(algorithm))
+        rows.append((result, _export(out, options, problem, result)))
+        if result.interrupted:
+            break
+    best = min(r.makespan for r, _ in rows)
+    bound = max(r.lower_bound for r, _ in rows)
+    table = [
+        {
+            "algorithm": r.algorithm,
+            "makespan_us": r.makespan,
+            "vs_best": (r.makespan - best) / best if best else 0.0,
+            "gap": (r.makespan - bound) / r.makespan if r.makespan else 0.0,
+            "status": Status.OPTIMAL if r.makespan <= bound else r.status,  # meeting a proven bound is a proof
+            "interrupted": r.interrupted,
+            "wall_s": r.wall_s,
+            "output": str(path),
+        }
+        for r, path in rows
+    ]
+    if plot is not None:
+        plot_comparison([timeline_of(problem, r) for r, _ in rows], [r.algorithm for r, _ in rows], plot, bound)
+    if options.json_out:
+        out.data(_summary(problem) | {"lower_bound_us": bound, "results": table})
+    else:
+        _print_table(problem, bound, table, options.results_dir)
+    if rows[-1][0].interrupted:
+        raise typer.Exit(INTERRUPTED)
+
+
+def _print_table(problem: Problem, bound: float, table: list[dict[str, Any]], results_dir: Path) -> None:
+    print(f"{problem.workload.name} on {problem.platform.name} ({problem.platform.npus} NPUs, {problem.platform.cpus} CPUs), "
+          f"{problem.nbatch} batches; best proven lower bound {bound!r} us", *_estimated(problem))
+    print(f"{'algorithm':<10} {'makespan (us)':>18} {'vs best (%)':>12} {'gap (%)':>8}  {'status':<9} {'wall (s)':>9}")
+    for row in table:
+        print(f"{row['algorithm']:<10} {row['makespan_us']:>18.2f} {100 * row['vs_best']:>12.2f} {100 * row['gap']:>8.2f}  "
+              f"{row['status']:<9} {row['wall_s']:>9.2f}" + ("  interrupted" if row["interrupted"] else ""))
+    print(f"[info] schedules written under {results_dir / 'performance'}")
