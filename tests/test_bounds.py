@@ -14,9 +14,10 @@ from ortools.sat.python import cp_model
 from hypothesis import strategies as st
 
 from prism_cp import Platform, Problem, Workload, algorithms, solve
-from prism_cp.bounds import critical_path_bound, energetic_bound, energetic_timing, load_bounds, lower_bound, only_in_order, total_work_bound
+from prism_cp.bounds.energetic import energetic_timing
+from prism_cp.bounds import critical_path_bound, energetic_bound, load_bounds, lower_bound, only_in_order, total_work_bound
 from prism_cp.cpsat import model as cpm
-from prism_cp.cpsat.plan import to_schedule
+from prism_cp.plan import to_schedule
 from prism_cp.heuristics import HEURISTICS
 from prism_cp.problem import completion_tick
 

@@ -16,7 +16,7 @@ from prism_cp import Platform, PrismError, Problem, Status, Workload, algorithms
 from prism_cp.bounds import lower_bound
 from prism_cp.cpsat import solve_cpsat
 from prism_cp.cpsat.model import objective, scaled, sort_batches
-from prism_cp.cpsat.plan import Plan, assign_cores, to_schedule
+from prism_cp.plan import Plan, assign_cores, to_schedule
 from prism_cp.cpsat.seeds import is_shared
 from prism_cp.heuristics import HEURISTICS
 from prism_cp.io import load_platform
@@ -80,7 +80,7 @@ def test_four_batches_beat_prism_never_lose_to_a_seed_and_report_progress(xcepti
 def test_shared_mapping_maps_every_batch_alike(xception, grai, monkeypatch):
     problem = xproblem(xception, grai, 3)
     # without the single-type relaxation's bound (a bound of the problem, here above the analytic one)
-    monkeypatch.setattr("prism_cp.cpsat.only_type_bound", lambda problem, lower, *_, **__: lower)
+    monkeypatch.setattr("prism_cp.bounds.single_type", lambda problem, lower, *_, **__: lower)
     result = solve_cpsat(problem, time_limit=4, mapping="shared")
     assert_sound(problem, result)
     assert is_shared(problem, result.schedule)

@@ -15,9 +15,9 @@ from ortools.sat.python import cp_model
 
 from prism_cp import Platform, PrismError, Problem, Status, Workload
 from prism_cp.bounds import load_bounds, lower_bound, split_bound
-from prism_cp.cpsat import interruptible, solve_cpsat
-from prism_cp.cpsat.startup_bound import early_cpu_work, early_work_bound, early_work_model, raised_bound, startup_bound
-from prism_cp.cpsat.startup_columns import early_work_columns
+from prism_cp import interruptible, solve_cpsat
+from prism_cp.bounds.startup import early_cpu_work, early_work_bound, early_work_model, raised_bound, startup_bound
+from prism_cp.bounds.startup_columns import early_work_columns
 from prism_cp.heuristics import heft_schedule, npufirst_schedule, random_schedule
 from prism_cp.io import load_platform
 
@@ -31,7 +31,7 @@ ALONE_AND_BOTH = {"columns": ("columns",), "cp-sat": ("cp-sat",), "both": ("colu
 def optimum(problem: Problem) -> float | None:
     """The makespan the engine proves optimal without the start-up bound, or None."""
     with pytest.MonkeyPatch.context() as mp:
-        mp.setattr("prism_cp.cpsat.startup_bound.startup_bound", lambda *_, **__: -math.inf)
+        mp.setattr("prism_cp.bounds.startup.startup_bound", lambda *_, **__: -math.inf)
         result = solve_cpsat(problem, time_limit=1)
     return result.makespan if result.status == Status.OPTIMAL else None
 

@@ -10,11 +10,11 @@ import time
 
 from prism_cp.bounds import lower_bound
 from prism_cp.cpsat import model as cpm
-from prism_cp.cpsat.only_type_bound import only_type_bound
-from prism_cp.cpsat.plan import Plan, to_schedule
+from prism_cp.bounds.single_type import single_type_bound
+from prism_cp.plan import Plan, to_schedule
 from prism_cp.cpsat.search import Search
 from prism_cp.cpsat.seeds import seed_schedules
-from prism_cp.cpsat.startup_bound import raised_bound
+from prism_cp.bounds.startup import raised_bound
 from prism_cp.cpsat.stream import solve_stream
 from prism_cp.errors import PrismError, check_count, check_time_limit
 from prism_cp.problem import Problem
@@ -95,7 +95,7 @@ def solve_cpsat(
             interrupted = True
     if not interrupted and best.makespan > lower:
         try:
-            only = only_type_bound(problem, lower, best.makespan, deadline=min(deadline, time.perf_counter() + ONLY_TYPE_SHARE[scope] * time_limit))
+            only = single_type_bound(problem, lower, best.makespan, deadline=min(deadline, time.perf_counter() + ONLY_TYPE_SHARE[scope] * time_limit))
         except KeyboardInterrupt:
             interrupted = True
         else:

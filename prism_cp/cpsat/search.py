@@ -17,10 +17,10 @@ from typing import Callable
 
 from ortools.sat.python import cp_model
 
-from prism_cp.cpsat import interruptible
+from prism_cp import interruptible
 from prism_cp.cpsat import model as cpm
-from prism_cp.cpsat.justify import justify_search
-from prism_cp.cpsat.plan import Plan, done_tick, to_schedule
+from prism_cp.heuristics.justify import justify_search
+from prism_cp.plan import SCALE, Plan, done_tick, to_schedule
 from prism_cp.progress import Progress
 from prism_cp.problem import Problem
 from prism_cp.schedule import Schedule
@@ -228,8 +228,8 @@ def hot_spots(problem: Problem, schedule: Schedule) -> list[int]:
     Every op of the critical path if there are none."""
     nxt, prev = cpm.core_neighbours(schedule)
     to_end = cpm.paths_to_end(problem, schedule, nxt)
-    span = max(s * cpm.SCALE + t for s, t in zip(schedule.start, to_end))
-    critical = [g for g in range(problem.size) if schedule.start[g] * cpm.SCALE + to_end[g] == span]
+    span = max(s * SCALE + t for s, t in zip(schedule.start, to_end))
+    critical = [g for g in range(problem.size) if schedule.start[g] * SCALE + to_end[g] == span]
     plan = Plan.of(problem, schedule)
     spots = [
         g

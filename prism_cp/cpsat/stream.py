@@ -14,14 +14,14 @@ from ortools.sat.python import cp_model
 
 from prism_cp.bounds import lower_bound
 from prism_cp.cpsat import model as cpm
-from prism_cp.cpsat.plan import Plan, to_schedule
+from prism_cp.plan import Plan, to_schedule
 from prism_cp.cpsat.search import WHOLE_MODEL_OPS, solve_model
 from prism_cp.cpsat.seeds import seed_schedules
-from prism_cp.cpsat.startup_bound import raised_bound
+from prism_cp.bounds.startup import raised_bound
 from prism_cp.problem import Problem
 from prism_cp.progress import ProgressLog
 from prism_cp.schedule import Result, Schedule, Status
-from prism_cp.steady.stream import batch_latencies, misses
+from prism_cp.latency import batch_latencies, misses
 
 SEED_SHARE = 0.2  # of the time limit, at most, spent on seeding
 

@@ -11,7 +11,7 @@ from prism_cp.problem import Problem, completion_tick
 from prism_cp.schedule import Schedule
 from prism_cp.simulate import replay, validate
 from prism_cp.steady.modulo import ModuloSchedule, most_ticks
-from prism_cp.steady.stream import batch_latencies
+from prism_cp.latency import batch_latencies
 
 
 @dataclass(frozen=True)

@@ -44,9 +44,10 @@ from dataclasses import dataclass
 
 from ortools.sat.python import cp_model
 
-from prism_cp.bounds import lower_bound, op_timing
-from prism_cp.cpsat import interruptible
-from prism_cp.cpsat.startup_columns import early_work_columns
+from prism_cp.bounds import lower_bound
+from prism_cp.bounds.timing import op_timing
+from prism_cp import interruptible
+from prism_cp.bounds.startup_columns import early_work_columns
 from prism_cp.errors import PrismError
 from prism_cp.problem import Problem
 from prism_cp.progress import Progress

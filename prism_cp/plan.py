@@ -15,6 +15,9 @@ from prism_cp.problem import Problem, completion_tick
 from prism_cp.schedule import Schedule
 from prism_cp.simulate import replay, validate
 
+#: integer units per us of the CP-SAT models' objectives (times rounded down to 1/SCALE us)
+SCALE = 1000
+
 
 @dataclass(frozen=True)
 class Plan:
