@@ -7,6 +7,7 @@ from __future__ import annotations
 import time
 from typing import Iterator
 
+from prism_cp.budget import HILL_CLIMB_SHARE
 from prism_cp.heuristics import HEURISTICS, hill_climb_mapping
 from prism_cp.heuristics.mirrored import mirrored_search
 from prism_cp.heuristics.staggered import staggered_search
@@ -15,11 +16,12 @@ from prism_cp.progress import Progress
 from prism_cp.schedule import Schedule
 from prism_cp.simulate import simulate
 
-HILL_CLIMB_SHARE = 0.5  # of the time left when the hill climber starts (the rest: the staggered searches)
 MIRROR_OPS = 30_000  # above, the mirrored search is left out: one justification takes seconds (1.8 s at 17,152 ops)
 
 
-def seed_schedules(problem: Problem, seed: int, deadline: float, target: float, say: Progress, mapping: str = "per-batch") -> Iterator[tuple[str, Schedule]]:
+def seed_schedules(
+    problem: Problem, seed: int, deadline: float, target: float, say: Progress, mapping: str = "per-batch", hill_climb_share: float = HILL_CLIMB_SHARE
+) -> Iterator[tuple[str, Schedule]]:
     """(name, schedule) of each heuristic that finishes before `deadline`
     (time.perf_counter() value), and of heuristics after it until one is
     yielded, since every caller needs a schedule however short its time
@@ -30,7 +32,7 @@ def seed_schedules(problem: Problem, seed: int, deadline: float, target: float, 
     map every batch alike (`is_shared`) are yielded: both callers keep
     only those, and the guarantee of a schedule holds for them.
 
-    The hill climber (the slow one, run last) gets HILL_CLIMB_SHARE of the
+    The hill climber (the slow one, run last) gets `hill_climb_share` of the
     time left and returns its best mapping so far. The searches are skipped
     once a schedule reaches `target` (a lower bound). A generator, so that a
     caller interrupted by Ctrl-C keeps the schedules it already has.
@@ -47,7 +49,7 @@ def seed_schedules(problem: Problem, seed: int, deadline: float, target: float, 
             continue
         if name == "prism":  # the slow one: part of the time left, the rest for the staggered searches
             now = time.perf_counter()
-            schedule = simulate(problem, hill_climb_mapping(problem, seed, None, now + HILL_CLIMB_SHARE * (deadline - now)))
+            schedule = simulate(problem, hill_climb_mapping(problem, seed, None, now + hill_climb_share * (deadline - now)))
         else:
             schedule = heuristic(problem, seed=seed)
         say(f"[cpsat] seed {name}: makespan {schedule.makespan:.2f} us")
