@@ -15,6 +15,7 @@ from prism_cp.heuristics import HEURISTICS
 from prism_cp.io.stg import PublishedMakespan, load_stg, load_stg_optima, stg_platform
 from prism_cp.problem import Problem
 from prism_cp.simulate import simulate, validate
+from prism_cp.solve import solve
 
 RAND0000 = Path(__file__).parent / "data" / "rand0000.stg"
 STG50 = Path(__file__).parent / "data" / "stg50"
