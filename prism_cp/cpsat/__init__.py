@@ -24,6 +24,7 @@ from prism_cp.problem import Problem
 from prism_cp.progress import Progress
 from prism_cp.schedule import Schedule, gap
 
+
 def solve_cpsat(
     problem: Problem,
     *,
