@@ -7,8 +7,8 @@ a target is missed. Times are the scheduling time `solve` reports
 bounds, as the reference's "schedule generation" line measures it.
 
 The reference column is not measured in this run: it holds the wall times
-the reference recorded in the golden files or published (SEMANTICS.md
-section 8), on another machine. The ratio to them is only indicative.
+the reference recorded in the golden files or published
+(docs/semantics.md), on another machine. The ratio to them is only indicative.
 """
 
 from __future__ import annotations
@@ -25,7 +25,7 @@ from prism_cp.io import load_platform, load_workload
 
 GOLDEN = Path(__file__).resolve().parents[1] / "tests" / "golden"
 THROUGHPUT_SIZES = (2, 4, 8, 16, 32, 64, 128)
-#: Reference wall times with no golden file (SEMANTICS.md section 8): PRISM's
+#: Reference wall times with no golden file (docs/semantics.md): PRISM's
 #: hill climbing at 16 batches, and the throughput runs over 2..128 batches.
 PUBLISHED_WALL_S = {("prism", 16): 5544.0, ("random", "throughput"): 7871.0, ("npufirst", "throughput"): 7440.0}
 

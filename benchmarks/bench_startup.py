@@ -28,11 +28,11 @@ from ortools.sat.python import cp_model
 
 from prism_cp import Problem, Schedule, solve
 from prism_cp.bounds import lower_bound, op_timing
-from prism_cp.cpsat import interruptible
-from prism_cp.cpsat.justify import forward
+from prism_cp import interruptible
+from prism_cp.heuristics.justify import forward
 from prism_cp.cpsat.model import sort_batches
-from prism_cp.cpsat.startup_bound import default_windows, early_cpu_work, early_work_bound, early_work_model, startup_bound, window_bound
-from prism_cp.cpsat.startup_columns import early_work_columns
+from prism_cp.bounds.startup import default_windows, early_cpu_work, early_work_bound, early_work_model, startup_bound, window_bound
+from prism_cp.bounds.startup_columns import early_work_columns
 from prism_cp.io import load_platform, load_workload
 
 

@@ -17,10 +17,10 @@ import argparse
 import sys
 import time
 
-from prism_cp import Problem, solve
+from prism_cp import Problem, Status, solve
 from prism_cp.bounds import critical_path_bound
 from prism_cp.io import load_platform, load_workload
-from prism_cp.steady import steady_state
+from prism_cp.solve import steady_state
 from prism_cp.steady.modulo import pack
 from prism_cp.steady.placement import place
 from prism_cp.steady.unroll import check
@@ -45,7 +45,7 @@ def main() -> int:
         state = steady_state(one, unroll=unroll, time_limit=args.time_limit, workers=args.workers)
         wall = time.perf_counter() - t0
         s = state.summary()
-        ok = state.status == "feasible" and s["gap"] <= TARGET_GAP and s["measured_period_us"] == s["period_us"]
+        ok = state.status in (Status.OPTIMAL, Status.FEASIBLE) and s["gap"] <= TARGET_GAP and s["measured_period_us"] == s["period_us"]
         met = met and ok
         print(
             f"unroll {unroll}: bound {s['bound_period_us']:.2f} us ({s['bottleneck']}), period {s['period_us']:.2f} us "

@@ -58,7 +58,7 @@ def simulate(problem: Problem, mapping: Sequence[str]) -> Schedule:
     """Schedule `problem` under `mapping` with the reference's dynamic policy.
 
     Guarantees the reference's exact start times, float end times, core types and
-    core ids (see SEMANTICS.md section 5). In a stream, a batch's source ops
+    core ids (see docs/semantics.md). In a stream, a batch's source ops
     become ready at its release tick (the ops becoming ready at one tick are
     queued in global index order, as the reference queues them).
     """

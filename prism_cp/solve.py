@@ -1,17 +1,22 @@
-"""One entry point for every algorithm: Problem in, Result out."""
+"""One entry point for every algorithm: Problem in, Result out (and one for
+the steady state); the one place where a schedule is validated and judged
+(status, gap) before anyone sees it."""
 
 from __future__ import annotations
 
 import time
-from typing import Any, Collection
+from typing import TYPE_CHECKING, Any, Collection
 
 from prism_cp.bounds import check_bounds, lower_bound
 from prism_cp.errors import PrismError
 from prism_cp.heuristics import HEURISTICS
+from prism_cp.outcome import Outcome, checked
 from prism_cp.problem import Problem
 from prism_cp.progress import Progress, ProgressLog
 from prism_cp.schedule import Result, Status
-from prism_cp.simulate import validate
+
+if TYPE_CHECKING:
+    from prism_cp.steady import SteadyState
 
 
 def algorithms() -> tuple[str, ...]:
@@ -30,24 +35,52 @@ def solve(
 ) -> Result:
     """Schedule `problem` with `algorithm` and report the makespan with a proven bound.
 
-    The schedule is validated before it is returned; a violation is a bug and
-    raises AssertionError rather than handing out a wrong schedule. `bounds`:
-    the lower bounds to prove (names from `bounds.BOUNDS`; None: all).
+    `bounds`: the lower bounds to prove (names from `bounds.BOUNDS`; None:
+    all); a bound left out is not computed, and with none the bound is 0.
+    The schedule is validated before it is returned; a violation is a bug
+    and raises AssertionError rather than handing out a wrong schedule.
+    OPTIMAL means the validated makespan meets the proven bound.
     """
-    check_bounds(bounds)
+    selected = check_bounds(bounds)
+    say = ProgressLog(progress)
+    t0 = time.perf_counter()
     if algorithm == "cpsat":
         from prism_cp.cpsat import solve_cpsat  # OR-Tools takes ~0.25 s to import: only when asked for
 
-        return solve_cpsat(problem, seed=seed, progress=progress, **options)
-    if algorithm not in HEURISTICS:
+        outcome = solve_cpsat(problem, seed=seed, progress=say, bounds=selected, **options)
+    elif algorithm in HEURISTICS:
+        schedule = HEURISTICS[algorithm](problem, seed=seed, progress=say, **options)
+        outcome = Outcome(schedule, lower_bound(problem, selected))
+    else:
         raise PrismError(f"unknown algorithm {algorithm!r}; choose one of {', '.join(algorithms())}")
-    say = ProgressLog(progress)
-    t0 = time.perf_counter()
-    sched = HEURISTICS[algorithm](problem, seed=seed, progress=say, **options)
-    wall = time.perf_counter() - t0
-    problems = validate(problem, sched)
-    if problems:
-        raise AssertionError(f"{algorithm} produced an invalid schedule: {problems[:3]}")
-    bound = lower_bound(problem)
-    status = Status.OPTIMAL if sched.makespan <= bound else Status.FEASIBLE
-    return Result(algorithm, sched, sched.core_type, bound, status, wall, tuple(say.lines))
+    checked(problem, outcome.schedule, algorithm)
+    status = Status.OPTIMAL if outcome.schedule.makespan <= outcome.lower_bound else Status.FEASIBLE
+    return Result(algorithm, outcome.schedule, outcome.schedule.core_type, outcome.lower_bound, status,
+                  time.perf_counter() - t0, tuple(say.lines), outcome.interrupted)
+
+
+
+CHECK_PERIODS = 200  # periods unrolled to validate and measure a modulo schedule (plus its drain)
+
+
+def steady_state(problem: Problem, *, progress: Progress | None = None, **options: Any) -> SteadyState:
+    """The steady state of an endless stream of `problem`'s batches
+    (`steady.search_steady`: its options), its periodic schedule validated
+    over CHECK_PERIODS periods and replayed with the arrivals (`unroll.check`);
+    the replay's period and latency are the reported ones. OPTIMAL where the
+    period meets its proven bound."""
+    from prism_cp.steady import SteadyState, search_steady  # OR-Tools takes ~0.25 s to import: only when asked for
+    from prism_cp.steady.unroll import check
+
+    say = progress or (lambda _line: None)
+    found = search_steady(problem, progress=say, **options)
+    if found.infeasible:
+        return SteadyState(found.bound, found.clock, Status.INFEASIBLE, found.reason)
+    if found.schedule is None:
+        return SteadyState(found.bound, found.clock, Status.UNKNOWN, found.reason)
+    one = Problem(problem.workload, problem.platform, 1)
+    measured = check(one, found.schedule, CHECK_PERIODS)
+    say(f"[steady] checked over {measured.batches} batches: period {measured.period_us:.2f} us, latency {measured.max_latency_us:.2f} us")
+    period_us = found.schedule.period * found.clock / found.schedule.unroll
+    status = Status.OPTIMAL if period_us <= found.bound.us(found.clock) else Status.FEASIBLE
+    return SteadyState(found.bound, found.clock, status, found.reason, found.schedule, found.least, measured)

@@ -9,14 +9,17 @@ import math
 from fractions import Fraction
 
 import numpy as np
+import pytest
 from hypothesis import given, settings
 from ortools.sat.python import cp_model
 from hypothesis import strategies as st
 
-from prism_cp import Platform, Problem, Workload, algorithms, solve
-from prism_cp.bounds import critical_path_bound, energetic_bound, energetic_timing, load_bounds, lower_bound, only_in_order, total_work_bound
+from prism_cp import Platform, PrismError, Problem, Workload, algorithms, solve
+from prism_cp.bounds import BOUNDS, critical_path_bound, energetic_bound, load_bounds, lower_bound, only_in_order, split_bound, total_work_bound
+from prism_cp.bounds.energetic import energetic_timing
+from prism_cp.io import load_platform
 from prism_cp.cpsat import model as cpm
-from prism_cp.cpsat.plan import to_schedule
+from prism_cp.plan import to_schedule
 from prism_cp.heuristics import HEURISTICS
 from prism_cp.problem import completion_tick
 
@@ -136,3 +139,20 @@ def test_ops_one_type_alone_runs_come_in_topological_order():
     assert problem.only_on["cpu"] == (0, 1, 2)
     assert only_in_order(problem, "cpu") == (2, 0, 1)
     assert only_in_order(problem, "npu") == ()
+
+
+def test_the_selected_bounds_alone_make_the_reported_bound(xception):
+    """A bound left out is not computed: the heuristics' reported bound is the
+    best of the others; with none selected it is 0 (still sound)."""
+    problem = Problem(xception, load_platform("grai"), 4)
+    assert solve(problem, "npufirst").lower_bound == lower_bound(problem)
+    assert solve(problem, "npufirst", bounds=["critical-path"]).lower_bound == critical_path_bound(problem)
+    others = [b for b in BOUNDS if b != "work-split"]
+    assert solve(problem, "npufirst", bounds=others).lower_bound == lower_bound(problem, others)
+    assert lower_bound(problem, ["work-split"]) == split_bound(problem)
+    assert solve(problem, "npufirst", bounds=[]).lower_bound == 0.0
+
+
+def test_an_unknown_bound_name_is_a_prism_error(xception):
+    with pytest.raises(PrismError, match="unknown bound 'nope'"):
+        solve(Problem(xception, load_platform("grai"), 1), "npufirst", bounds=["nope"])

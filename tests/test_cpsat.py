@@ -13,10 +13,9 @@ import numpy as np
 import pytest
 
 from prism_cp import Platform, PrismError, Problem, Status, Workload, algorithms, replay, solve, validate
-from prism_cp.bounds import lower_bound
-from prism_cp.cpsat import solve_cpsat
+from prism_cp.bounds import BOUNDS, lower_bound
 from prism_cp.cpsat.model import objective, scaled, sort_batches
-from prism_cp.cpsat.plan import Plan, assign_cores, to_schedule
+from prism_cp.plan import Plan, assign_cores, to_schedule
 from prism_cp.cpsat.seeds import is_shared
 from prism_cp.heuristics import HEURISTICS
 from prism_cp.io import load_platform
@@ -58,7 +57,7 @@ def test_cpsat_is_listed_and_dispatched(xception, grai):
 @pytest.mark.parametrize("nbatch", [1, 2])
 def test_one_and_two_batches_are_proven_optimal_fast(xception, grai, nbatch):
     problem = xproblem(xception, grai, nbatch)
-    result = solve_cpsat(problem, time_limit=10)  # the <= 5 s target is measured by benchmarks/bench_cpsat.py
+    result = solve(problem, "cpsat", time_limit=10)  # the <= 5 s target is measured by benchmarks/bench_cpsat.py
     assert result.status == Status.OPTIMAL
     assert result.makespan == lower_bound(problem) == result.lower_bound
     assert_sound(problem, result)
@@ -67,21 +66,20 @@ def test_one_and_two_batches_are_proven_optimal_fast(xception, grai, nbatch):
 def test_four_batches_beat_prism_never_lose_to_a_seed_and_report_progress(xception, grai):
     problem = xproblem(xception, grai, 4)
     lines: list[str] = []
-    result = solve_cpsat(problem, time_limit=6, progress=lines.append)
+    result = solve(problem, "cpsat", time_limit=6, progress=lines.append)
     assert_sound(problem, result)
     seeds = {name: h(problem).makespan for name, h in HEURISTICS.items()}
     assert result.makespan <= min(seeds.values())
     assert result.makespan < seeds["prism"]
     assert any("best seed" in line for line in lines)
-    assert all(line.startswith("[cpsat]") for line in lines)
+    assert lines[0].startswith("[budget] 6.0 s: seeds <= 0.6 s") and all(line.startswith("[cpsat]") for line in lines[1:])
     assert tuple(lines) == result.log
 
 
-def test_shared_mapping_maps_every_batch_alike(xception, grai, monkeypatch):
+def test_shared_mapping_maps_every_batch_alike(xception, grai):
     problem = xproblem(xception, grai, 3)
     # without the single-type relaxation's bound (a bound of the problem, here above the analytic one)
-    monkeypatch.setattr("prism_cp.cpsat.only_type_bound", lambda problem, lower, *_, **__: lower)
-    result = solve_cpsat(problem, time_limit=4, mapping="shared")
+    result = solve(problem, "cpsat", time_limit=4, mapping="shared", bounds=set(BOUNDS) - {"single-type"})
     assert_sound(problem, result)
     assert is_shared(problem, result.schedule)
     assert result.makespan <= HEURISTICS["prism"](problem).makespan
@@ -93,7 +91,7 @@ def test_shared_mapping_maps_every_batch_alike(xception, grai, monkeypatch):
 @pytest.mark.parametrize(("cpus", "optimum"), [(2, 131), (4, 66), (8, 55)])
 def test_stg_published_optima_are_found_and_proven(cpus, optimum):
     problem = Problem(load_stg(STG), stg_platform(cpus), 1)
-    result = solve_cpsat(problem, time_limit=10)  # the <= 10 s target is measured by benchmarks/bench_cpsat.py
+    result = solve(problem, "cpsat", time_limit=10)  # the <= 10 s target is measured by benchmarks/bench_cpsat.py
     assert (result.status, result.makespan, result.lower_bound) == (Status.OPTIMAL, optimum, optimum)
     assert_sound(problem, result)
 
@@ -101,7 +99,7 @@ def test_stg_published_optima_are_found_and_proven(cpus, optimum):
 def test_homogeneous_instance_where_the_model_must_prove():
     """Two batches on 3 CPUs: the analytic bound is not tight, the solver must close the gap."""
     problem = Problem(load_stg(STG), stg_platform(3), 2)
-    result = solve_cpsat(problem, time_limit=20)
+    result = solve(problem, "cpsat", time_limit=20)
     assert_sound(problem, result)
     assert result.status == Status.OPTIMAL
     assert result.makespan <= min(h(problem).makespan for h in HEURISTICS.values())
@@ -113,7 +111,7 @@ def test_time_limit_bounds_the_whole_run(xception, grai):
     whole CLI process, by benchmarks/bench_cpsat.py."""
     problem = xproblem(xception, grai, 16)
     t0 = time.perf_counter()
-    result = solve_cpsat(problem, time_limit=4)
+    result = solve(problem, "cpsat", time_limit=4)
     assert time.perf_counter() - t0 < 2 * 4
     assert_sound(problem, result)
     assert result.makespan <= HEURISTICS["npufirst"](problem).makespan
@@ -127,13 +125,13 @@ def test_a_schedule_comes_back_when_seeding_starts_after_its_deadline(xception, 
     still runs, so there is a schedule to return instead of none."""
     problem = Problem(xception, grai, 2, arrival_us=arrival_us)
 
-    def slow_bound(p: Problem) -> float:
+    def slow_bound(p: Problem, bounds: frozenset[str]) -> float:
         time.sleep(0.9)  # past the 0.1 s seeding share of the 1 s limit
-        return lower_bound(p)
+        return lower_bound(p, bounds)
 
     monkeypatch.setattr("prism_cp.cpsat.stream.lower_bound" if arrival_us else "prism_cp.cpsat.lower_bound", slow_bound)
     lines: list[str] = []
-    result = solve_cpsat(problem, time_limit=1, mapping=mapping, progress=lines.append)
+    result = solve(problem, "cpsat", time_limit=1, mapping=mapping, progress=lines.append)
     assert any("seed random" in line for line in lines)
     assert any("no time left for the npufirst seed" in line for line in lines)
     assert_sound(problem, result)
@@ -142,13 +140,13 @@ def test_a_schedule_comes_back_when_seeding_starts_after_its_deadline(xception, 
 @pytest.mark.parametrize("options", [{"time_limit": 0}, {"time_limit": -1}, {"workers": 0}, {"workers": 1.5}, {"mapping": "per-op"}])
 def test_bad_options_are_user_errors(xception, grai, options):
     with pytest.raises(PrismError):
-        solve_cpsat(xproblem(xception, grai, 1), **options)
+        solve(xproblem(xception, grai, 1), "cpsat", **options)
 
 
 def test_too_large_falls_back_to_the_best_heuristic(xception, grai):
     problem = xproblem(xception, grai, 2)
     lines: list[str] = []
-    result = solve_cpsat(problem, time_limit=2, max_ops=100, progress=lines.append)
+    result = solve(problem, "cpsat", time_limit=2, max_ops=100, progress=lines.append)
     assert any("268 ops exceed the 100 the exact engine can model" in line for line in lines)
     assert_sound(problem, result)
     assert result.makespan <= min(solve(problem, h).makespan for h in ("random", "npufirst", "staggered"))
@@ -167,11 +165,11 @@ def test_ctrl_c_returns_the_best_schedule_so_far(xception, grai, after_s):
     timer.start()
     t0 = time.perf_counter()
     try:
-        result = solve_cpsat(problem, time_limit=30)
+        result = solve(problem, "cpsat", time_limit=30)
     finally:
         timer.cancel()
     assert time.perf_counter() - t0 < after_s + 2
-    assert any("interrupted" in line for line in result.log)
+    assert any("interrupted" in line for line in result.log) and result.interrupted
     assert_sound(problem, result)
 
 
@@ -215,6 +213,24 @@ def test_optimal_only_when_the_float_makespan_meets_the_bound(monkeypatch):
     seed = HEURISTICS["random"](problem)
     assert seed.makespan == 100.0009
     monkeypatch.setattr("prism_cp.cpsat.seed_schedules", lambda *_: iter([("random", seed)]))
-    result = solve_cpsat(problem, time_limit=2)
+    result = solve(problem, "cpsat", time_limit=2)
     assert result.lower_bound <= 100.0001
     assert (result.status == Status.OPTIMAL) == (result.makespan == 100.0001)
+
+
+def test_bounds_left_out_are_not_computed(xception, grai):
+    """Only the critical path selected: the start-up and single-type bounds
+    never run, and the engine's bound is the critical path or what its own
+    search proved above it."""
+    problem = xproblem(xception, grai, 3)
+    result = solve(problem, "cpsat", time_limit=3, bounds=["critical-path"])
+    assert_sound(problem, result)
+    engine = [line for line in result.log if line.startswith("[cpsat]")]
+    assert not any("start-up bound" in line or "single-type" in line for line in engine)
+    everything = solve(problem, "cpsat", time_limit=3)
+    assert any(line.startswith("[cpsat]") and "single-type" in line for line in everything.log)
+
+
+def test_an_unknown_bound_is_a_user_error(xception, grai):
+    with pytest.raises(PrismError, match="unknown bound 'nope'"):
+        solve(xproblem(xception, grai, 1), "cpsat", time_limit=1, bounds=["critical-path", "nope"])

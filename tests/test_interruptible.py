@@ -1,5 +1,5 @@
 """Ctrl-C stops a CP-SAT solve promptly and leaves no solve running,
-whenever it comes (prism_cp.cpsat.interruptible)."""
+whenever it comes (prism_cp.interruptible)."""
 
 from __future__ import annotations
 
@@ -12,7 +12,7 @@ import pytest
 from ortools.sat.python import cp_model
 
 from prism_cp import Problem
-from prism_cp.cpsat import interruptible
+from prism_cp import interruptible
 from prism_cp.cpsat import model as cpm
 from prism_cp.heuristics import HEURISTICS
 from prism_cp.io import load_platform

@@ -12,8 +12,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from prism_cp import Platform, Problem, Workload, solve
-from prism_cp.cpsat.justify import justify, justify_search
-from prism_cp.cpsat.seeds import mirrored_search, reversed_problem
+from prism_cp.heuristics.justify import justify, justify_search
+from prism_cp.heuristics.mirrored import mirrored_search, reversed_problem
 from prism_cp.io import load_platform
 from prism_cp.simulate import replay, validate
 

@@ -11,8 +11,8 @@ from hypothesis import HealthCheck, example, given, settings
 
 from prism_cp import Status, algorithms, solve
 from prism_cp.bounds import critical_path_bound, load_bounds, split_bound, total_work_bound
-from prism_cp.cpsat.only_type_bound import only_type_bound
-from prism_cp.cpsat.startup_bound import startup_bound
+from prism_cp.bounds.single_type import single_type_bound
+from prism_cp.bounds.startup import startup_bound
 
 from oracle import optimum
 from strategies import examples, late_shorter_chain, near_tie, tiny_problems
@@ -42,4 +42,4 @@ def test_every_bound_is_at_most_the_optimum_and_optimal_is_the_optimum(problem):
         assert bound <= best
     windows = tuple(range(1, int(best // problem.clock) + 2))  # every window up to the optimum
     assert startup_bound(problem, deadline=time.perf_counter() + 1, windows=windows) <= best
-    assert only_type_bound(problem, 0.0, 2 * best + problem.clock, deadline=time.perf_counter() + 1) <= best
+    assert single_type_bound(problem, 0.0, 2 * best + problem.clock, deadline=time.perf_counter() + 1) <= best

@@ -16,7 +16,7 @@ from strategies import problems_and_mappings, streams_and_mappings
 
 
 def tick_by_tick(problem: Problem, mapping: list[str]) -> Schedule:
-    """SEMANTICS.md section 5 read literally: step every tick, rescan every op."""
+    """docs/semantics.md read literally: step every tick, rescan every op."""
     size, clock, n = problem.size, problem.clock, problem.n_ops
     preds = problem.preds
     cores = {"cpu": [None] * problem.platform.cpus, "npu": [None] * problem.platform.npus}

@@ -13,11 +13,12 @@ from hypothesis import HealthCheck, example, given, settings, target
 from hypothesis import strategies as st
 from ortools.sat.python import cp_model
 
-from prism_cp import Platform, PrismError, Problem, Status, Workload
-from prism_cp.bounds import load_bounds, lower_bound, split_bound
-from prism_cp.cpsat import interruptible, solve_cpsat
-from prism_cp.cpsat.startup_bound import early_cpu_work, early_work_bound, early_work_model, raised_bound, startup_bound
-from prism_cp.cpsat.startup_columns import early_work_columns
+from prism_cp import Platform, PrismError, Problem, Status, Workload, solve
+from prism_cp.bounds import BOUNDS, load_bounds, lower_bound, split_bound
+from prism_cp import interruptible
+from prism_cp.bounds.startup import STARTUP, early_cpu_work, early_work_bound, early_work_model, raised_bound, startup_bound
+from prism_cp.budget import COLUMNS_SHARE
+from prism_cp.bounds.startup_columns import early_work_columns
 from prism_cp.heuristics import heft_schedule, npufirst_schedule, random_schedule
 from prism_cp.io import load_platform
 
@@ -25,14 +26,12 @@ from oracle import optimum as brute_force_optimum
 from strategies import ARRIVALS, examples, problems
 
 #: each way to bound U(t) alone, and both
-ALONE_AND_BOTH = {"columns": ("columns",), "cp-sat": ("cp-sat",), "both": ("columns", "cp-sat")}
+ALONE_AND_BOTH = {"columns": ("startup-columns",), "cp-sat": ("startup-cpsat",), "both": ("startup-columns", "startup-cpsat")}
 
 
 def optimum(problem: Problem) -> float | None:
     """The makespan the engine proves optimal without the start-up bound, or None."""
-    with pytest.MonkeyPatch.context() as mp:
-        mp.setattr("prism_cp.cpsat.startup_bound.startup_bound", lambda *_, **__: -math.inf)
-        result = solve_cpsat(problem, time_limit=1)
+    result = solve(problem, "cpsat", time_limit=1, bounds=set(BOUNDS) - STARTUP)
     return result.makespan if result.status == Status.OPTIMAL else None
 
 
@@ -64,7 +63,7 @@ def assert_below_optimum(problem: Problem) -> None:
         return
     windows = tuple(range(1, int(best // problem.clock) + 2))
     for method, methods in ALONE_AND_BOTH.items():
-        bound = startup_bound(problem, deadline=time.perf_counter() + 1, windows=windows, methods=methods)
+        bound = startup_bound(problem, deadline=time.perf_counter() + 1, windows=windows, bounds=methods)
         if method == "columns":
             target(max(0.0, bound - lower_bound(problem)))  # steer towards instances where the columns bite
         assert bound <= best, method
@@ -122,7 +121,7 @@ def side_fed() -> Problem:
 def test_columns_bound_the_early_work_of_real_schedules(problem):
     """U(t) by columns is at least what the optimal and the heuristic schedules
     do before t, and what the CP-SAT relaxation's best solution does."""
-    solved = solve_cpsat(problem, time_limit=1).schedule
+    solved = solve(problem, "cpsat", time_limit=1).schedule
     schedules = [solved] + [h(problem) for h in (heft_schedule, npufirst_schedule, random_schedule)]
     slack = []
     for window in range(1, int(max(s.makespan for s in schedules) // problem.clock) + 2):
@@ -201,8 +200,8 @@ def test_xception_sixteen_batches_beats_the_analytic_bound(xception):
 
 
 def test_an_unknown_way_to_bound_u_is_refused():
-    with pytest.raises(PrismError, match="unknown ways to bound U"):
-        startup_bound(pipeline(2), deadline=time.perf_counter() + 1, methods=("columns", "lp"))
+    with pytest.raises(PrismError, match="unknown bound 'lp'"):
+        startup_bound(pipeline(2), deadline=time.perf_counter() + 1, bounds=("startup-columns", "lp"))
 
 
 def test_windows_that_cannot_beat_the_callers_bound_are_skipped():
@@ -219,8 +218,8 @@ def test_raised_bound_says_when_the_start_up_bound_raises_nothing():
     """Below the caller's bound the start-up bound is not printed as if it counted."""
     problem, lines = pipeline(3), []
     start = time.perf_counter()
-    low = raised_bound(problem, 0.0, deadline=start + 5, time_limit=10, say=lines.append, t0=start)
-    high = raised_bound(problem, 1e9, deadline=start + 5, time_limit=10, say=lines.append, t0=start)
+    low = raised_bound(problem, 0.0, deadline=start + 1, bounds=STARTUP, columns_share=COLUMNS_SHARE, say=lines.append, t0=start)
+    high = raised_bound(problem, 1e9, deadline=start + 1, bounds=STARTUP, columns_share=COLUMNS_SHARE, say=lines.append, t0=start)
     assert 0.0 < low <= 700.0 and high == 1e9
     assert lines[0].endswith(f"start-up bound: {low:.2f} us")
     assert lines[1].endswith("start-up bound: none above 1000000000.00 us")

@@ -13,9 +13,10 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from prism_cp import Platform, PrismError, Problem, Schedule, Workload
+from prism_cp import Platform, PrismError, Problem, Schedule, Status, Workload
 from prism_cp.io import load_platform
-from prism_cp.steady import ModuloSchedule, period_bound, steady_state
+from prism_cp.solve import steady_state
+from prism_cp.steady import ModuloSchedule, period_bound
 from prism_cp.steady.modulo import pack, release_ticks
 from prism_cp.steady.placement import bottleneck_first, place
 from prism_cp.steady.stream import least_latency_us, stream_report
@@ -132,16 +133,16 @@ def test_unrolling_two_batches_reaches_a_fractional_bound():
     problem = tiny([(1, 1)] * 3, [], 2, 0, "")
     assert period_bound(problem).ticks == Fraction(3, 2)
     one = steady_state(problem, unroll=1, time_limit=5, workers=1)
-    assert one.schedule.period == 2 and one.least and one.gap == pytest.approx(0.25)
+    assert one.schedule.period == 2 and one.least and one.gap == pytest.approx(0.25) and one.status == Status.FEASIBLE
     two = steady_state(problem, unroll=2, time_limit=5, workers=1)
-    assert two.schedule.period == 3 and two.period_us == 1.5 and two.least and two.gap == 0
+    assert two.schedule.period == 3 and two.period_us == 1.5 and two.least and two.gap == 0 and two.status == Status.OPTIMAL
     assert two.measured.period_us == two.period_us
 
 
 def test_chain_on_one_cpu_is_hand_checkable():
     problem = tiny([(1, 1), (1, 1)], [(0, 1)], 1, 0, "")
     state = steady_state(problem, time_limit=5, workers=1)
-    assert state.status == "feasible" and state.schedule.period == 2 and state.least
+    assert state.status == Status.OPTIMAL and state.schedule.period == 2 and state.least
     assert state.measured.period_us == 2 and state.measured.max_latency_us == 2
     assert state.summary()["throughput_per_s"] == pytest.approx(5e5)
 
@@ -149,7 +150,7 @@ def test_chain_on_one_cpu_is_hand_checkable():
 def test_xception_periodic_schedule_is_within_two_percent_and_replays_at_its_period(xception):
     problem = Problem(xception, load_platform("grai", npus=4, cpus=2), 1)
     state = steady_state(problem, time_limit=4, workers=1)
-    assert state.status == "feasible" and state.least
+    assert state.status in (Status.OPTIMAL, Status.FEASIBLE) and state.least
     assert state.schedule.period == math.ceil(period_bound(problem).ticks)  # the packing reaches the bound
     assert state.gap < 0.02
     assert state.measured.period_us == state.period_us
@@ -159,7 +160,7 @@ def test_xception_periodic_schedule_is_within_two_percent_and_replays_at_its_per
 def test_deadline_shorter_than_the_critical_path_is_infeasible_not_an_error():
     problem = tiny([(2, 2), (2, 2)], [(0, 1)], 1, 0, "")
     state = steady_state(problem, deadline_us=3.0, time_limit=5, workers=1)
-    assert state.status == "infeasible" and state.schedule is None and "critical path" in state.reason
+    assert state.status == Status.INFEASIBLE and state.schedule is None and "critical path" in state.reason
 
 
 def test_deadline_gives_the_least_period_meeting_it():
@@ -199,7 +200,7 @@ def test_stream_report_is_hand_checkable():
 @given(tiny_problems(), st.integers(1, 3))
 def test_every_steady_state_replays_at_its_period_above_the_bound(problem, unroll):
     state = steady_state(problem, unroll=unroll, time_limit=3, workers=1)
-    assert state.status == "feasible"
+    assert state.status == (Status.OPTIMAL if state.period_us == state.bound_period_us else Status.FEASIBLE)
     assert state.period_us >= state.bound_period_us
     assert state.measured.period_us == state.period_us
     assert state.measured.max_latency_us >= least_latency_us(problem)

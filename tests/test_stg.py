@@ -12,10 +12,10 @@ import pytest
 from prism_cp.bounds import critical_path_bound, lower_bound, total_work_bound
 from prism_cp.errors import PrismError
 from prism_cp.heuristics import HEURISTICS
-from prism_cp.cpsat import solve_cpsat
 from prism_cp.io.stg import PublishedMakespan, load_stg, load_stg_optima, stg_platform
 from prism_cp.problem import Problem
 from prism_cp.simulate import simulate, validate
+from prism_cp.solve import solve
 
 RAND0000 = Path(__file__).parent / "data" / "rand0000.stg"
 STG50 = Path(__file__).parent / "data" / "stg50"
@@ -90,7 +90,7 @@ def test_published_optimum_is_reproduced_and_proven(graph, cpus):
     assert not row.is_open
     problem = Problem(load_stg(row.graph), stg_platform(cpus), 1)
     assert lower_bound(problem) < row.upper or min(h(problem).makespan for h in HEURISTICS.values()) > row.upper
-    result = solve_cpsat(problem, time_limit=10, workers=1)
+    result = solve(problem, "cpsat", time_limit=10, workers=1)
     assert validate(problem, result.schedule) == []
     assert (result.status, result.makespan, result.lower_bound) == ("OPTIMAL", row.upper, row.upper)
 

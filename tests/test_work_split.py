@@ -14,7 +14,7 @@ from hypothesis import strategies as st
 from prism_cp import Platform, Problem, Workload, simulate
 from prism_cp.bounds import critical_path_bound, lower_bound, split_bound, total_work_bound
 from prism_cp.heuristics import HEURISTICS
-from prism_cp.work_split import work_split, work_split_bound
+from prism_cp.bounds.work_split import work_split, work_split_bound
 from strategies import problems_and_mappings
 
 TYPES = ("cpu", "npu")

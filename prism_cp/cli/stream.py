@@ -45,7 +45,7 @@ def check_steady_options(steady: bool, unroll: int | None, deadline_us: float | 
 def steady_lines(out: Console, problem: Problem, average_us: float, *, unroll: int | None, deadline_us: float | None, **options: Any) -> dict[str, Any]:
     """Compute and print the steady state next to the reference-style average;
     return its JSON fields."""
-    from prism_cp.steady import steady_state
+    from prism_cp.solve import steady_state
 
     state = steady_state(problem, unroll=unroll or 1, deadline_us=deadline_us, **options)
     name, s = problem.workload.name, state.summary()

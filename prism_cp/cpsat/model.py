@@ -49,12 +49,12 @@ from fractions import Fraction
 
 from ortools.sat.python import cp_model
 
-from prism_cp.bounds import energetic_timing, op_timing
-from prism_cp.cpsat.plan import Plan, done_tick
+from prism_cp.bounds.energetic import energetic_timing
+from prism_cp.bounds.timing import op_timing
+from prism_cp.plan import SCALE, Plan, done_tick
 from prism_cp.problem import Problem
 from prism_cp.schedule import Schedule
 
-SCALE = 1000
 MAPPINGS = ("per-batch", "shared")
 
 

@@ -17,22 +17,21 @@ from typing import Callable
 
 from ortools.sat.python import cp_model
 
-from prism_cp.cpsat import interruptible
+from prism_cp import interruptible
+from prism_cp.budget import Budget
 from prism_cp.cpsat import model as cpm
-from prism_cp.cpsat.justify import justify_search
-from prism_cp.cpsat.plan import Plan, done_tick, to_schedule
+from prism_cp.heuristics.justify import justify_search
+from prism_cp.plan import SCALE, Plan, done_tick, to_schedule
 from prism_cp.progress import Progress
 from prism_cp.problem import Problem
-from prism_cp.schedule import Schedule
+from prism_cp.schedule import Schedule, gap
 
 # above this, one solve of the whole model stalls: use LNS (on 4 xception batches,
 # 536 ops, LNS reached 327,900.67 us twice where the whole model reached 327,900.67-329,700.67)
 WHOLE_MODEL_OPS = 500
 FIRST_NEIGHBOURHOOD = 50  # free ops in the first LNS neighbourhood
-STEP_S = 2.0  # time limit of one LNS step
 MIDDLE = 1  # ops after the free ones that may move in time, per free op
 CONSECUTIVE = 0.5  # share of LNS neighbourhoods made of consecutive ops
-JUSTIFY_S = 5.0  # at most this long per round of justification
 
 
 @dataclass
@@ -45,6 +44,7 @@ class Search:
     deadline: float  # time.perf_counter() value
     t0: float
     say: Progress
+    budget: Budget  # its LNS step and justification times
     workers: int = 2
     seed: int = 42
     mapping: str = "per-batch"
@@ -54,8 +54,7 @@ class Search:
 
     def report(self, what: str) -> None:
         mk = self.incumbent.makespan
-        gap = (mk - self.bound) / mk if mk else 0.0
-        self.say(f"[cpsat] {self.elapsed():7.2f}s {what}: makespan {mk:.2f} us, bound {self.bound:.2f} us, gap {100 * gap:.2f}%")
+        self.say(f"[cpsat] {self.elapsed():7.2f}s {what}: makespan {mk:.2f} us, bound {self.bound:.2f} us, gap {100 * gap(mk, self.bound):.2f}%")
 
     def offer(self, schedule: Schedule) -> None:
         """Adopt `schedule` (valid and replayed) if it is no worse than the incumbent."""
@@ -124,7 +123,7 @@ class Search:
             far = frozenset(by_start[end + int(MIDDLE * k) :])
             before = self.incumbent.makespan
             built = cpm.build(self.problem, self.incumbent, self.bound, mapping=self.mapping, free=free, far=far)
-            status = self.solve(built, min(STEP_S, self.remaining()), track=False)
+            status = self.solve(built, min(self.budget.step, self.remaining()), track=False)
             if status == cp_model.OPTIMAL:
                 size = min(int(size * 1.25) + 1, self.problem.size)
             elif self.incumbent.makespan == before:
@@ -136,7 +135,7 @@ class Search:
         """Offer the incumbent re-timed by double justification (`justify`):
         it moves whole pipelines of work where an LNS step moves a window,
         in a fraction of a second."""
-        limit = min(self.deadline, time.perf_counter() + JUSTIFY_S)
+        limit = min(self.deadline, time.perf_counter() + self.budget.justify)
         self.offer(justify_search(self.problem, self.incumbent, deadline=limit, seed=self.seed, keep_types=self.mapping == "shared"))
 
     def neighbourhood(self, by_start: list[int], centre: int, k: int, rng: random.Random) -> frozenset[int]:
@@ -228,8 +227,8 @@ def hot_spots(problem: Problem, schedule: Schedule) -> list[int]:
     Every op of the critical path if there are none."""
     nxt, prev = cpm.core_neighbours(schedule)
     to_end = cpm.paths_to_end(problem, schedule, nxt)
-    span = max(s * cpm.SCALE + t for s, t in zip(schedule.start, to_end))
-    critical = [g for g in range(problem.size) if schedule.start[g] * cpm.SCALE + to_end[g] == span]
+    span = max(s * SCALE + t for s, t in zip(schedule.start, to_end))
+    critical = [g for g in range(problem.size) if schedule.start[g] * SCALE + to_end[g] == span]
     plan = Plan.of(problem, schedule)
     spots = [
         g

@@ -13,17 +13,17 @@ import time
 from ortools.sat.python import cp_model
 
 from prism_cp.bounds import lower_bound
+from prism_cp.bounds.startup import STARTUP, raised_bound
+from prism_cp.budget import Budget
 from prism_cp.cpsat import model as cpm
-from prism_cp.cpsat.plan import Plan, to_schedule
 from prism_cp.cpsat.search import WHOLE_MODEL_OPS, solve_model
 from prism_cp.cpsat.seeds import seed_schedules
-from prism_cp.cpsat.startup_bound import raised_bound
+from prism_cp.latency import batch_latencies, misses
+from prism_cp.outcome import Outcome
+from prism_cp.plan import Plan, to_schedule
 from prism_cp.problem import Problem
-from prism_cp.progress import ProgressLog
-from prism_cp.schedule import Result, Schedule, Status
-from prism_cp.steady.stream import batch_latencies, misses
-
-SEED_SHARE = 0.2  # of the time limit, at most, spent on seeding
+from prism_cp.progress import Progress
+from prism_cp.schedule import Schedule
 
 
 def stream_key(problem: Problem, schedule: Schedule) -> tuple[int, float, float]:
@@ -32,13 +32,17 @@ def stream_key(problem: Problem, schedule: Schedule) -> tuple[int, float, float]
     return misses(problem, schedule), max(batch_latencies(problem, schedule)), schedule.makespan
 
 
-def solve_stream(problem: Problem, *, seed: int, say: ProgressLog, deadline: float, t0: float, workers: int, mapping: str) -> Result:
-    """The best stream schedule (by `stream_key`) found before `deadline`
-    (a time.perf_counter() value). Its `lower_bound` bounds the makespan
-    (the analytic bound, or the start-up bound where that is higher);
-    OPTIMAL means the makespan meets it (the misses and latency are not
-    proven least)."""
-    bound = lower_bound(problem)
+def solve_stream(
+    problem: Problem, *, seed: int, say: Progress, budget: Budget, t0: float, workers: int, mapping: str, bounds: frozenset[str]
+) -> Outcome:
+    """The best stream schedule (by `stream_key`) found within `budget`
+    from `t0` (a time.perf_counter() value). Its `lower_bound` bounds the
+    makespan (the selected analytic `bounds`, or the start-up bound where
+    that is selected and higher); OPTIMAL means the makespan meets it (the
+    misses and latency are not proven least)."""
+    deadline = t0 + budget.search_s
+    interrupted = False
+    bound = lower_bound(problem, bounds)
     best: Schedule | None = None
 
     def offer(name: str, schedule: Schedule) -> None:
@@ -49,18 +53,19 @@ def solve_stream(problem: Problem, *, seed: int, say: ProgressLog, deadline: flo
             say(f"[cpsat] {time.perf_counter() - t0:7.2f}s {name}: {k[0]} misses, max latency {k[1]:.2f} us, makespan {k[2]:.2f} us")
 
     try:
-        for name, schedule in seed_schedules(problem, seed, min(deadline, t0 + SEED_SHARE * (deadline - t0)), bound, say, mapping):
+        for name, schedule in seed_schedules(problem, seed, min(deadline, t0 + budget.seeds), bound, say, mapping, budget.hill_climb):
             offer(f"seed {name}", schedule)
     except KeyboardInterrupt:
         if best is None:
             raise
-        deadline = 0.0  # no search: return the best seed
+        interrupted, deadline = True, 0.0  # no search: return the best seed
     assert best is not None
-    if best.makespan > bound and time.perf_counter() < deadline:
+    if best.makespan > bound and time.perf_counter() < deadline and bounds & STARTUP:
         try:  # the start-up bound leaves releases out: it holds for streams too
-            bound = raised_bound(problem, bound, deadline=deadline, time_limit=deadline - t0, say=say, t0=t0)
+            bound = raised_bound(problem, bound, deadline=min(deadline, time.perf_counter() + budget.startup), bounds=bounds,
+                                 columns_share=budget.columns, say=say, t0=t0)
         except KeyboardInterrupt:
-            deadline = 0.0  # no search: return the best seed
+            interrupted, deadline = True, 0.0  # no search: return the best seed
     n, nb = problem.n_ops, problem.nbatch
     window = max(1, WHOLE_MODEL_OPS // n)  # batches per model
     if nb > window:
@@ -79,6 +84,6 @@ def solve_stream(problem: Problem, *, seed: int, say: ProgressLog, deadline: flo
             if status in (cp_model.OPTIMAL, cp_model.FEASIBLE):
                 say(f"[cpsat] {time.perf_counter() - t0:7.2f}s batches {first}..{last - 1}: {solver.status_name(status).lower()}")
     except KeyboardInterrupt:
+        interrupted = True
         say("[cpsat] interrupted")
-    status = Status.OPTIMAL if best.makespan <= bound else Status.FEASIBLE
-    return Result("cpsat", best, best.core_type, bound, status, time.perf_counter() - t0, tuple(say.lines))
+    return Outcome(best, bound, interrupted)

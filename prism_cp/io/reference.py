@@ -1,5 +1,5 @@
 """Importer for the reference tool's three input pickles (cgraph, operations,
-extime; SEMANTICS.md section 1), checked shape by shape."""
+extime; docs/semantics.md), checked shape by shape."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""The reference's schedule pickle (SEMANTICS.md section 6): where it goes, how
+"""The reference's schedule pickle (docs/semantics.md): where it goes, how
 to write one the reference's users can load, and how to read and check one."""
 
 from __future__ import annotations

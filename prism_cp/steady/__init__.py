@@ -1,8 +1,9 @@
 """Steady state of an endless stream of batches: the proven bound on the
 period (`period_bound`), a periodic (modulo) schedule found with CP-SAT,
-checked by unrolling it over many periods and replaying them, and the report.
-
-Entry point: `steady_state(problem, ...) -> SteadyState`.
+and the report. `search_steady` finds the bound and the witness;
+`prism_cp.solve.steady_state` (the entry point) checks the witness by
+unrolling it over many periods and replaying them (`unroll.check`), and
+judges it like every other result.
 """
 
 from __future__ import annotations
@@ -15,33 +16,52 @@ from prism_cp.errors import PrismError, check_count, check_time_limit
 from prism_cp.heuristics import HEURISTICS
 from prism_cp.problem import Problem, completion_tick
 from prism_cp.progress import Progress
+from prism_cp.schedule import Status, gap
 from prism_cp.steady.bound import PeriodBound, period_bound
 from prism_cp.steady.modulo import ModuloSchedule, improve_latency, latency_units, pack
 from prism_cp.steady.placement import bottleneck_first, place
 from prism_cp.steady.stream import least_latency_us
-from prism_cp.steady.unroll import Measured, check
+from prism_cp.steady.unroll import Measured
 
-CHECK_PERIODS = 200  # periods unrolled to validate and measure a modulo schedule (plus its drain)
 PACK_SHARE = 0.5  # of the time left, for each packing proof
 BOTTLENECK_SHARE = 0.5  # of the time left after packing, for the bottleneck-first model
 SCAN_STEP = 0.03  # --deadline-us: relative step of the first scan over periods
 
 
 @dataclass(frozen=True)
-class SteadyState:
-    """The outcome of `steady_state`.
-
-    status: 'feasible' (a validated periodic schedule), 'infeasible' (proven:
-    no schedule meets the deadline) or 'unknown' (none found in time).
-    least: the period is proven the least of any modulo schedule with this
-    unroll (meeting the deadline, if any) in which each op reserves the most
-    ticks it can hold a core (`modulo.most_ticks`; equal to the fewest unless
-    a time lies within a rounding error above a tick multiple). measured: the replay of the
-    unrolled schedule (its period equals the schedule's)."""
+class Witness:
+    """What `search_steady` found, nothing checked yet: the period bound, a
+    periodic schedule (None: none found in time, or `infeasible`: proven that
+    none meets the deadline, `reason` says why), and whether its period is
+    `least` (see `SteadyState`)."""
 
     bound: PeriodBound
     clock: int
-    status: str
+    reason: str
+    schedule: ModuloSchedule | None = None
+    least: bool = False
+    infeasible: bool = False
+
+
+@dataclass(frozen=True)
+class SteadyState:
+    """The outcome of `prism_cp.solve.steady_state`.
+
+    status: OPTIMAL (a validated periodic schedule whose period meets the
+    proven bound on the period of any schedule), FEASIBLE (a validated
+    periodic schedule, above the bound), INFEASIBLE (proven: no schedule
+    meets the deadline) or UNKNOWN (none found in time). least: the period
+    is proven the least of any modulo schedule with this unroll (meeting
+    the deadline, if any) in which each op reserves the most ticks it can
+    hold a core (`modulo.most_ticks`; equal to the fewest unless a time lies
+    within a rounding error above a tick multiple): a proof within that
+    class only, so it is not OPTIMAL, whose proof holds for every schedule.
+    measured: the replay of the unrolled schedule (its period equals the
+    schedule's)."""
+
+    bound: PeriodBound
+    clock: int
+    status: Status
     reason: str
     schedule: ModuloSchedule | None = None
     least: bool = False
@@ -58,9 +78,9 @@ class SteadyState:
 
     @property
     def gap(self) -> float | None:
-        """(period - bound) / period."""
+        """`schedule.gap` of the period to its bound."""
         p = self.period_us
-        return None if p is None else (p - self.bound_period_us) / p
+        return None if p is None else gap(p, self.bound_period_us)
 
     def summary(self) -> dict[str, object]:
         """The JSON fields of the report."""
@@ -83,7 +103,7 @@ class SteadyState:
         }
 
 
-def steady_state(
+def search_steady(
     problem: Problem,
     *,
     unroll: int = 1,
@@ -92,7 +112,7 @@ def steady_state(
     workers: int = 2,
     seed: int = 42,
     progress: Progress | None = None,
-) -> SteadyState:
+) -> Witness:
     """The bound on the period of `problem`'s workload on its platform, and a
     periodic schedule launching `unroll` batches every period, within
     `time_limit` seconds.
@@ -101,9 +121,7 @@ def steady_state(
     can have (exact: a packing proof per period), then the least latency found
     for it. With `deadline_us`: the least period found whose latency (batch
     completion minus arrival) is at most the deadline (binary search); a
-    deadline below the critical path is reported infeasible. The schedule is
-    validated over CHECK_PERIODS periods and replayed with the arrivals; the
-    replay's period and latency are the reported ones.
+    deadline below the critical path is reported infeasible.
     """
     check_count(unroll, "unroll")
     check_time_limit(time_limit)
@@ -115,17 +133,15 @@ def steady_state(
     bound = period_bound(one)
     say(f"[steady] period bound {bound.us(one.clock):.2f} us per batch ({bound.bottleneck} bound)")
     if deadline_us is not None and deadline_us < (cp := least_latency_us(one)):
-        return SteadyState(bound, one.clock, "infeasible", f"the deadline {deadline_us:g} us is shorter than the critical path {cp:.2f} us")
+        return Witness(bound, one.clock, f"the deadline {deadline_us:g} us is shorter than the critical path {cp:.2f} us", infeasible=True)
     first = math.ceil(unroll * bound.ticks)
     if deadline_us is None:
         found, least = _least_period(one, first, unroll, end, workers, seed, say)
     else:
         found, least = _least_period_within(one, first, unroll, deadline_us, end, workers, seed, say)
     if found is None:
-        return SteadyState(bound, one.clock, "unknown", "no periodic schedule found within the time limit")
-    measured = check(one, found, CHECK_PERIODS)
-    say(f"[steady] checked over {measured.batches} batches: period {measured.period_us:.2f} us, latency {measured.max_latency_us:.2f} us")
-    return SteadyState(bound, one.clock, "feasible", "validated over the unrolled batches", found, least, measured)
+        return Witness(bound, one.clock, "no periodic schedule found within the time limit")
+    return Witness(bound, one.clock, "validated over the unrolled batches", found, least)
 
 
 def _least_period(problem: Problem, first: int, unroll: int, end: float, workers: int, seed: int, say: Progress) -> tuple[ModuloSchedule | None, bool]:
@@ -227,4 +243,4 @@ def sequential(problem: Problem, unroll: int) -> ModuloSchedule:
     return ModuloSchedule(unroll * length, unroll, start, core)
 
 
-__all__ = ["Measured", "ModuloSchedule", "PeriodBound", "SteadyState", "period_bound", "steady_state"]
+__all__ = ["Measured", "ModuloSchedule", "PeriodBound", "SteadyState", "Witness", "period_bound", "search_steady"]

@@ -17,7 +17,7 @@ from fractions import Fraction
 from functools import lru_cache
 
 from prism_cp.problem import MAX_HORIZON_US, Problem, occupancy_range
-from prism_cp.work_split import work_split
+from prism_cp.bounds.work_split import work_split
 from prism_cp.workload import CORE_TYPES
 
 

@@ -31,7 +31,7 @@ from fractions import Fraction
 from ortools.sat.python import cp_model
 
 from prism_cp.bounds import op_timing
-from prism_cp.cpsat import interruptible
+from prism_cp import interruptible
 from prism_cp.problem import Problem
 from prism_cp.steady.bound import stream_ticks
 

@@ -184,7 +184,7 @@ def bottleneck_first(problem: Problem, period: int, unroll: int, cores: list[lis
     finds nothing in `time_limit` seconds or the scheduling does not settle."""
     from ortools.sat.python import cp_model
 
-    from prism_cp.cpsat import interruptible
+    from prism_cp import interruptible
 
     P, n, k = period, problem.n_ops, unroll
     ticks, timing = most_ticks(problem), op_timing(problem)

@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from fractions import Fraction
 
 from prism_cp.bounds import critical_path_bound
+from prism_cp.latency import batch_latencies, misses
 from prism_cp.problem import MAX_HORIZON_US, Problem
 from prism_cp.schedule import Schedule
 from prism_cp.steady.bound import period_bound
@@ -37,19 +38,6 @@ class StreamReport:
             "bound_period_us": self.bound_period_us,
             "deadline_infeasible": self.infeasible,
         }
-
-
-def batch_latencies(problem: Problem, schedule: Schedule) -> list[float]:
-    """Per batch: its last end minus its arrival (us)."""
-    n = problem.n_ops
-    return [float(max(schedule.end[b * n : (b + 1) * n]) - problem.arrival(b)) for b in range(problem.nbatch)]
-
-
-def misses(problem: Problem, schedule: Schedule) -> int:
-    """Batches completing after arrival + deadline (0 without a deadline)."""
-    if problem.deadline_us is None:
-        return 0
-    return sum(latency > problem.deadline_us for latency in batch_latencies(problem, schedule))
 
 
 def least_latency_us(problem: Problem) -> float:

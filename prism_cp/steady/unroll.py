@@ -7,11 +7,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 from fractions import Fraction
 
+from prism_cp.outcome import checked
 from prism_cp.problem import Problem, completion_tick
 from prism_cp.schedule import Schedule
-from prism_cp.simulate import replay, validate
+from prism_cp.simulate import replay
 from prism_cp.steady.modulo import ModuloSchedule, most_ticks
-from prism_cp.steady.stream import batch_latencies
+from prism_cp.latency import batch_latencies
 
 
 @dataclass(frozen=True)
@@ -62,9 +63,7 @@ def check(problem: Problem, schedule: ModuloSchedule, periods: int) -> Measured:
     concrete = unrolled(stream, schedule)
     replayed = replay(stream, concrete.sequences())
     for name, s in (("unrolled", concrete), ("replayed", replayed)):
-        violations = validate(stream, s)
-        if violations:
-            raise AssertionError(f"the {name} modulo schedule is invalid: {violations[:3]}")
+        checked(stream, s, f"the {name} modulo schedule")
     half = kept // 2 // k * k
     times, clock = stream.global_times, stream.clock
     done = [max(completion_tick(replayed.start[g] // clock, times[replayed.core_type[g]][g], clock) for g in range(b * n, (b + 1) * n)) for b in range(kept)]

@@ -26,7 +26,7 @@ from typing import Callable, Sequence
 
 import numpy as np
 
-from prism_cp.cpsat.plan import Plan, done_tick, to_schedule
+from prism_cp.plan import Plan, done_tick, to_schedule
 from prism_cp.problem import Problem, completion_tick
 from prism_cp.schedule import Schedule
 

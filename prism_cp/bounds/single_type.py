@@ -26,14 +26,13 @@ from fractions import Fraction
 
 from ortools.sat.python import cp_model
 
-from prism_cp.bounds import only_in_order, op_timing
-from prism_cp.cpsat import interruptible
+from prism_cp.bounds.timing import only_in_order, op_timing
+from prism_cp import interruptible
+from prism_cp.plan import SCALE
 from prism_cp.problem import Problem
 
-SCALE = 1000  # objective units per us
 
-
-def only_type_bound(problem: Problem, lower_us: float, upper_us: float, *, deadline: float, workers: int = 1) -> float:
+def single_type_bound(problem: Problem, lower_us: float, upper_us: float, *, deadline: float, workers: int = 1) -> float:
     """The best bound (us) the relaxation proves before `deadline` (a
     `time.perf_counter()` value), over the core types that have ops of their
     own (but not all of them), at least `lower_us` (a proven bound).

@@ -14,13 +14,22 @@ combinatorial (the Lagrangian weighs the two loads by lambda and 1 - lambda,
 which sends each op to the type of smaller weighted occupancy: a threshold on
 the ratio occupancy(a) / occupancy(b)), so it is computed here in exact
 rational arithmetic together with its dual certificate lambda.
+
+`split_bound` applies it to a problem: all batches' work at its fewest-tick
+occupancy, each type's load after the earliest head of an op it may run and
+followed by the least `after` of such an op (`timing.op_timing`), so any
+schedule is a feasible point and the LP optimum bounds its makespan.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from fractions import Fraction
+from functools import lru_cache
 from typing import Mapping, Sequence
+
+from prism_cp.bounds.timing import op_timing
+from prism_cp.problem import Problem
 
 Occupancy = Mapping[str, Sequence[int | Fraction | None]]
 
@@ -115,3 +124,32 @@ def work_split_bound(
     """C* of the work-split LP: no mapping puts less than C* work per core on
     its busiest core type (same arguments as `work_split`)."""
     return work_split(occupancy, count, cores, offset).span
+
+
+@lru_cache(maxsize=32)
+def type_split(problem: Problem) -> tuple[WorkSplit, dict[str, Fraction]]:
+    """The work-split LP of all batches (`work_split`, occupancies
+    `Problem.min_ticks` in us), each type's load on its cores after the
+    earliest head of an op it may run and followed by the least `after` of
+    such an op; and that least `after` per type."""
+    timing, clock, plat = op_timing(problem), problem.clock, problem.platform
+    types = [c for c in ("cpu", "npu") if plat.cores(c)]
+    able = {c: [i for i in range(problem.n_ops) if c in problem.allowed(i)] for c in types}
+    occupancy = {c: [clock * problem.min_ticks[c][i] if c in problem.allowed(i) else None for i in range(problem.n_ops)] for c in types}
+    after = {c: min(timing.after[i] for i in able[c]) for c in types if able[c]}
+    offset = {c: clock * min(timing.head[i] for i in able[c]) + after[c] for c in after}
+    return work_split(occupancy, [problem.nbatch] * problem.n_ops, {c: plat.cores(c) for c in types}, offset), after
+
+
+def split_bound(problem: Problem) -> float:
+    """The work-split bound (`type_split`), in us.
+
+    Rounding: in any schedule type c's work ends at a whole tick E_c >=
+    head_c + load_c / cores_c, and the largest exact end is at least
+    clock * E_c + after_c; the busiest type's term is at least the LP optimum
+    v and lies on the grid clock * Z + after_c, so the largest exact end is at
+    least the least grid point >= v over the types.
+    """
+    split, after = type_split(problem)
+    clock, v = problem.clock, split.span
+    return float(min(a + clock * -((a - v) // clock) for a in after.values()))

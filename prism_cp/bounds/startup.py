@@ -14,8 +14,9 @@ makespan is at least L * clock + min over CPU-only ops of `after`
 (`bounds.op_timing`). With t the earliest CPU-only head, U = 0 and this is
 the load bound.
 
-U(t) is the smaller of two proven bounds, each given a share of the time
-(`COLUMNS_SHARE`): column generation (`startup_columns`: strong where the
+U(t) is the smaller of two proven bounds (each selected by its name,
+"startup-columns" and "startup-cpsat"), each given a share of the time
+(`budget.COLUMNS_SHARE`): column generation (`startup_columns`: strong where the
 batches are identical and the CPU-only ops lie on one path, as in xception)
 and the proven bound of a CP-SAT relaxation over the global ops whose head is
 below t, each either early (starts in [head, t - 1] on an allowed core type and
@@ -41,13 +42,15 @@ from __future__ import annotations
 import math
 import time
 from dataclasses import dataclass
+from typing import Collection
 
 from ortools.sat.python import cp_model
 
-from prism_cp.bounds import lower_bound, op_timing
-from prism_cp.cpsat import interruptible
-from prism_cp.cpsat.startup_columns import early_work_columns
-from prism_cp.errors import PrismError
+from prism_cp.bounds import check_bounds, lower_bound
+from prism_cp.bounds.timing import op_timing
+from prism_cp import interruptible
+from prism_cp.bounds.startup_columns import early_work_columns
+from prism_cp.budget import COLUMNS_SHARE
 from prism_cp.problem import Problem
 from prism_cp.progress import Progress
 from prism_cp.schedule import Schedule
@@ -55,15 +58,8 @@ from prism_cp.schedule import Schedule
 #: default window ends, past the earliest positive CPU-only head, as fractions of that head
 #: (on xception/grai the bound peaks there; each window needs about a second)
 WINDOWS = (0.35, 0.4, 0.45, 0.5, 0.55, 0.6)
-#: of the time limit, at most this share goes to proving the start-up bound
-STARTUP_SHARE = 0.1
-#: the ways to bound U(t): column generation and the CP-SAT relaxation
-U_METHODS = ("columns", "cp-sat")
-#: of the time left, at most this share goes to one window's columns, which stop once
-#: converged (on xception they prove the most, and on 16 batches need 1.5-2 s a window,
-#: more than an even split of a 60 s run's 6 s); the CP-SAT relaxation of each
-#: window has an even share of the rest, all of it where the columns do not apply
-COLUMNS_SHARE = 0.9
+#: the ways to bound U(t), by their names in `bounds.BOUNDS`: column generation and the CP-SAT relaxation
+STARTUP = frozenset({"startup-columns", "startup-cpsat"})
 
 
 def startup_bound(
@@ -71,20 +67,22 @@ def startup_bound(
     *,
     deadline: float,
     windows: tuple[int, ...] | None = None,
-    methods: tuple[str, ...] = U_METHODS,
+    bounds: Collection[str] = STARTUP,
     above: float | None = None,
+    columns_share: float = COLUMNS_SHARE,
 ) -> float:
     """The best start-up bound (us) found before `deadline` (a
     `time.perf_counter()` value): at least the CPU load bound, or -inf where
     no op is CPU-only. `windows`: window ends in ticks (default:
-    `default_windows`, where the CPUs wait for the entry layers). `methods`:
-    the ways to bound U(t) (some of `U_METHODS`), the least of them counts;
-    each alone must keep the bound sound, so the tests run them one by one.
+    `default_windows`, where the CPUs wait for the entry layers). `bounds`:
+    the ways to bound U(t) (of `STARTUP`; other bound names are ignored),
+    the least of them counts; each alone must keep the bound sound, so the
+    tests run them one by one. `columns_share`: of the time left, the most
+    one window's columns get when the CP-SAT relaxation follows.
     `above`: a bound the caller has proven (default: the analytic one); a
     window that could not beat it even with no CPU-only work before it is
     skipped, so the time goes to windows that can."""
-    if unknown := set(methods) - set(U_METHODS):
-        raise PrismError(f"unknown ways to bound U(t): {', '.join(sorted(unknown))}; choose from {', '.join(U_METHODS)}")
+    check_bounds(bounds)
     only = problem.only_on["cpu"]
     if not only:
         return -math.inf
@@ -101,10 +99,10 @@ def startup_bound(
             break
         left = len(todo) - k  # windows still to do, this one included
         early = problem.platform.cpus * window
-        if "columns" in methods:
-            share = COLUMNS_SHARE if "cp-sat" in methods else 1.0
+        if "startup-columns" in bounds:
+            share = columns_share if "startup-cpsat" in bounds else 1.0
             early = early_work_columns(problem, window, now + share * (deadline - now))
-        if "cp-sat" in methods:
+        if "startup-cpsat" in bounds:
             early = min(early, early_work_bound(problem, window, deadline, left))
         if early < work:
             best = max(best, window_bound(problem, window, early))
@@ -124,13 +122,15 @@ def window_bound(problem: Problem, window: int, early: int) -> float:
     return float((window + -(-(cpu_only_work(problem) - early) // problem.platform.cpus)) * problem.clock + tail)
 
 
-def raised_bound(problem: Problem, lower: float, *, deadline: float, time_limit: float, say: Progress, t0: float) -> float:
-    """`lower` (a proven bound, us), or the start-up bound where higher,
-    proven within STARTUP_SHARE of `time_limit` and before `deadline`; a
+def raised_bound(
+    problem: Problem, lower: float, *, deadline: float, bounds: Collection[str], columns_share: float, say: Progress, t0: float
+) -> float:
+    """`lower` (a proven bound, us), or the start-up bound (by the selected
+    `bounds`, see `startup_bound`) where higher, proven before `deadline`; a
     progress line gives the start-up bound, or says it is no higher. The
     batch and stream engines both use it; Ctrl-C reaches the caller, which
     keeps `lower`."""
-    startup = startup_bound(problem, deadline=min(deadline, time.perf_counter() + STARTUP_SHARE * time_limit), above=lower)
+    startup = startup_bound(problem, deadline=deadline, bounds=bounds, above=lower, columns_share=columns_share)
     if startup > lower:
         say(f"[cpsat] {time.perf_counter() - t0:7.2f}s start-up bound: {startup:.2f} us")
     elif startup > -math.inf:

@@ -7,10 +7,9 @@ import time
 
 import numpy as np
 
-from prism_cp import Platform, Problem, Status, Workload
+from prism_cp import Platform, Problem, Status, Workload, solve
 from prism_cp.bounds import lower_bound
-from prism_cp.cpsat import solve_cpsat
-from prism_cp.cpsat.only_type_bound import lags, only_type_bound
+from prism_cp.bounds.single_type import lags, single_type_bound
 
 
 def colliding() -> Problem:
@@ -31,11 +30,11 @@ def test_lags_follow_the_longest_path_through_other_ops():
 def test_it_proves_the_optimum_where_the_analytic_bounds_do_not():
     problem = colliding()
     assert lower_bound(problem) == 900.0
-    assert only_type_bound(problem, lower_bound(problem), 1100.0, deadline=time.perf_counter() + 5) == 1000.0
-    result = solve_cpsat(problem, time_limit=5)
+    assert single_type_bound(problem, lower_bound(problem), 1100.0, deadline=time.perf_counter() + 5) == 1000.0
+    result = solve(problem, "cpsat", time_limit=5)
     assert (result.makespan, result.lower_bound, result.status) == (1000.0, 1000.0, Status.OPTIMAL)
 
 
 def test_it_never_lowers_the_bound_it_is_given():
     problem = colliding()
-    assert only_type_bound(problem, 950.0, 950.0, deadline=time.perf_counter() + 5) == 950.0
+    assert single_type_bound(problem, 950.0, 950.0, deadline=time.perf_counter() + 5) == 950.0

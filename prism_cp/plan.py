@@ -11,9 +11,13 @@ from __future__ import annotations
 from dataclasses import dataclass
 from heapq import heappop, heappush
 
+from prism_cp.outcome import checked
 from prism_cp.problem import Problem, completion_tick
 from prism_cp.schedule import Schedule
-from prism_cp.simulate import replay, validate
+from prism_cp.simulate import replay
+
+#: integer units per us of the CP-SAT models' objectives (times rounded down to 1/SCALE us)
+SCALE = 1000
 
 
 @dataclass(frozen=True)
@@ -67,8 +71,4 @@ def to_schedule(problem: Problem, plan: Plan) -> Schedule:
     the real occupancy. A violation is a bug in the engine and raises
     AssertionError: such a schedule must never be exported.
     """
-    schedule = replay(problem, assign_cores(problem, plan))
-    problems = validate(problem, schedule)
-    if problems:
-        raise AssertionError(f"cpsat produced an invalid schedule: {problems[:3]}")
-    return schedule
+    return checked(problem, replay(problem, assign_cores(problem, plan)), "cpsat")

@@ -36,7 +36,7 @@ import networkx as nx
 import numpy as np
 from ortools.linear_solver import pywraplp
 
-from prism_cp.bounds import only_in_order, op_timing
+from prism_cp.bounds.timing import only_in_order, op_timing
 from prism_cp.problem import Problem
 
 #: the Lagrangian value is a float sum; the integer bound allows this much rounding in it
