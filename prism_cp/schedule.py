@@ -46,6 +46,12 @@ class Status(StrEnum):
     INFEASIBLE = "INFEASIBLE"  # proven: no schedule meets the request
     UNKNOWN = "UNKNOWN"  # no schedule found within the time limit, nothing proven
 
+    @classmethod
+    def judge(cls, value: float, bound: float) -> "Status":
+        """OPTIMAL where a validated value (makespan, period) meets a proven
+        lower bound (nothing can be better), else FEASIBLE."""
+        return cls.OPTIMAL if value <= bound else cls.FEASIBLE
+
 
 @dataclass(frozen=True)
 class Result:

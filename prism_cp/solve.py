@@ -4,8 +4,9 @@ the steady state); the one place where a schedule is validated and judged
 
 from __future__ import annotations
 
+import dataclasses
 import time
-from typing import TYPE_CHECKING, Any, Collection
+from typing import TYPE_CHECKING, Any, Collection, Sequence
 
 from prism_cp.bounds import check_bounds, lower_bound
 from prism_cp.errors import PrismError
@@ -54,10 +55,18 @@ def solve(
     else:
         raise PrismError(f"unknown algorithm {algorithm!r}; choose one of {', '.join(algorithms())}")
     checked(problem, outcome.schedule, algorithm)
-    status = Status.OPTIMAL if outcome.schedule.makespan <= outcome.lower_bound else Status.FEASIBLE
+    status = Status.judge(outcome.schedule.makespan, outcome.lower_bound)
     return Result(algorithm, outcome.schedule, outcome.schedule.core_type, outcome.lower_bound, status,
                   time.perf_counter() - t0, tuple(say.lines), outcome.interrupted)
 
+
+
+def under_best_bound(results: Sequence[Result]) -> tuple[Result, ...]:
+    """Results of one problem, each judged against the best bound any of them
+    proved: a bound holds for every schedule of the problem, so a makespan
+    meeting another engine's bound is optimal too."""
+    bound = max(r.lower_bound for r in results)
+    return tuple(dataclasses.replace(r, lower_bound=bound, status=Status.judge(r.makespan, bound)) for r in results)
 
 
 CHECK_PERIODS = 200  # periods unrolled to validate and measure a modulo schedule (plus its drain)
@@ -82,5 +91,5 @@ def steady_state(problem: Problem, *, progress: Progress | None = None, **option
     measured = check(one, found.schedule, CHECK_PERIODS)
     say(f"[steady] checked over {measured.batches} batches: period {measured.period_us:.2f} us, latency {measured.max_latency_us:.2f} us")
     period_us = found.schedule.period * found.clock / found.schedule.unroll
-    status = Status.OPTIMAL if period_us <= found.bound.us(found.clock) else Status.FEASIBLE
+    status = Status.judge(period_us, found.bound.us(found.clock))
     return SteadyState(found.bound, found.clock, status, found.reason, found.schedule, found.least, measured)

@@ -16,8 +16,8 @@ from prism_cp.cli.options import AlgorithmOpt, ArrivalPeriod, ComparisonPlot, Co
 from prism_cp.cli.stream import check_steady_options, steady_lines, stream_lines, with_stream
 from prism_cp.io import reference_pickle_path, write_reference_pickle, write_schedule_json
 from prism_cp.problem import Problem
-from prism_cp.schedule import Result, Status
-from prism_cp.solve import algorithms, solve
+from prism_cp.schedule import Result
+from prism_cp.solve import algorithms, solve, under_best_bound
 from prism_cp.views import check_view_paths, plot_comparison, timeline_of, write_views
 
 INTERRUPTED = 130  # the exit status of a run stopped by Ctrl-C, as a shell reports it
@@ -179,20 +179,21 @@ def compare(options: RunOptions, plot: ComparisonPlot = None) -> None:
         rows.append((result, _export(out, options, problem, result)))
         if result.interrupted:
             break
-    best = min(r.makespan for r, _ in rows)
-    bound = max(r.lower_bound for r, _ in rows)
+    judged = under_best_bound([r for r, _ in rows])
+    best = min(r.makespan for r in judged)
+    bound = judged[0].lower_bound
     table = [
         {
             "algorithm": r.algorithm,
             "makespan_us": r.makespan,
             "vs_best": (r.makespan - best) / best if best else 0.0,
-            "gap": (r.makespan - bound) / r.makespan if r.makespan else 0.0,
-            "status": Status.OPTIMAL if r.makespan <= bound else r.status,  # meeting a proven bound is a proof
+            "gap": r.gap,
+            "status": r.status,
             "interrupted": r.interrupted,
             "wall_s": r.wall_s,
             "output": str(path),
         }
-        for r, path in rows
+        for r, (_, path) in zip(judged, rows)
     ]
     if plot is not None:
         plot_comparison([timeline_of(problem, r) for r, _ in rows], [r.algorithm for r, _ in rows], plot, bound)

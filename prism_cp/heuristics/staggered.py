@@ -27,7 +27,8 @@ from __future__ import annotations
 import math
 import random
 import time
-from typing import Sequence
+from dataclasses import dataclass
+from typing import Any, Sequence
 
 import networkx as nx
 
@@ -131,34 +132,38 @@ def stealable(problem: Problem, cpu_ratio: float) -> list[bool]:
     return problem.replicate(per_op)
 
 
-def check_options(stagger_us: float, cpu_ratio: float, tail_batches: int, home_ratio: float = 0.0) -> None:
-    """Raise PrismError for an option the heuristic cannot use."""
-    if not isinstance(home_ratio, (int, float)) or not math.isfinite(home_ratio) or home_ratio < 0:
-        raise PrismError(f"home ratio must be a finite number >= 0, got {home_ratio!r}")
-    if not isinstance(stagger_us, (int, float)) or not math.isfinite(stagger_us) or stagger_us < 0:
-        raise PrismError(f"stagger must be a finite number of microseconds >= 0, got {stagger_us!r}")
-    if not isinstance(cpu_ratio, (int, float)) or not math.isfinite(cpu_ratio) or cpu_ratio <= 0:
-        raise PrismError(f"CPU ratio must be a finite number > 0, got {cpu_ratio!r}")
-    check_count(tail_batches, "tail batches")
+@dataclass(frozen=True)
+class StaggerOptions:
+    """The knobs of the staggered list schedule, shared by `staggered_schedule`
+    and `staggered_search`. `cpu_ratio` None: `lp_cpu_ratio`; `home_ratio`
+    None: `lp_threshold`."""
+
+    stagger_us: float = STAGGER_US
+    cpu_ratio: float | None = None
+    tail_batches: int = TAIL_BATCHES
+    home_ratio: float | None = None
+
+    def resolved(self, problem: Problem) -> tuple[float, float, int, float]:
+        """(stagger_us, cpu_ratio, tail_batches, home_ratio) with the defaults
+        of `problem` filled in; PrismError for a value the heuristic cannot use."""
+        cpu_ratio = lp_cpu_ratio(problem) if self.cpu_ratio is None else self.cpu_ratio
+        home_ratio = lp_threshold(problem) if self.home_ratio is None else self.home_ratio
+        if not isinstance(home_ratio, (int, float)) or not math.isfinite(home_ratio) or home_ratio < 0:
+            raise PrismError(f"home ratio must be a finite number >= 0, got {home_ratio!r}")
+        if not isinstance(self.stagger_us, (int, float)) or not math.isfinite(self.stagger_us) or self.stagger_us < 0:
+            raise PrismError(f"stagger must be a finite number of microseconds >= 0, got {self.stagger_us!r}")
+        if not isinstance(cpu_ratio, (int, float)) or not math.isfinite(cpu_ratio) or cpu_ratio <= 0:
+            raise PrismError(f"CPU ratio must be a finite number > 0, got {cpu_ratio!r}")
+        check_count(self.tail_batches, "tail batches")
+        return self.stagger_us, cpu_ratio, self.tail_batches, home_ratio
 
 
-def staggered_schedule(
-    problem: Problem,
-    *,
-    seed: int = 42,
-    progress: Progress | None = None,
-    stagger_us: float = STAGGER_US,
-    cpu_ratio: float | None = None,
-    tail_batches: int = TAIL_BATCHES,
-    home_ratio: float | None = None,
-) -> Schedule:
+def staggered_schedule(problem: Problem, *, seed: int = 42, progress: Progress | None = None, **options: Any) -> Schedule:
     """The staggered list schedule (deterministic; `seed` is unused, kept for a
-    uniform signature). Each batch may map an op differently. `cpu_ratio`
-    None: `lp_cpu_ratio`; `home_ratio` None: `lp_threshold`. The result is
-    valid and equal to the static-order replay of its own core sequences."""
-    cpu_ratio = lp_cpu_ratio(problem) if cpu_ratio is None else cpu_ratio
-    home_ratio = lp_threshold(problem) if home_ratio is None else home_ratio
-    check_options(stagger_us, cpu_ratio, tail_batches, home_ratio)
+    uniform signature). `options`: the fields of `StaggerOptions`. Each batch
+    may map an op differently. The result is valid and equal to the
+    static-order replay of its own core sequences."""
+    stagger_us, cpu_ratio, tail_batches, home_ratio = StaggerOptions(**options).resolved(problem)
     prio = staggered_priorities(problem, stagger_us, tail_batches)
     sched = list_schedule(problem, prio, stealable(problem, cpu_ratio), home_on_npu(problem, home_ratio))
     if progress:
@@ -169,21 +174,11 @@ def staggered_schedule(
     return sched
 
 
-def staggered_search(
-    problem: Problem,
-    *,
-    deadline: float,
-    seed: int = 42,
-    progress: Progress | None = None,
-    stagger_us: float = STAGGER_US,
-    cpu_ratio: float | None = None,
-    tail_batches: int = TAIL_BATCHES,
-    home_ratio: float | None = None,
-) -> Schedule:
+def staggered_search(problem: Problem, *, deadline: float, seed: int = 42, progress: Progress | None = None, **options: Any) -> Schedule:
     """The best staggered-style list schedule found before `deadline` (a
     time.perf_counter() value).
 
-    First the given options (defaults as in `staggered_schedule`), then each
+    First the given options (the fields of `StaggerOptions`), then each
     option in turn over a few values around the best so far (the priority
     key, see `priority_keys`; home ratio x 0.9, 1.05; ratio x 0.3..1.4,
     stagger x 0..4, tail 1..6);
@@ -198,9 +193,7 @@ def staggered_search(
     result is valid and equal to the replay of its own core sequences; it
     depends on `seed` and on how many moves fit before the deadline.
     """
-    cpu_ratio = lp_cpu_ratio(problem) if cpu_ratio is None else cpu_ratio
-    home_ratio = lp_threshold(problem) if home_ratio is None else home_ratio
-    check_options(stagger_us, cpu_ratio, tail_batches, home_ratio)
+    stagger_us, cpu_ratio, tail_batches, home_ratio = StaggerOptions(**options).resolved(problem)
     say = progress or (lambda _line: None)
     rng = random.Random(seed)
     n, plat = problem.n_ops, problem.platform

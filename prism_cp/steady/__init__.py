@@ -104,14 +104,7 @@ class SteadyState:
 
 
 def search_steady(
-    problem: Problem,
-    *,
-    unroll: int = 1,
-    deadline_us: float | None = None,
-    time_limit: float = 30.0,
-    workers: int = 2,
-    seed: int = 42,
-    progress: Progress | None = None,
+    problem: Problem, *, unroll: int = 1, deadline_us: float | None = None, time_limit: float = 30.0, workers: int = 2, seed: int = 42, progress: Progress | None = None
 ) -> Witness:
     """The bound on the period of `problem`'s workload on its platform, and a
     periodic schedule launching `unroll` batches every period, within
