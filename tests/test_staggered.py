@@ -198,7 +198,6 @@ def test_registered_and_solvable(xception):
     lines: list[str] = []
     r = solve(p, "staggered", progress=lines.append, stagger_us=3000.0, cpu_ratio=1.2)
     assert r.schedule == staggered_schedule(p, stagger_us=3000.0, cpu_ratio=1.2)
-    assert r.lower_bound <= r.makespan
     assert any("makespan" in line for line in lines)
 
 
