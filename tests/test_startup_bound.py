@@ -22,7 +22,7 @@ from prism_cp.heuristics import heft_schedule, npufirst_schedule, random_schedul
 from prism_cp.io import load_platform
 
 from oracle import optimum as brute_force_optimum
-from strategies import ARRIVALS, examples, problems
+from strategies import ARRIVALS, checked, examples, problems
 
 #: each way to bound U(t) alone, and both
 ALONE_AND_BOTH = {"columns": ("columns",), "cp-sat": ("cp-sat",), "both": ("columns", "cp-sat")}
@@ -76,15 +76,7 @@ def assert_below_optima(problems: st.SearchStrategy[Problem], n: int, least: int
     """`below_optimum` on `n` drawn problems; fails too when fewer than
     `least` of them had an optimum proven in time: the property would then
     have checked too little to mean anything."""
-    count = 0
-
-    @settings(max_examples=n, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-    @given(problems)
-    def check(problem: Problem) -> None:
-        nonlocal count
-        count += below_optimum(problem)
-
-    check()
+    count = checked(problems, n, below_optimum)
     assert count >= least, f"an optimum was proven for only {count} of {n} problems"
 
 
