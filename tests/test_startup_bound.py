@@ -170,6 +170,7 @@ def test_relaxation_solved_to_optimality_on_the_pipeline_is_the_exact_early_work
     problem = pipeline(3)
     for window, exact in ((4, 1), (6, 2)):
         solver = cp_model.CpSolver()
+        solver.parameters.catch_sigint_signal = False  # else later tests' Ctrl-C goes to the solver's handler
         assert solver.solve(early_work_model(problem, window).model) == cp_model.OPTIMAL
         assert solver.objective_value == exact
 
