@@ -1,13 +1,16 @@
-"""Hypothesis strategies for small random problems and mappings, and how many
-examples the soundness properties draw (`examples`)."""
+"""Hypothesis strategies for small random problems and mappings, how many
+examples the soundness properties draw (`examples`), and how many of them a
+property that passes over some actually checked (`checked`)."""
 
 from __future__ import annotations
 
 import math
 import os
 from dataclasses import replace
+from typing import Callable, TypeVar
 
 import numpy as np
+from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from prism_cp import Platform, Problem, Workload
@@ -29,6 +32,26 @@ SOAK = _soak()
 def examples(n: int) -> int:
     """`n` examples, times the soak factor."""
     return n * SOAK
+
+
+T = TypeVar("T")
+
+
+def checked(strategy: st.SearchStrategy[T], n: int, check: Callable[[T], bool]) -> int:
+    """Run `check` as a property on `n` examples of `strategy`; how many it
+    checked (returned True for), so that a property that must pass over some
+    examples (no optimum proven in time, no placement found) can fail when it
+    checked too few to mean anything."""
+    count = 0
+
+    @settings(max_examples=n, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+    @given(strategy)
+    def run(example: T) -> None:
+        nonlocal count
+        count += check(example)
+
+    run()
+    return count
 
 
 TYPES = ("A", "B", "C")

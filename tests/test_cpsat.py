@@ -36,16 +36,17 @@ def xproblem(xception, grai, nbatch: int) -> Problem:
 
 
 def assert_sound(problem: Problem, result) -> None:
-    """The result's schedule is valid, is its own static-order replay, and the
-    bound and status are consistent."""
+    """The result's schedule is valid, is its own static-order replay, the
+    bound is at least the analytic one, and a makespan meeting the bound is
+    claimed OPTIMAL (`Result` itself refuses a bound above the makespan and
+    OPTIMAL above the bound; test_oracle.py holds the bounds against brute force)."""
     s = result.schedule
     assert validate(problem, s) == []
     assert replay(problem, s.sequences()) == s
     assert result.mapping == s.core_type
-    assert result.lower_bound <= result.makespan
     assert result.lower_bound >= lower_bound(problem)
     assert result.status in (Status.OPTIMAL, Status.FEASIBLE)
-    assert (result.status == Status.OPTIMAL) == (result.makespan <= result.lower_bound)
+    assert result.status == Status.OPTIMAL or result.makespan > result.lower_bound
 
 
 def test_cpsat_is_listed_and_dispatched(xception, grai):

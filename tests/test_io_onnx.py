@@ -9,14 +9,13 @@ import sys
 from pathlib import Path
 
 import numpy as np
+import onnx
 import pytest
+from onnx import TensorProto, helper, numpy_helper
 
-onnx = pytest.importorskip("onnx")
-from onnx import TensorProto, helper, numpy_helper  # noqa: E402
-
-from prism_cp import PrismError, Problem  # noqa: E402
-from prism_cp.io import load_platform  # noqa: E402
-from prism_cp.io.onnx import read_onnx  # noqa: E402
+from prism_cp import PrismError, Problem
+from prism_cp.io import load_platform
+from prism_cp.io.onnx import read_onnx
 
 DATA = Path(__file__).parent / "data"
 

@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import math
+import os
+import subprocess
+import sys
 import time
 from pathlib import Path
 
@@ -140,9 +143,28 @@ def test_stagger_and_tail_shape_the_priorities(xception):
     assert stealable(p, 2.0)[n:2 * n] == stealable(p, 2.0)[:n]
 
 
-def test_deterministic(xception):
-    p = _grai(xception, 4)
-    assert staggered_schedule(p) == staggered_schedule(p, seed=7)
+#: prints the staggered schedule of xception on grai (2 NPUs + 4 CPUs, where the LP homes ops on both types)
+IN_A_PROCESS = """
+import sys
+from prism_cp import Problem
+from prism_cp.heuristics import staggered_schedule
+from prism_cp.io import load_platform, load_workload
+s = staggered_schedule(Problem(load_workload("xception"), load_platform("grai", npus=2, cpus=4), 8), seed=int(sys.argv[1]))
+print(repr((s.start, s.end, s.core_type, s.core_id)))
+"""
+
+
+def test_deterministic_whatever_the_seed_and_the_hash_order(xception):
+    """The schedule depends on the problem and options alone (documented: the
+    seed is unused): the same in processes whose string hashing, hence the
+    order of sets of names, differs, and under another seed."""
+    s = staggered_schedule(_grai(xception, 8, npus=2, cpus=4))
+    here = repr((s.start, s.end, s.core_type, s.core_id))
+    env = {**os.environ, "PYTHONPATH": str(Path(__file__).parents[1])}
+    for hash_seed, seed in (("0", "42"), ("1", "7")):
+        done = subprocess.run([sys.executable, "-c", IN_A_PROCESS, seed], capture_output=True, text=True, env={**env, "PYTHONHASHSEED": hash_seed}, timeout=120)
+        assert done.returncode == 0, done.stderr
+        assert done.stdout.strip() == here, f"PYTHONHASHSEED={hash_seed}, seed {seed}"
 
 
 @pytest.mark.parametrize(
@@ -176,7 +198,6 @@ def test_registered_and_solvable(xception):
     lines: list[str] = []
     r = solve(p, "staggered", progress=lines.append, stagger_us=3000.0, cpu_ratio=1.2)
     assert r.schedule == staggered_schedule(p, stagger_us=3000.0, cpu_ratio=1.2)
-    assert r.lower_bound <= r.makespan
     assert any("makespan" in line for line in lines)
 
 

@@ -23,7 +23,7 @@ from prism_cp.heuristics import heft_schedule, npufirst_schedule, random_schedul
 from prism_cp.io import load_platform
 
 from oracle import optimum as brute_force_optimum
-from strategies import ARRIVALS, examples, problems
+from strategies import ARRIVALS, checked, examples, problems
 
 #: each way to bound U(t) alone, and both
 ALONE_AND_BOTH = {"columns": ("startup-columns",), "cp-sat": ("startup-cpsat",), "both": ("startup-columns", "startup-cpsat")}
@@ -55,37 +55,44 @@ def startups(draw) -> Problem:
     return Problem(w, platform, draw(st.integers(2, 4)))
 
 
-def assert_below_optimum(problem: Problem) -> None:
-    """The start-up bound from each way to bound U(t), alone and together,
-    over every window up to the optimum, is at most the optimum."""
+def below_optimum(problem: Problem) -> bool:
+    """Whether the engine proves an optimum within its second; if so, assert
+    that the start-up bound from each way to bound U(t), alone and together,
+    over every window up to the optimum, is at most it."""
     best = optimum(problem)
     if best is None:
-        return
+        return False
     windows = tuple(range(1, int(best // problem.clock) + 2))
     for method, methods in ALONE_AND_BOTH.items():
         bound = startup_bound(problem, deadline=time.perf_counter() + 1, windows=windows, bounds=methods)
         if method == "columns":
             target(max(0.0, bound - lower_bound(problem)))  # steer towards instances where the columns bite
         assert bound <= best, method
+    return True
 
 
-@settings(max_examples=examples(40), deadline=None, suppress_health_check=[HealthCheck.too_slow])
-@given(startups())
-def test_never_above_a_proven_optimum_at_start_up(problem):
-    assert_below_optimum(problem)
+def assert_below_optima(problems: st.SearchStrategy[Problem], n: int, least: int) -> None:
+    """`below_optimum` on `n` drawn problems; fails too when fewer than
+    `least` of them had an optimum proven in time: the property would then
+    have checked too little to mean anything."""
+    count = checked(problems, n, below_optimum)
+    assert count >= least, f"an optimum was proven for only {count} of {n} problems"
 
 
-@settings(max_examples=examples(15), deadline=None, suppress_health_check=[HealthCheck.too_slow])
-@given(problems(max_ops=5, max_batches=3))
-def test_never_above_a_proven_optimum_on_any_platform(problem):
-    assert_below_optimum(problem)
+def test_never_above_a_proven_optimum_at_start_up():
+    assert_below_optima(startups(), examples(40), least=examples(20))  # all 40 in a local run
 
 
-@settings(max_examples=examples(15), deadline=None, suppress_health_check=[HealthCheck.too_slow])
-@given(startups(), ARRIVALS)
-def test_never_above_a_proven_optimum_of_a_stream(problem, arrival):
-    """The relaxations leave releases out, so their bound holds for streams too."""
-    assert_below_optimum(replace(problem, arrival_us=arrival))
+def test_never_above_a_proven_optimum_on_any_platform():
+    assert_below_optima(problems(max_ops=5, max_batches=3), examples(15), least=examples(8))  # all 15 in a local run
+
+
+def test_never_above_a_proven_optimum_of_a_stream():
+    """The relaxations leave releases out, so their bound holds for streams
+    too. The stream engine minimises latency before the makespan, so it
+    proves the makespan optimal less often (11 of 15 in a local run)."""
+    streams = st.builds(lambda problem, arrival: replace(problem, arrival_us=arrival), startups(), ARRIVALS)
+    assert_below_optima(streams, examples(15), least=examples(5))
 
 
 def relaxation_found(problem: Problem, window: int) -> int:
@@ -162,6 +169,7 @@ def test_relaxation_solved_to_optimality_on_the_pipeline_is_the_exact_early_work
     problem = pipeline(3)
     for window, exact in ((4, 1), (6, 2)):
         solver = cp_model.CpSolver()
+        solver.parameters.catch_sigint_signal = False  # else later tests' Ctrl-C goes to the solver's handler
         assert solver.solve(early_work_model(problem, window).model) == cp_model.OPTIMAL
         assert solver.objective_value == exact
 

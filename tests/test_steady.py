@@ -22,6 +22,8 @@ from prism_cp.steady.placement import bottleneck_first, place
 from prism_cp.steady.stream import least_latency_us, stream_report
 from prism_cp.steady.unroll import check
 
+from strategies import checked
+
 
 def ticks(problem: Problem, c: str, i: int) -> int:
     """max(1, ceil(T / clock)): exact for the whole-number times used here."""
@@ -206,12 +208,21 @@ def test_every_steady_state_replays_at_its_period_above_the_bound(problem, unrol
     assert state.measured.max_latency_us >= least_latency_us(problem)
 
 
-@settings(max_examples=15, deadline=None)
-@given(tiny_problems(), st.integers(1, 2), st.integers(0, 2))
-def test_placements_of_a_packing_hold_when_unrolled(problem, unroll, extra):
+def placements_hold(drawn: tuple[Problem, int, int]) -> bool:
+    """Both placements of a packing replay at its period when unrolled;
+    whether `bottleneck_first` found one (None when its solver finds nothing
+    in time or its scheduling does not settle; `place` always does)."""
+    problem, unroll, extra = drawn
     first = math.ceil(unroll * period_bound(problem).ticks) + extra
     period = next(p for p in range(first, first + 50) if pack(problem, p, unroll, time_limit=5, workers=1)[0] == "feasible")
     cores = pack(problem, period, unroll, time_limit=5, workers=1)[1]
-    for found in (place(problem, period, unroll, cores), bottleneck_first(problem, period, unroll, cores, time_limit=1, workers=1)):
+    tight = bottleneck_first(problem, period, unroll, cores, time_limit=1, workers=1)
+    for found in (place(problem, period, unroll, cores), tight):
         if found is not None:
             assert check(problem, found, 10).period_us == Fraction(period, unroll) * problem.clock
+    return tight is not None
+
+
+def test_placements_of_a_packing_hold_when_unrolled():
+    found = checked(st.tuples(tiny_problems(), st.integers(1, 2), st.integers(0, 2)), 15, placements_hold)
+    assert found >= 8, f"bottleneck_first placed only {found} of 15 packings"  # all 15 in a local run
