@@ -1,9 +1,11 @@
 """A heterogeneous SoC: how many CPUs and NPUs, the clock period, which op
-types the NPU can run (CPUs run everything), and how fast each core type is
-for the analytic time estimate."""
+types the NPU can run (CPUs run everything), how fast each core type is
+for the analytic time estimate, the link that moves tensors between the NPU
+and CPU clusters, and the power each core type draws."""
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, replace
 
 from prism_cp.errors import PrismError
@@ -26,13 +28,57 @@ class CoreSpeed:
                 raise PrismError(f"core speed {key} must be a finite number >= 0, got {value!r}")
 
 
+def _check_figure(what: str, value: object, *, positive: bool = False) -> None:
+    """PrismError unless `value` is a finite number >= 0 (> 0 if `positive`)."""
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value) or value < 0 or (positive and value == 0):
+        raise PrismError(f"{what} must be a finite number {'>' if positive else '>='} 0, got {value!r}")
+
+
+@dataclass(frozen=True)
+class Link:
+    """The interconnect between the NPU cluster and the CPU cluster (both
+    directions share it). A tensor moved across it takes `latency_us + bytes /
+    bytes_per_us` and holds one of `channels` channels (0: unlimited) for that
+    time; each byte costs `pj_per_byte` of energy."""
+
+    latency_us: float
+    bytes_per_us: float
+    pj_per_byte: float
+    channels: int = 1
+
+    def __post_init__(self) -> None:
+        _check_figure("link latency_us", self.latency_us)
+        _check_figure("link bytes_per_us", self.bytes_per_us, positive=True)
+        _check_figure("link pj_per_byte", self.pj_per_byte)
+        if isinstance(self.channels, bool) or not isinstance(self.channels, int) or self.channels < 0:
+            raise PrismError(f"link channels must be a whole number >= 0 (0: unlimited), got {self.channels!r}")
+
+    def transfer_us(self, nbytes: int) -> float:
+        """How long moving `nbytes` takes (us)."""
+        return self.latency_us + nbytes / self.bytes_per_us
+
+
+@dataclass(frozen=True)
+class Power:
+    """What one core of a type draws while it runs an op and while it idles (mW)."""
+
+    active_mw: float
+    idle_mw: float
+
+    def __post_init__(self) -> None:
+        _check_figure("active_mw", self.active_mw)
+        _check_figure("idle_mw", self.idle_mw)
+
+
 @dataclass(frozen=True)
 class Platform:
     """Cores, clock and NPU capability. `clock_us` is an integer number of
     microseconds so that tick times are exact integers. The NPU runs an op whose
     type is in `npu_ops` (Keras layer types) or `npu_onnx_ops` (ONNX op types),
     so one platform serves models from either importer. `speeds` holds the
-    estimate's rates per core type ('cpu', 'npu'), where the platform states them."""
+    estimate's rates per core type ('cpu', 'npu'), where the platform states them.
+    `link`: the NPU <-> CPU interconnect (None: moving a tensor costs nothing,
+    the reference's model). `power`: per core type, where the platform states it."""
 
     name: str
     npu_ops: frozenset[str]
@@ -41,6 +87,8 @@ class Platform:
     cpus: int = 2
     npu_onnx_ops: frozenset[str] = frozenset()
     speeds: tuple[tuple[str, CoreSpeed], ...] = ()
+    link: Link | None = None
+    power: tuple[tuple[str, Power], ...] = ()
 
     def __post_init__(self) -> None:
         if isinstance(self.clock_us, bool) or not isinstance(self.clock_us, int) or self.clock_us < 1:
@@ -63,6 +111,14 @@ class Platform:
     def speed(self, core_type: str) -> CoreSpeed | None:
         """The estimate's rates for `core_type`, or None if the platform states none."""
         return dict(self.speeds).get(core_type)
+
+    def power_of(self, core_type: str) -> Power | None:
+        """The power figures of `core_type`, or None if the platform states none."""
+        return dict(self.power).get(core_type)
+
+    def bytes_per_element(self, core_type: str) -> int:
+        """Bytes per tensor element an op on `core_type` writes (float32)."""
+        return 4
 
     def with_cores(self, *, npus: int | None = None, cpus: int | None = None, clock_us: int | None = None) -> "Platform":
         """A copy with other core counts or clock (None keeps the current value)."""

@@ -8,14 +8,32 @@ from enum import StrEnum
 
 
 @dataclass(frozen=True)
+class Transfer:
+    """A tensor moved over the platform's link, from op `src` to op `dst` of
+    one batch (op indices within the batch): it starts at `start` (int us, a
+    tick multiple), ends at `end` (float us), carries `bytes` and holds link
+    channel `channel`."""
+
+    batch: int
+    src: int
+    dst: int
+    start: int
+    end: float
+    bytes: int
+    channel: int
+
+
+@dataclass(frozen=True)
 class Schedule:
     """Start (int us, a tick multiple), end (float us), core type and core id
-    of every global op `b * n_ops + i`, exactly as the reference records them."""
+    of every global op `b * n_ops + i`, exactly as the reference records them;
+    and the tensors moved over the platform's link (none without a link)."""
 
     start: tuple[int, ...]
     end: tuple[float, ...]
     core_type: tuple[str, ...]
     core_id: tuple[int, ...]
+    transfers: tuple[Transfer, ...] = ()
 
     @property
     def makespan(self) -> float:

@@ -24,7 +24,7 @@ from prism_cp.io import (
 )
 from prism_cp.io.bundled import data_dir
 from prism_cp.io.safe_pickle import load_pickle
-from prism_cp.platform import CoreSpeed
+from prism_cp.platform import CoreSpeed, Link, Power
 
 DATA = Path(__file__).parent / "data"
 KERAS = DATA / "xception.keras.json"
@@ -141,7 +141,20 @@ def test_platform_overrides_and_path(tmp_path):
         ('name = "x"\nnpu_ops = []\nclock_us = 0\n', "clock"),
         ('name = "x"\nnpu_ops = []\nnpu_onnx_ops = ["Conv", 3]\n', "npu_onnx_ops"),
         ('name = "x"\nnpu_ops = []\n[speed.gpu]\n', r"\[speed.cpu\] and/or \[speed.npu\]"),
-        ('name = "x"\nnpu_ops = []\n[speed.cpu]\nmacs_per_us = 1\n', r"\[speed.cpu\] needs exactly the keys"),
+        ('name = "x"\nnpu_ops = []\n[speed.cpu]\nmacs_per_us = 1\n', r"\[speed.cpu\] needs the keys"),
+        ('name = "x"\nnpu_ops = []\n[link]\nlatency_us = -1.0\nbytes_per_us = 1000.0\npj_per_byte = 100.0\n', r"\[link\]: link latency_us must be a finite number >= 0, got -1.0"),
+        ('name = "x"\nnpu_ops = []\n[link]\nlatency_us = 10.0\nbytes_per_us = 0\npj_per_byte = 100.0\n', r"link bytes_per_us must be a finite number > 0, got 0"),
+        ('name = "x"\nnpu_ops = []\n[link]\nlatency_us = 10.0\nbytes_per_us = "fast"\npj_per_byte = 100.0\n', r"link bytes_per_us must be a finite number > 0, got 'fast'"),
+        ('name = "x"\nnpu_ops = []\n[link]\nlatency_us = 10.0\nbytes_per_us = nan\npj_per_byte = 100.0\n', r"link bytes_per_us must be a finite number > 0, got nan"),
+        ('name = "x"\nnpu_ops = []\n[link]\nlatency_us = 10.0\nbytes_per_us = 1000.0\npj_per_byte = -0.5\n', r"link pj_per_byte must be a finite number >= 0"),
+        ('name = "x"\nnpu_ops = []\n[link]\nlatency_us = 10.0\nbytes_per_us = 1000.0\npj_per_byte = 100.0\nchannels = 1.5\n', r"link channels must be a whole number >= 0"),
+        ('name = "x"\nnpu_ops = []\n[link]\nlatency_us = 10.0\nbytes_per_us = 1000.0\npj_per_byte = 100.0\nchannels = -1\n', r"link channels must be a whole number >= 0"),
+        ('name = "x"\nnpu_ops = []\n[link]\nlatency_us = 10.0\nbytes_per_us = 1000.0\npj_per_byte = 100.0\nchannels = true\n', r"link channels must be a whole number >= 0"),
+        ('name = "x"\nnpu_ops = []\n[link]\nlatency_us = 10.0\nbytes_per_us = 1000.0\n', r"\[link\] needs the keys bytes_per_us, latency_us, pj_per_byte \(optional: channels\)"),
+        ('name = "x"\nnpu_ops = []\n[link]\nlatency_us = 10.0\nbytes_per_us = 1000.0\npj_per_byte = 100.0\nwidth = 3\n', r"\[link\] needs the keys"),
+        ('name = "x"\nnpu_ops = []\n[power.npu]\nactive_mw = -500.0\nidle_mw = 20.0\n', r"\[power.npu\]: active_mw must be a finite number >= 0"),
+        ('name = "x"\nnpu_ops = []\n[power.cpu]\nactive_mw = 1500.0\nidle_mw = "low"\n', r"\[power.cpu\]: idle_mw must be a finite number >= 0"),
+        ('name = "x"\nnpu_ops = []\n[power.gpu]\nactive_mw = 1.0\nidle_mw = 1.0\n', r"\[power.cpu\] and/or \[power.npu\]"),
         ('name = "x"\nnpu_ops = []\n[speed.npu]\nmacs_per_us = 1\nelements_per_us = 1\nbytes_per_us = 1\noverhead_us = -1\n', "overhead_us must be a finite number >= 0"),
         ('name = "x"\nnpu_ops = []\n[speed.npu]\nmacs_per_us = "fast"\nelements_per_us = 1\nbytes_per_us = 1\noverhead_us = 1\n', "macs_per_us must be"),
     ],
@@ -283,3 +296,20 @@ def test_time_table_extra_missing_and_commented_rows(tmp_path):
     table.write_text("\n".join(["# estimated times (us): a cost model"] + lines) + "\n")
     assert load_workload(model).estimated_times
 
+
+
+def test_link_and_power_are_read(tmp_path: Path) -> None:
+    f = tmp_path / "soc.toml"
+    f.write_text(
+        'name = "soc"\nnpu_ops = ["Conv2D"]\n[link]\nlatency_us = 10.0\nbytes_per_us = 1000.0\npj_per_byte = 100.0\nchannels = 2\n'
+        "[power.npu]\nactive_mw = 500.0\nidle_mw = 20.0\n[power.cpu]\nactive_mw = 1500.0\nidle_mw = 100.0\n"
+    )
+    plat = load_platform(f)
+    assert plat.link == Link(10.0, 1000.0, 100.0, 2)
+    assert plat.link.transfer_us(5000) == 15.0
+    assert plat.power_of("npu") == Power(500.0, 20.0) and plat.power_of("cpu") == Power(1500.0, 100.0)
+
+
+def test_without_link_or_power_a_platform_is_the_reference_model() -> None:
+    plat = load_platform("grai")
+    assert plat.link is None and plat.power == () and plat.power_of("cpu") is None

@@ -1,22 +1,21 @@
 """Platform files (`platforms/<name>.toml`): name, clock, the op types the NPU
-runs and the core speeds of the time estimate. Core counts are not stored:
-each run chooses them."""
+runs, the core speeds of the time estimate, the NPU <-> CPU link and the
+power per core type. Core counts are not stored: each run chooses them."""
 
 from __future__ import annotations
 
 import tomllib
-from dataclasses import fields
+from dataclasses import MISSING, fields
 from pathlib import Path
 from typing import Any
 
 from prism_cp.errors import PrismError
 from prism_cp.io.bundled import bundled_names, resolve
 from prism_cp.io.files import read_text
-from prism_cp.platform import CoreSpeed, Platform
+from prism_cp.platform import CoreSpeed, Link, Platform, Power
 from prism_cp.workload import CORE_TYPES
 
-PLATFORM_KEYS = {"name", "description", "clock_us", "npu_ops", "npu_onnx_ops", "speed"}
-SPEED_KEYS = tuple(f.name for f in fields(CoreSpeed))
+PLATFORM_KEYS = {"name", "description", "clock_us", "npu_ops", "npu_onnx_ops", "speed", "link", "power"}
 
 
 def bundled_platforms() -> tuple[str, ...]:
@@ -37,7 +36,7 @@ def load_platform(name_or_path: str | Path, *, npus: int | None = None, cpus: in
     where = f"platform file {path}"
     unknown = set(doc) - PLATFORM_KEYS
     if unknown or not {"name", "npu_ops"} <= set(doc):
-        raise PrismError(f"{where}: need keys name, npu_ops (optional: clock_us, description, npu_onnx_ops, speed); unknown: {sorted(unknown)}")
+        raise PrismError(f"{where}: need keys name, npu_ops (optional: clock_us, description, npu_onnx_ops, speed, link, power); unknown: {sorted(unknown)}")
     name = doc["name"]
     if not isinstance(name, str) or not name:
         raise PrismError(f"{where}: name must be a non-empty string")
@@ -46,7 +45,9 @@ def load_platform(name_or_path: str | Path, *, npus: int | None = None, cpus: in
         _op_types(doc, "npu_ops", where),
         doc.get("clock_us", Platform.clock_us),
         npu_onnx_ops=_op_types(doc, "npu_onnx_ops", where),
-        speeds=_speeds(doc.get("speed", {}), where),
+        speeds=_per_core(CoreSpeed, doc.get("speed", {}), "speed", where),
+        link=None if "link" not in doc else _table(Link, doc["link"], "[link]", where),
+        power=_per_core(Power, doc.get("power", {}), "power", where),
     )
     return plat.with_cores(npus=npus, cpus=cpus, clock_us=clock_us)
 
@@ -58,17 +59,22 @@ def _op_types(doc: dict[str, Any], key: str, where: str) -> frozenset[str]:
     return frozenset(ops)
 
 
-def _speeds(table: Any, where: str) -> tuple[tuple[str, CoreSpeed], ...]:
-    """The `[speed.cpu]` / `[speed.npu]` tables, each with every key of CoreSpeed."""
+def _table(kind: type, table: Any, name: str, where: str) -> Any:
+    """`kind(**table)`: every key of the dataclass `kind` that has no default,
+    any that has, none other; its own checks' errors name the file and table."""
+    keys = {f.name for f in fields(kind)}
+    needed = {f.name for f in fields(kind) if f.default is MISSING}
+    if not isinstance(table, dict) or not needed <= set(table) <= keys:
+        got = sorted(table) if isinstance(table, dict) else table
+        raise PrismError(f"{where}: {name} needs the keys {', '.join(sorted(needed))} (optional: {', '.join(sorted(keys - needed)) or 'none'}); got {got}")
+    try:
+        return kind(**table)
+    except PrismError as e:
+        raise PrismError(f"{where}: {name}: {e}") from None
+
+
+def _per_core(kind: type, table: Any, key: str, where: str) -> tuple[tuple[str, Any], ...]:
+    """The `[key.cpu]` / `[key.npu]` tables, each a `kind`."""
     if not isinstance(table, dict) or not set(table) <= set(CORE_TYPES):
-        raise PrismError(f"{where}: speed must hold the tables [speed.cpu] and/or [speed.npu]")
-    speeds = []
-    for core, rates in table.items():
-        if not isinstance(rates, dict) or set(rates) != set(SPEED_KEYS):
-            got = sorted(rates) if isinstance(rates, dict) else rates
-            raise PrismError(f"{where}: [speed.{core}] needs exactly the keys {', '.join(SPEED_KEYS)}; got {got}")
-        try:
-            speeds.append((core, CoreSpeed(**rates)))
-        except PrismError as e:
-            raise PrismError(f"{where}: [speed.{core}]: {e}") from None
-    return tuple(sorted(speeds))
+        raise PrismError(f"{where}: {key} must hold the tables [{key}.cpu] and/or [{key}.npu]")
+    return tuple(sorted((core, _table(kind, figures, f"[{key}.{core}]", where)) for core, figures in table.items()))
