@@ -59,3 +59,27 @@ def test_the_written_table_loads_back(tmp_path):
     text = 'name = "p"\nnpu_ops = []\n' + roofline_toml("npu", TRUTH)
     (tmp_path / "p.toml").write_text(text)
     assert load_platform(tmp_path / "p.toml").roofline("npu") == TRUTH
+
+
+def test_cli_writes_the_fitted_tables_and_says_which_explain_nothing(tmp_path):
+    from typer.testing import CliRunner
+
+    from prism_cp.cli import app
+    from prism_cp.io import write_extime_csv
+
+    net = read_network("resnet50")
+    work = op_work(net)
+    rng = random.Random(3)
+    times = {"cpu": [rng.uniform(10.0, 20.0) for _ in work], "npu": [op_time(w, TRUTH) for w in work]}
+    write_extime_csv(tmp_path / "t.csv", net.to_workload(times))
+    out = tmp_path / "fit.toml"
+    result = CliRunner().invoke(app, ["extime", "calibrate", "resnet50", "--times", str(tmp_path / "t.csv"), "--platform", "imx93", "--out", str(out)])
+    assert result.exit_code == 0, result.output
+    lines = result.output.splitlines()
+    assert lines[0].startswith("cpu: the roofline explains nothing") and lines[1].startswith("npu: R^2 1.000")
+    text = out.read_text()
+    assert "[roofline.cpu]" not in text
+    (tmp_path / "p.toml").write_text('name = "p"\nnpu_ops = []\n' + text)
+    fitted = load_platform(tmp_path / "p.toml").roofline("npu")
+    assert fitted.peak_macs_per_us == pytest.approx(TRUTH.peak_macs_per_us, rel=1e-6)
+    assert fitted.bytes_per_us == pytest.approx(TRUTH.bytes_per_us, rel=1e-6)
