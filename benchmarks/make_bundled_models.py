@@ -2,7 +2,7 @@
 weights=None, input 96x96x3, saved by Keras 3; the sources are
 tests/data/keras/*.k3.json[.gz]): exactly what `prism-cp import keras SOURCE
 --name NAME --extime estimate` writes, i.e. models/NAME.json and the estimated
-table extime/NAME.csv at grai's core speeds.
+table extime/NAME.csv on grai's rooflines.
 
     python benchmarks/make_bundled_models.py
 """

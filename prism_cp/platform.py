@@ -1,7 +1,7 @@
 """A heterogeneous SoC: how many CPUs and NPUs, the clock period, which op
-types the NPU can run (CPUs run everything), how fast each core type is
-for the analytic time estimate, the link that moves tensors between the NPU
-and CPU clusters, and the power each core type draws."""
+types the NPU can run (CPUs run everything), each core type's roofline for
+the analytic time estimate, the link that moves tensors between the NPU and
+CPU clusters, and the power each core type draws."""
 
 from __future__ import annotations
 
@@ -11,27 +11,52 @@ from dataclasses import dataclass, replace
 from prism_cp.errors import PrismError
 
 
-@dataclass(frozen=True)
-class CoreSpeed:
-    """One core's rates for the analytic time estimate (prism_cp.estimate):
-    an op takes `overhead_us + macs / macs_per_us + elements / elements_per_us
-    + bytes / bytes_per_us` microseconds. A rate of 0 leaves its term out."""
-
-    macs_per_us: float
-    elements_per_us: float
-    bytes_per_us: float
-    overhead_us: float
-
-    def __post_init__(self) -> None:
-        for key, value in vars(self).items():
-            if isinstance(value, bool) or not isinstance(value, (int, float)) or not 0 <= value < float("inf"):
-                raise PrismError(f"core speed {key} must be a finite number >= 0, got {value!r}")
-
-
 def _check_figure(what: str, value: object, *, positive: bool = False) -> None:
     """PrismError unless `value` is a finite number >= 0 (> 0 if `positive`)."""
     if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value) or value < 0 or (positive and value == 0):
         raise PrismError(f"{what} must be a finite number {'>' if positive else '>='} 0, got {value!r}")
+
+
+DEFAULT_BYTES_PER_ELEMENT = 4  # float32, where a platform states no roofline
+
+
+def _check_share(what: str, value: object) -> None:
+    """PrismError unless `value` is a number in (0, 1]."""
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or not 0 < value <= 1:
+        raise PrismError(f"{what} must be a number in (0, 1], got {value!r}")
+
+
+@dataclass(frozen=True)
+class Roofline:
+    """One core's roofline for the analytic time estimate (prism_cp.cost): an
+    op takes `overhead_us + max(macs / (peak_macs_per_us * utilisation of its
+    type), bytes / bytes_per_us)` us, bytes = elements read and written and
+    weights, times `bytes_per_element`. `utilisation_by_type` holds
+    (op type, share of the peak) where a source gives one; other types get
+    `utilisation`."""
+
+    peak_macs_per_us: float
+    utilisation: float
+    bytes_per_us: float
+    overhead_us: float
+    bytes_per_element: int = DEFAULT_BYTES_PER_ELEMENT
+    utilisation_by_type: tuple[tuple[str, float], ...] = ()
+
+    def __post_init__(self) -> None:
+        _check_figure("peak_macs_per_us", self.peak_macs_per_us, positive=True)
+        _check_share("utilisation", self.utilisation)
+        _check_figure("bytes_per_us", self.bytes_per_us, positive=True)
+        _check_figure("overhead_us", self.overhead_us)
+        if isinstance(self.bytes_per_element, bool) or not isinstance(self.bytes_per_element, int) or self.bytes_per_element < 1:
+            raise PrismError(f"bytes_per_element must be a whole number >= 1, got {self.bytes_per_element!r}")
+        for op_type, share in self.utilisation_by_type:
+            if not isinstance(op_type, str) or not op_type:
+                raise PrismError(f"utilisation_by_type keys must be op type names, got {op_type!r}")
+            _check_share(f"utilisation_by_type {op_type}", share)
+
+    def macs_per_us(self, op_type: str) -> float:
+        """The MAC rate an op of `op_type` reaches: the peak times its utilisation."""
+        return self.peak_macs_per_us * dict(self.utilisation_by_type).get(op_type, self.utilisation)
 
 
 @dataclass(frozen=True)
@@ -75,8 +100,8 @@ class Platform:
     """Cores, clock and NPU capability. `clock_us` is an integer number of
     microseconds so that tick times are exact integers. The NPU runs an op whose
     type is in `npu_ops` (Keras layer types) or `npu_onnx_ops` (ONNX op types),
-    so one platform serves models from either importer. `speeds` holds the
-    estimate's rates per core type ('cpu', 'npu'), where the platform states them.
+    so one platform serves models from either importer. `rooflines` holds the
+    estimate's roofline per core type ('cpu', 'npu'), where the platform states one.
     `link`: the NPU <-> CPU interconnect (None: moving a tensor costs nothing,
     the reference's model). `power`: per core type, where the platform states it."""
 
@@ -86,7 +111,7 @@ class Platform:
     npus: int = 4
     cpus: int = 2
     npu_onnx_ops: frozenset[str] = frozenset()
-    speeds: tuple[tuple[str, CoreSpeed], ...] = ()
+    rooflines: tuple[tuple[str, Roofline], ...] = ()
     link: Link | None = None
     power: tuple[tuple[str, Power], ...] = ()
 
@@ -108,17 +133,19 @@ class Platform:
         """Whether a core of `core_type` can execute a layer of `op_type`."""
         return core_type == "cpu" or op_type in self.npu_ops or op_type in self.npu_onnx_ops
 
-    def speed(self, core_type: str) -> CoreSpeed | None:
-        """The estimate's rates for `core_type`, or None if the platform states none."""
-        return dict(self.speeds).get(core_type)
+    def roofline(self, core_type: str) -> Roofline | None:
+        """The estimate's roofline for `core_type`, or None if the platform states none."""
+        return dict(self.rooflines).get(core_type)
 
     def power_of(self, core_type: str) -> Power | None:
         """The power figures of `core_type`, or None if the platform states none."""
         return dict(self.power).get(core_type)
 
     def bytes_per_element(self, core_type: str) -> int:
-        """Bytes per tensor element an op on `core_type` writes (float32)."""
-        return 4
+        """Bytes per tensor element an op on `core_type` writes: its roofline's
+        figure, float32 where the platform states no roofline."""
+        roofline = self.roofline(core_type)
+        return DEFAULT_BYTES_PER_ELEMENT if roofline is None else roofline.bytes_per_element
 
     def with_cores(self, *, npus: int | None = None, cpus: int | None = None, clock_us: int | None = None) -> "Platform":
         """A copy with other core counts or clock (None keeps the current value)."""

@@ -22,7 +22,7 @@ class Workload:
     cgraph layout; `times[c][i]` is op i's execution time in microseconds on core
     type c ('cpu' or 'npu'). The edges must form a DAG; op indices need not be
     a topological order. `estimated_times` says the times come from the
-    analytic estimate (prism_cp.estimate), not measurements, so that results
+    analytic estimate (prism_cp.cost), not measurements, so that results
     can say so. Compared and hashed by identity (it holds arrays).
     """
 

@@ -24,7 +24,7 @@ from prism_cp.io import (
 )
 from prism_cp.io.bundled import data_dir
 from prism_cp.io.safe_pickle import load_pickle
-from prism_cp.platform import CoreSpeed, Link, Power
+from prism_cp.platform import Link, Power, Roofline
 
 DATA = Path(__file__).parent / "data"
 KERAS = DATA / "xception.keras.json"
@@ -140,8 +140,6 @@ def test_platform_overrides_and_path(tmp_path):
         ('name = "x"\nnpu_ops = []\nclock_us = 0.5\n', "clock"),
         ('name = "x"\nnpu_ops = []\nclock_us = 0\n', "clock"),
         ('name = "x"\nnpu_ops = []\nnpu_onnx_ops = ["Conv", 3]\n', "npu_onnx_ops"),
-        ('name = "x"\nnpu_ops = []\n[speed.gpu]\n', r"\[speed.cpu\] and/or \[speed.npu\]"),
-        ('name = "x"\nnpu_ops = []\n[speed.cpu]\nmacs_per_us = 1\n', r"\[speed.cpu\] needs the keys"),
         ('name = "x"\nnpu_ops = []\n[link]\nlatency_us = -1.0\nbytes_per_us = 1000.0\npj_per_byte = 100.0\n', r"\[link\]: link latency_us must be a finite number >= 0, got -1.0"),
         ('name = "x"\nnpu_ops = []\n[link]\nlatency_us = 10.0\nbytes_per_us = 0\npj_per_byte = 100.0\n', r"link bytes_per_us must be a finite number > 0, got 0"),
         ('name = "x"\nnpu_ops = []\n[link]\nlatency_us = 10.0\nbytes_per_us = "fast"\npj_per_byte = 100.0\n', r"link bytes_per_us must be a finite number > 0, got 'fast'"),
@@ -152,11 +150,10 @@ def test_platform_overrides_and_path(tmp_path):
         ('name = "x"\nnpu_ops = []\n[link]\nlatency_us = 10.0\nbytes_per_us = 1000.0\npj_per_byte = 100.0\nchannels = true\n', r"link channels must be a whole number >= 0"),
         ('name = "x"\nnpu_ops = []\n[link]\nlatency_us = 10.0\nbytes_per_us = 1000.0\n', r"\[link\] needs the keys bytes_per_us, latency_us, pj_per_byte \(optional: channels\)"),
         ('name = "x"\nnpu_ops = []\n[link]\nlatency_us = 10.0\nbytes_per_us = 1000.0\npj_per_byte = 100.0\nwidth = 3\n', r"\[link\] needs the keys"),
+        ('name = "x"\nnpu_ops = []\n[speed.npu]\nmacs_per_us = 1\n', r"the \[speed.\*\] tables were replaced by \[roofline.cpu\]"),
         ('name = "x"\nnpu_ops = []\n[power.npu]\nactive_mw = -500.0\nidle_mw = 20.0\n', r"\[power.npu\]: active_mw must be a finite number >= 0"),
         ('name = "x"\nnpu_ops = []\n[power.cpu]\nactive_mw = 1500.0\nidle_mw = "low"\n', r"\[power.cpu\]: idle_mw must be a finite number >= 0"),
         ('name = "x"\nnpu_ops = []\n[power.gpu]\nactive_mw = 1.0\nidle_mw = 1.0\n', r"\[power.cpu\] and/or \[power.npu\]"),
-        ('name = "x"\nnpu_ops = []\n[speed.npu]\nmacs_per_us = 1\nelements_per_us = 1\nbytes_per_us = 1\noverhead_us = -1\n', "overhead_us must be a finite number >= 0"),
-        ('name = "x"\nnpu_ops = []\n[speed.npu]\nmacs_per_us = "fast"\nelements_per_us = 1\nbytes_per_us = 1\noverhead_us = 1\n', "macs_per_us must be"),
     ],
 )
 def test_bad_platform_files(tmp_path, text, match):
@@ -166,14 +163,14 @@ def test_bad_platform_files(tmp_path, text, match):
         load_platform(f)
 
 
-def test_platform_onnx_ops_and_speeds(tmp_path):
+def test_platform_onnx_ops_and_rooflines(tmp_path):
     f = tmp_path / "p.toml"
-    f.write_text('name = "p"\nnpu_ops = ["Conv2D"]\nnpu_onnx_ops = ["Conv"]\n[speed.npu]\nmacs_per_us = 2\nelements_per_us = 3.5\nbytes_per_us = 0\noverhead_us = 1\n')
+    f.write_text('name = "p"\nnpu_ops = ["Conv2D"]\nnpu_onnx_ops = ["Conv"]\n[roofline.npu]\npeak_macs_per_us = 2\nutilisation = 1\nbytes_per_us = 3.5\noverhead_us = 1\n')
     p = load_platform(f)
     assert p.supports("Conv2D", "npu") and p.supports("Conv", "npu") and not p.supports("Relu", "npu")
-    assert p.speed("npu") == CoreSpeed(2, 3.5, 0, 1) and p.speed("cpu") is None
+    assert p.roofline("npu") == Roofline(2, 1, 3.5, 1) and p.roofline("cpu") is None
     grai = load_platform("grai")
-    assert grai.speed("cpu") is not None and grai.speed("npu") is not None and "Conv" in grai.npu_onnx_ops
+    assert grai.roofline("cpu") is not None and grai.roofline("npu") is not None and "Conv" in grai.npu_onnx_ops
 
 
 def test_unknown_names_list_the_valid_ones():

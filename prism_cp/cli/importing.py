@@ -1,6 +1,7 @@
-"""`prism-cp import keras|onnx` and `prism-cp extime template|estimate`:
-bring a network in as a model file, and give it a time table to fill in or
-an estimated one. Commands only parse options, call the library and print."""
+"""`prism-cp import keras|onnx` and `prism-cp extime template|estimate|calibrate`:
+bring a network in as a model file, give it a time table to fill in or an
+estimated one, and fit a platform's rooflines to measured times. Commands
+only parse options, call the library and print."""
 
 from __future__ import annotations
 
@@ -14,7 +15,9 @@ import typer
 
 from prism_cp.cli.options import PlainUsage
 from prism_cp.errors import PrismError
-from prism_cp.estimate import DEFAULT_PLATFORM, agreement, estimate_times
+from prism_cp.cost.agreement import Z_95, agreement
+from prism_cp.cost.calibrate import fit_roofline, roofline_toml
+from prism_cp.cost.roofline import DEFAULT_PLATFORM, estimate_times, op_work
 from prism_cp.io.model_files import (
     ESTIMATED,
     bundled_models,
@@ -35,7 +38,7 @@ from prism_cp.platform import Platform
 from prism_cp.workload import CORE_TYPES
 
 import_app = typer.Typer(help="Import a Keras or ONNX model as a model file (models/NAME.json) that --model takes at once.", no_args_is_help=True)
-extime_app = typer.Typer(help="Execution time tables: a template to fill with measured times, or an analytic estimate.", no_args_is_help=True)
+extime_app = typer.Typer(help="Execution time tables: a template to fill with measured times, an analytic estimate, or a roofline fitted to measured times.", no_args_is_help=True)
 
 
 class ExtimeMode(str, Enum):
@@ -55,10 +58,12 @@ Source = Annotated[Path, typer.Argument(metavar="FILE", help="The model file to 
 Name = Annotated[str | None, typer.Option(callback=_file_name, help="The model's name, in results and in the default output path (default: the file's model name or stem).")]
 Out = Annotated[Path | None, typer.Option(help="Model file to write (default: models/NAME.json under the current directory).")]
 Extime = Annotated[ExtimeMode | None, typer.Option(help="'estimate': also write estimated times where the other commands find them (extime/NAME.csv beside a models/ folder, else NAME.csv beside the model file).")]
-PlatformOpt = Annotated[str, typer.Option(help="Platform whose core speeds the estimate uses (bundled name or TOML path).")]
+PlatformOpt = Annotated[str, typer.Option(help="Platform whose rooflines the estimate uses (bundled name or TOML path).")]
 Force = Annotated[bool, typer.Option("--force", help="Overwrite existing output files.")]
 ModelArg = Annotated[str, typer.Argument(metavar="MODEL", help="Bundled model name or path to a model file.")]
 TableOut = Annotated[Path, typer.Option(help="CSV file to write.")]
+TimesIn = Annotated[Path, typer.Option("--times", help="The measured time table (CSV) of MODEL to fit.")]
+TomlOut = Annotated[Path | None, typer.Option(help="TOML file to write the fitted [roofline.*] tables to (default: stdout).")]
 
 
 @import_app.command(cls=PlainUsage)
@@ -88,7 +93,7 @@ def _import(reader: Callable[[Path, str | None], Network], kind: str, file: Path
     description = f"imported from the {kind} file {file.name}"
     if extime is ExtimeMode.estimate:
         plat = load_platform(platform)
-        description += f"; execution times estimated at the core speeds of {_speeds_of(plat)}, not measured"
+        description += f"; execution times estimated on the rooflines of {_rooflines_of(plat)}, not measured"
         write_extime_csv(table, network.to_workload(_estimate(network, plat)), _estimate_note(plat))
     write_network_json(out, network, description)
     print(f"{network.name}: {len(network.layers)} ops, {len(network.edges)} edges -> {out}" + (f" (estimated times -> {table})" if extime else ""))
@@ -115,7 +120,7 @@ def template(model: ModelArg, out: TableOut, force: Force = False) -> None:
 
 @extime_app.command(cls=PlainUsage)
 def estimate(model: ModelArg, out: TableOut, platform: PlatformOpt = DEFAULT_PLATFORM, force: Force = False) -> None:
-    """Estimate every op's time from its shapes and the platform's core speeds; the table says it is estimated.
+    """Estimate every op's time from its shapes and the platform's rooflines; the table says it is estimated.
     When the model has a measured table, print how close the estimate is to it."""
     _refuse_overwrite([out], force)
     plat = load_platform(platform)
@@ -128,6 +133,38 @@ def estimate(model: ModelArg, out: TableOut, platform: PlatformOpt = DEFAULT_PLA
         for core, a in agreement(times, measured[1]).items():
             print(f"{core}: against the measured {measured[0]}: Spearman rank correlation {a.spearman:.3f}, "
                   f"total-time ratio (estimated / measured) {a.total_ratio:.3f}")
+
+
+@extime_app.command(cls=PlainUsage)
+def calibrate(model: ModelArg, times: TimesIn, platform: PlatformOpt = DEFAULT_PLATFORM, out: TomlOut = None, force: Force = False) -> None:
+    """Fit each core type's roofline (peak x utilisation, bandwidth, overhead) to measured times by least squares.
+    Prints R^2 and Spearman's rho of fitted vs measured per core type; a core type whose fit explains nothing
+    (R^2 <= 0, or rho not significantly > 0) gets a line saying so instead of parameters."""
+    if out is not None:
+        _refuse_overwrite([out], force)
+    plat = load_platform(platform)
+    network = read_network(model)
+    measured = read_extime_csv(times, tuple(layer.name for layer in network.layers))
+    work = op_work(network)
+    tables = []
+    for core in CORE_TYPES:
+        fit = fit_roofline(work, measured[core], plat.bytes_per_element(core))
+        figures = f"R^2 {fit.r_squared:.3f}, Spearman {fit.spearman:+.3f} over {fit.n} ops"
+        if fit.explains and fit.roofline is not None:
+            tables.append(roofline_toml(core, fit.roofline))
+            typer.echo(f"{core}: {figures}: fitted", err=out is None)
+        else:
+            typer.echo(f"{core}: the roofline explains nothing of these times ({figures}; needs R^2 > 0 and "
+                       f"rho * sqrt(n - 1) > {Z_95:.3f}); no parameters written", err=out is None)
+    if not tables:
+        return
+    text = (f"# [roofline.*] fitted by prism-cp extime calibrate to {times.name} ({network.name}, {plat.name}'s bytes per element);\n"
+            "# peak_macs_per_us is the fitted peak x utilisation\n" + "\n".join(tables))
+    if out is None:
+        typer.echo(text, nl=False)
+    else:
+        out.write_text(text)
+        typer.echo(f"fitted rooflines -> {out}")
 
 
 def _measured_times(model: str, network: Network, out: Path) -> tuple[Path, dict[str, tuple[float, ...]]] | None:
@@ -145,16 +182,16 @@ def _estimate(network: Network, plat: Platform) -> dict[str, tuple[float, ...]]:
     return estimate_times(network, plat, default=load_platform(DEFAULT_PLATFORM))
 
 
-def _speeds_of(plat: Platform) -> str:
-    """Whose core speeds an estimate on `plat` uses."""
-    stated = [core for core in CORE_TYPES if plat.speed(core)]
+def _rooflines_of(plat: Platform) -> str:
+    """Whose rooflines an estimate on `plat` uses."""
+    stated = [core for core in CORE_TYPES if plat.roofline(core)]
     if len(stated) == len(CORE_TYPES):
         return f"platform {plat.name}"
     return f"platform {plat.name} ({DEFAULT_PLATFORM}'s for {', '.join(c for c in CORE_TYPES if c not in stated)}, which it does not state)"
 
 
 def _estimate_note(plat: Platform) -> str:
-    return (f"{ESTIMATED} times (us): analytic cost model prism_cp.estimate at the core speeds of {_speeds_of(plat)}; "
+    return (f"{ESTIMATED} times (us): roofline cost model prism_cp.cost on the rooflines of {_rooflines_of(plat)}; "
             "replace them with measured times (prism-cp extime template writes the table to fill)")
 
 
