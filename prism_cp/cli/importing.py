@@ -1,6 +1,6 @@
-"""`prism-cp import keras|onnx` and `prism-cp extime template|estimate`:
-bring a network in as a model file, and give it a time table to fill in or
-an estimated one. Commands only parse options, call the library and print."""
+"""`prism-cp import keras|onnx` and `prism-cp extime template|estimate|measure`:
+bring a network in as a model file, and give it a time table to fill in, an
+estimated one or one measured on this machine. Commands only parse options, call the library and print."""
 
 from __future__ import annotations
 
@@ -59,6 +59,7 @@ PlatformOpt = Annotated[str, typer.Option(help="Platform whose core speeds the e
 Force = Annotated[bool, typer.Option("--force", help="Overwrite existing output files.")]
 ModelArg = Annotated[str, typer.Argument(metavar="MODEL", help="Bundled model name or path to a model file.")]
 TableOut = Annotated[Path, typer.Option(help="CSV file to write.")]
+OnnxArg = Annotated[Path, typer.Argument(metavar="MODEL.onnx", help="The ONNX model to time (with its weights).")]
 
 
 @import_app.command(cls=PlainUsage)
@@ -128,6 +129,30 @@ def estimate(model: ModelArg, out: TableOut, platform: PlatformOpt = DEFAULT_PLA
         for core, a in agreement(times, measured[1]).items():
             print(f"{core}: against the measured {measured[0]}: Spearman rank correlation {a.spearman:.3f}, "
                   f"total-time ratio (estimated / measured) {a.total_ratio:.3f}")
+
+
+@extime_app.command(cls=PlainUsage)
+def measure(
+    model: OnnxArg,
+    out: TableOut,
+    runs: Annotated[int, typer.Option(help="Profiled runs averaged (after 2 warm-up runs); as many plain runs time the whole model.")] = 10,
+    threads: Annotated[int, typer.Option(help="ONNX Runtime intra-op threads.")] = 1,
+    platform: Annotated[str, typer.Option(help="Platform whose core speeds estimate the NPU column (bundled name or TOML path).")] = DEFAULT_PLATFORM,
+    force: Force = False,
+) -> None:
+    """Time every op of an ONNX model on this machine's CPU with ONNX Runtime's profiler (needs the measure extra);
+    the NPU column is the platform's estimate. Rows follow prism-cp import onnx's ops."""
+    from prism_cp.cost.measure import measure_onnx
+
+    _refuse_overwrite([out], force)
+    plat = load_platform(platform)
+    m = measure_onnx(model, runs, threads)
+    times = {"cpu": m.cpu_us, "npu": _estimate(m.network, plat)["npu"]}
+    note = (f"{ESTIMATED} NPU times (us) at the core speeds of {_speeds_of(plat)}; CPU times measured on this machine "
+            f"with onnxruntime {m.version} ({m.runs} profiled runs, {m.threads} intra-op thread(s), batch 1)")
+    write_extime_csv(out, m.network.to_workload(times), note)
+    print(f"measured times for {len(m.network.layers)} ops ({len(m.groups)} onnxruntime nodes) -> {out}")
+    print(m.summary())
 
 
 def _measured_times(model: str, network: Network, out: Path) -> tuple[Path, dict[str, tuple[float, ...]]] | None:

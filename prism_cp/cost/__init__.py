@@ -1,0 +1,1 @@
+"""Cost models: what an op costs on a core, estimated or measured."""
