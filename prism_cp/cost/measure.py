@@ -82,7 +82,8 @@ class Measurement:
 def measure_onnx(path: str | Path, runs: int = 10, threads: int = 1) -> Measurement:
     """Time every op of the ONNX model at `path` on this CPU: WARMUP_RUNS then
     `runs` profiled runs of random inputs (batch 1), `threads` intra-op
-    threads; then as many plain runs, timed whole, for the comparison."""
+    threads, each followed by a plain run of a session without the profiler,
+    timed whole, for the comparison."""
     for option, value in (("runs", runs), ("threads", threads)):
         if isinstance(value, bool) or not isinstance(value, int) or value < 1:
             raise PrismError(f"--{option} must be a whole number >= 1, got {value!r}")
@@ -103,11 +104,11 @@ def measure_onnx(path: str | Path, runs: int = 10, threads: int = 1) -> Measurem
         options.enable_profiling = True
         options.profile_file_prefix = str(Path(tmp) / "profile")
         options.optimized_model_filepath = str(Path(tmp) / "optimized.onnx")
-        session = _session(ort, data, options, path)
-        feeds = random_inputs(session)
-        for _ in range(WARMUP_RUNS + runs):
-            session.run(None, feeds)
-        events = json.loads(Path(session.end_profiling()).read_text())
+        profiled = _session(ort, data, options, path)
+        plain = _session(ort, data, _options(ort, threads), path)
+        feeds = random_inputs(profiled)
+        run_us = _alternate(profiled, plain, feeds, runs)
+        events = json.loads(Path(profiled.end_profiling()).read_text())
         outputs = {node.name: tuple(node.output) for node in onnx.load_model(options.optimized_model_filepath, load_external_data=False).graph.node}
     kernels = [Kernel(name, op_type, outputs.get(name, ()), us) for name, (op_type, us) in kernel_times(events, runs).items()]
     groups = group_ops(network, [tuple(node.output) for node in model.graph.node], kernels)
@@ -116,7 +117,7 @@ def measure_onnx(path: str | Path, runs: int = 10, threads: int = 1) -> Measurem
     for group in groups:
         for op, us in zip(group.ops, split_time(group.us, [work[i] for i in group.ops])):
             cpu[op] = us
-    return Measurement(network, tuple(cpu), tuple(groups), _run_us(ort, data, threads, feeds, runs, path), runs, threads, ort.__version__)
+    return Measurement(network, tuple(cpu), tuple(groups), run_us, runs, threads, ort.__version__)
 
 
 def _onnxruntime() -> Any:
@@ -128,7 +129,9 @@ def _onnxruntime() -> Any:
 
 
 def _options(ort: Any, threads: int) -> Any:
-    """Sequential execution on `threads` intra-op threads. Optimizations up to
+    """Sequential execution on `threads` intra-op threads that sleep, not spin,
+    when idle (the profiled and the plain session run in turn and must not
+    take CPU from each other). Optimizations up to
     EXTENDED (fusions, constant folding), not the NCHWc layout pass of ALL,
     which renames nodes after tensors and adds layout-conversion nodes that no
     op of the model accounts for."""
@@ -137,6 +140,7 @@ def _options(ort: Any, threads: int) -> Any:
     options.inter_op_num_threads = 1
     options.execution_mode = ort.ExecutionMode.ORT_SEQUENTIAL
     options.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_EXTENDED
+    options.add_session_config_entry("session.intra_op.allow_spinning", "0")  # idle threads of one session leave the CPU to the other
     options.log_severity_level = 3  # errors only: the saved optimized model's warning is expected
     return options
 
@@ -267,12 +271,17 @@ def split_time(us: float, work: Sequence[OpWork]) -> tuple[float, ...]:
     return tuple(us * w.bytes / nbytes for w in work)
 
 
-def _run_us(ort: Any, data: bytes, threads: int, feeds: Mapping[str, np.ndarray], runs: int, path: Path) -> float:
-    """Mean wall time (us) of a plain session.run, same options, no profiler."""
-    session = _session(ort, data, _options(ort, threads), path)
+def _alternate(profiled: Any, plain: Any, feeds: Mapping[str, np.ndarray], runs: int) -> float:
+    """Warm both sessions up, then run them in turn `runs` times (so that both
+    see the same load on a shared machine); the mean wall time (us) of the
+    plain session's runs."""
     for _ in range(WARMUP_RUNS):
-        session.run(None, feeds)
-    start = time.perf_counter()
+        profiled.run(None, feeds)
+        plain.run(None, feeds)
+    wall = 0.0
     for _ in range(runs):
-        session.run(None, feeds)
-    return (time.perf_counter() - start) / runs * 1e6
+        profiled.run(None, feeds)
+        start = time.perf_counter()
+        plain.run(None, feeds)
+        wall += time.perf_counter() - start
+    return wall / runs * 1e6
