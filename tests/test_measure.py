@@ -4,6 +4,7 @@ imported model, and one-line errors for bad input."""
 
 from __future__ import annotations
 
+import importlib.util
 import math
 import re
 import sys
@@ -21,7 +22,7 @@ from prism_cp.cost.measure import Kernel, group_ops, kernel_times, measure_onnx,
 from prism_cp.errors import PrismError
 from prism_cp.estimate import OpWork, op_work
 from prism_cp.io import load_workload, read_onnx
-from prism_cp.io.model_files import read_extime_csv
+from prism_cp.io.model_files import read_network
 from prism_cp.network import Layer, Network
 
 
@@ -159,3 +160,19 @@ def test_bad_input_one_line_errors(tmp_path: Path) -> None:
 def test_measure_without_onnxruntime(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setitem(sys.modules, "onnxruntime", None)
     assert_user_error(run("extime", "measure", MOBILENET, "--out", tmp_path / "m.csv"), "pip install 'prism_cp[measure]'")
+
+
+def test_resnet50_builder_has_the_keras_layout(tmp_path: Path) -> None:
+    """benchmarks/make_resnet50_onnx.py at the bundled model's 96x96: the
+    importer reads Keras's ops in Keras's order with the same sizes and work."""
+    spec = importlib.util.spec_from_file_location("make_resnet50_onnx", Path(__file__).parent.parent / "benchmarks" / "make_resnet50_onnx.py")
+    builder = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(builder)
+    onnx.save(builder.resnet50(96), tmp_path / "r.onnx")
+    built, keras = read_onnx(tmp_path / "r.onnx"), read_network("resnet50")
+    assert [layer.name for layer in built.layers] == [layer.name for layer in keras.layers[1:]] + ["predictions_softmax"]  # no InputLayer op in ONNX
+    for ours, theirs in zip(built.layers, keras.layers[1:]):
+        assert (ours.tokens, ours.macs) == (theirs.tokens, theirs.macs), ours.name
+        assert ours.params == (8 if ours.type == "Pad" else theirs.params), ours.name  # ONNX Pad takes its pads as a tensor
+    ours_edges = {(built.layers[s].name, built.layers[d].name, t) for s, d, t in built.edges}
+    assert ours_edges == {(keras.layers[s].name, keras.layers[d].name, t) for s, d, t in keras.edges if s > 0} | {("predictions", "predictions_softmax", 1000)}
