@@ -35,7 +35,7 @@ from prism_cp.platform import Platform
 from prism_cp.workload import CORE_TYPES
 
 import_app = typer.Typer(help="Import a Keras or ONNX model as a model file (models/NAME.json) that --model takes at once.", no_args_is_help=True)
-extime_app = typer.Typer(help="Execution time tables: a template to fill with measured times, or an analytic estimate.", no_args_is_help=True)
+extime_app = typer.Typer(help="Execution time tables: a template to fill with measured times, an analytic estimate, or CPU times measured with ONNX Runtime.", no_args_is_help=True)
 
 
 class ExtimeMode(str, Enum):
