@@ -1,7 +1,8 @@
-"""`prism-cp import keras|onnx` and `prism-cp extime template|estimate|calibrate`:
-bring a network in as a model file, give it a time table to fill in or an
-estimated one, and fit a platform's rooflines to measured times. Commands
-only parse options, call the library and print."""
+"""`prism-cp import keras|onnx` and `prism-cp extime template|estimate|calibrate|measure`:
+bring a network in as a model file, give it a time table to fill in, an
+estimated one or one measured on this machine, and fit a platform's
+rooflines to measured times. Commands only parse options, call the library
+and print."""
 
 from __future__ import annotations
 
@@ -38,7 +39,7 @@ from prism_cp.platform import Platform
 from prism_cp.workload import CORE_TYPES
 
 import_app = typer.Typer(help="Import a Keras or ONNX model as a model file (models/NAME.json) that --model takes at once.", no_args_is_help=True)
-extime_app = typer.Typer(help="Execution time tables: a template to fill with measured times, an analytic estimate, or a roofline fitted to measured times.", no_args_is_help=True)
+extime_app = typer.Typer(help="Execution time tables: a template to fill with measured times, an analytic estimate, CPU times measured with ONNX Runtime, or a roofline fitted to measured times.", no_args_is_help=True)
 
 
 class ExtimeMode(str, Enum):
@@ -64,6 +65,7 @@ ModelArg = Annotated[str, typer.Argument(metavar="MODEL", help="Bundled model na
 TableOut = Annotated[Path, typer.Option(help="CSV file to write.")]
 TimesIn = Annotated[Path, typer.Option("--times", help="The measured time table (CSV) of MODEL to fit.")]
 TomlOut = Annotated[Path | None, typer.Option(help="TOML file to write the fitted [roofline.*] tables to (default: stdout).")]
+OnnxArg = Annotated[Path, typer.Argument(metavar="MODEL.onnx", help="The ONNX model to time (with its weights).")]
 
 
 @import_app.command(cls=PlainUsage)
@@ -165,6 +167,30 @@ def calibrate(model: ModelArg, times: TimesIn, platform: PlatformOpt = DEFAULT_P
     else:
         out.write_text(text)
         typer.echo(f"fitted rooflines -> {out}")
+
+
+@extime_app.command(cls=PlainUsage)
+def measure(
+    model: OnnxArg,
+    out: TableOut,
+    runs: Annotated[int, typer.Option(help="Profiled runs averaged (after 2 warm-up runs); as many plain runs time the whole model.")] = 10,
+    threads: Annotated[int, typer.Option(help="ONNX Runtime intra-op threads.")] = 1,
+    platform: Annotated[str, typer.Option(help="Platform whose core speeds estimate the NPU column (bundled name or TOML path).")] = DEFAULT_PLATFORM,
+    force: Force = False,
+) -> None:
+    """Time every op of an ONNX model on this machine's CPU with ONNX Runtime's profiler (needs the measure extra);
+    the NPU column is the platform's estimate. Rows follow prism-cp import onnx's ops."""
+    from prism_cp.cost.measure import measure_onnx
+
+    _refuse_overwrite([out], force)
+    plat = load_platform(platform)
+    m = measure_onnx(model, runs, threads)
+    times = {"cpu": m.cpu_us, "npu": _estimate(m.network, plat)["npu"]}
+    note = (f"{ESTIMATED} NPU times (us) on the rooflines of {_rooflines_of(plat)}; CPU times measured on this machine "
+            f"with onnxruntime {m.version} ({m.runs} profiled runs, {m.threads} intra-op thread(s), batch 1)")
+    write_extime_csv(out, m.network.to_workload(times), note)
+    print(f"measured times for {len(m.network.layers)} ops ({len(m.groups)} onnxruntime nodes) -> {out}")
+    print(m.summary())
 
 
 def _measured_times(model: str, network: Network, out: Path) -> tuple[Path, dict[str, tuple[float, ...]]] | None:
