@@ -14,6 +14,7 @@ from prism_cp.bounds.single_type import single_type_bound
 from prism_cp.bounds.startup import STARTUP, raised_bound
 from prism_cp.budget import MAX_OPS, Budget
 from prism_cp.cpsat import model as cpm
+from prism_cp.cpsat.energy_search import search_energy
 from prism_cp.cpsat.search import Search
 from prism_cp.cpsat.seeds import seed_schedules
 from prism_cp.cpsat.stream import solve_stream
@@ -35,6 +36,7 @@ def solve_cpsat(
     mapping: str = "per-batch",
     max_ops: int = MAX_OPS,
     bounds: Collection[str] | None = None,
+    makespan_cap_us: float | None = None,
 ) -> Outcome:
     """The best schedule found within `time_limit` seconds (everything
     included, shared as `Budget.plan` says), never worse than the best
@@ -52,6 +54,8 @@ def solve_cpsat(
     `max_ops` ops get the best heuristic schedule with the analytic bound
     (at 512 xception batches the start-up bound's model took seconds and
     raised nothing, and a 60 s search improved nothing while needing 490 MB).
+    With `makespan_cap_us`, the search is for the least energy within that
+    makespan after the seeds and bounds (`energy_search.search_energy`).
     """
     t0 = time.perf_counter()
     check_time_limit(time_limit)
@@ -80,6 +84,9 @@ def solve_cpsat(
             raise  # nothing to return: the caller sees a plain interrupt
         interrupted = True
     name, best = min(seeds.items(), key=lambda kv: kv[1].makespan)
+    if too_big and makespan_cap_us is not None:
+        base = Search(problem, best, analytic, deadline, t0, say, budget, workers, seed, mapping)
+        return search_energy(problem, seeds, analytic, makespan_cap_us, base, search=False)
     if too_big:
         say(f"[cpsat] {time.perf_counter() - t0:7.2f}s returning the {name} schedule: makespan {best.makespan:.2f} us, "
             f"bound {analytic:.2f} us, gap {100 * gap(best.makespan, analytic):.2f}%")
@@ -101,6 +108,8 @@ def solve_cpsat(
                 say(f"[cpsat] {time.perf_counter() - t0:7.2f}s single-type relaxation bound: {only:.2f} us")
             lower = only
     search = Search(problem, to_schedule(problem, Plan.of(problem, best)), lower, deadline, t0, say, budget, workers, seed, mapping)
+    if makespan_cap_us is not None:
+        return search_energy(problem, seeds, lower, makespan_cap_us, search, search=not interrupted)
     search.report(f"best seed {name}")
     if interrupted:
         search.report("interrupted")

@@ -1,0 +1,1 @@
+"""What a schedule costs beyond its makespan: time estimates and energy."""
