@@ -7,7 +7,7 @@ Entry point: `solve_cpsat(problem, ...) -> Outcome` (through `solve(problem, "cp
 from __future__ import annotations
 
 import time
-from typing import Collection
+from typing import Collection, Sequence
 
 from prism_cp.bounds import check_bounds, lower_bound
 from prism_cp.bounds.single_type import single_type_bound
@@ -37,6 +37,7 @@ def solve_cpsat(
     max_ops: int = MAX_OPS,
     bounds: Collection[str] | None = None,
     makespan_cap_us: float | None = None,
+    extra_seeds: Sequence[Schedule] = (),
 ) -> Outcome:
     """The best schedule found within `time_limit` seconds (everything
     included, shared as `Budget.plan` says), never worse than the best
@@ -55,7 +56,9 @@ def solve_cpsat(
     (at 512 xception batches the start-up bound's model took seconds and
     raised nothing, and a 60 s search improved nothing while needing 490 MB).
     With `makespan_cap_us`, the search is for the least energy within that
-    makespan after the seeds and bounds (`energy_search.search_energy`).
+    makespan after the seeds and bounds (`energy_search.search_energy`),
+    which also starts from `extra_seeds` (valid schedules of the problem, e.g.
+    earlier points of an energy front).
     """
     t0 = time.perf_counter()
     check_time_limit(time_limit)
@@ -83,6 +86,7 @@ def solve_cpsat(
         if not seeds:
             raise  # nothing to return: the caller sees a plain interrupt
         interrupted = True
+    seeds |= {f"given-{k}": s for k, s in enumerate(extra_seeds)}
     name, best = min(seeds.items(), key=lambda kv: kv[1].makespan)
     if too_big and makespan_cap_us is not None:
         base = Search(problem, best, analytic, deadline, t0, say, budget, workers, seed, mapping)
