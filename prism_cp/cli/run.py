@@ -12,7 +12,9 @@ from typing import Annotated, Any
 import typer
 
 from prism_cp.cli.instance import RunOptions, run_options
-from prism_cp.cli.options import MakespanCap, Objective, ObjectiveOpt, AlgorithmOpt, ArrivalPeriod, ComparisonPlot, Console, Deadline, PlotOut, TraceOut, batch_sizes, positive
+from prism_cp.cli.options import (
+    AlgorithmOpt, ArrivalPeriod, ComparisonPlot, Console, Deadline, MakespanCap, Objective, ObjectiveOpt, PlotOut, TraceOut, batch_sizes, positive,
+)
 from prism_cp.cli.stream import check_steady_options, steady_lines, stream_lines, with_stream
 from prism_cp.io import reference_pickle_path, write_reference_pickle, write_schedule_json
 from prism_cp.problem import Problem

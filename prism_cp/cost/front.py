@@ -46,7 +46,7 @@ def energy_front(problem: Problem, *, time_limit: float, points: int = 6, **opti
     from M up to M_E (M itself first). Each energy solve is seeded with the
     schedules already found. Points without a schedule within their cap
     (INFEASIBLE, UNKNOWN) are dropped; the rest are marked `dominated` where
-    another point beats them, so the non-dominated ones form a monotone front
+    an earlier point in (makespan, energy) order is no worse in both, so the non-dominated ones form a monotone front
     (a longer makespan never costs more energy). `options`: `solve`'s."""
     end = time.perf_counter() + time_limit
     found: list[Result] = []
@@ -62,11 +62,13 @@ def energy_front(problem: Problem, *, time_limit: float, points: int = 6, **opti
     caps = [fastest + (thriftiest - fastest) * k / (points - 2) for k in range(points - 2)]
     for cap in caps:
         run(objective="energy", makespan_cap_us=cap)
-    kept = [r for r in found if r.status not in (Status.INFEASIBLE, Status.UNKNOWN) and r.energy_uj is not None]
-    return [FrontPoint(r, any(dominates(q, r) for q in kept)) for r in sorted(kept, key=lambda r: (r.makespan, r.energy_uj))]
+    kept = sorted((r for r in found if r.status not in (Status.INFEASIBLE, Status.UNKNOWN)), key=lambda r: (r.makespan, r.energy_uj or 0.0))
+    return [FrontPoint(r, any(no_worse(q, r) for q in kept[:k])) for k, r in enumerate(kept)]
 
 
-def dominates(q: Result, r: Result) -> bool:
-    """q is no worse than r in makespan and energy, and better in one."""
+def no_worse(q: Result, r: Result) -> bool:
+    """q's makespan and energy are both at most r's: r adds nothing to a
+    front that has q (q comes first in (makespan, energy) order, so of two
+    equal points the first one stays)."""
     assert q.energy_uj is not None and r.energy_uj is not None
-    return q.makespan <= r.makespan and q.energy_uj <= r.energy_uj and (q.makespan, q.energy_uj) != (r.makespan, r.energy_uj)
+    return q.makespan <= r.makespan and q.energy_uj <= r.energy_uj
