@@ -18,7 +18,7 @@ from typer.testing import CliRunner
 from prism_cp import Problem, Status, solve
 from prism_cp.cli import app
 from prism_cp.cost.energy import energy_uj
-from prism_cp.cost.front import energy_front
+from prism_cp.energy_front import energy_front
 from prism_cp.errors import PrismError
 from prism_cp.io import load_platform, load_workload
 from prism_cp.platform import Link, Power

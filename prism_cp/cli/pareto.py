@@ -1,5 +1,5 @@
 """`prism-cp pareto`: the makespan-energy front of one instance
-(`prism_cp.cost.front`), written as JSON and CSV and optionally drawn."""
+(`prism_cp.energy_front`), written as JSON and CSV and optionally drawn."""
 
 from __future__ import annotations
 
@@ -12,7 +12,7 @@ from typing import Annotated
 import typer
 
 from prism_cp.cli.instance import RunOptions, run_options
-from prism_cp.cost.front import FrontPoint, energy_front
+from prism_cp.energy_front import FrontPoint, energy_front
 from prism_cp.io.files import atomic_write, output_path
 from prism_cp.views.gantt import FORMATS
 

@@ -1,1 +1,1 @@
-"""What a schedule costs beyond its makespan: time estimates and energy."""
+"""What a schedule costs beyond its makespan: its energy."""

@@ -7,7 +7,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Sequence
 
-from prism_cp.cost.front import FrontPoint
+from prism_cp.energy_front import FrontPoint
 from prism_cp.views.gantt import FORMATS, require_matplotlib, save_figure
 from prism_cp.io.files import output_path
 
