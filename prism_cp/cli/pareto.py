@@ -27,7 +27,7 @@ def pareto(
     plot: Annotated[Path | None, typer.Option("--plot", help="Also draw the front: .png, .svg or .pdf (needs matplotlib).")] = None,
 ) -> None:
     """The makespan-energy front by the epsilon-constraint method (cpsat;
-    --time-limit covers the whole front): the least makespan, the least
+    the time limit covers the whole front): the least makespan, the least
     energy, then the least energy under makespan caps between. Every point is
     validated and carries its makespan bound and, under a cap, its energy
     bound. Dominated points are marked (and drawn faint); the others form a
