@@ -15,11 +15,14 @@ from prism_cp.simulate import validate
 class Outcome:
     """schedule: the engine's best schedule (not yet validated). lower_bound:
     a proven bound on the makespan of every schedule of the problem (us).
-    interrupted: Ctrl-C ended the run early."""
+    interrupted: Ctrl-C ended the run early. energy_bound_uj: with an energy
+    objective, a proven bound on the energy of every schedule within the
+    makespan cap (None: nothing proven)."""
 
     schedule: Schedule
     lower_bound: float
     interrupted: bool = False
+    energy_bound_uj: float | None = None
 
 
 def checked(problem: Problem, schedule: Schedule, what: str) -> Schedule:

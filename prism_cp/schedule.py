@@ -77,7 +77,13 @@ class Result:
 
     `lower_bound` is a proven lower bound on the makespan of any schedule of the
     same problem; `status` is OPTIMAL only when the makespan meets that bound
-    (and so is optimal), else FEASIBLE.
+    (and so is optimal), else FEASIBLE. `energy_uj`: the schedule's energy
+    (None without power figures). With `makespan_cap_us` set, the objective
+    was the least energy within that makespan: `energy_bound_uj` is then a
+    proven lower bound on the energy of any schedule within the cap, and
+    OPTIMAL means the energy meets it; INFEASIBLE means `lower_bound` proves
+    the cap unreachable, UNKNOWN that no schedule within it was found (the
+    schedule is then the least-makespan one found, above the cap).
     """
 
     algorithm: str
@@ -88,14 +94,27 @@ class Result:
     wall_s: float
     log: tuple[str, ...] = field(default=())
     interrupted: bool = False  # Ctrl-C ended the run early: the schedule is the best found until then
+    energy_uj: float | None = None
+    makespan_cap_us: float | None = None
+    energy_bound_uj: float | None = None
 
     def __post_init__(self) -> None:
-        """A bound above the makespan, or OPTIMAL without meeting the bound, is
-        a bug in the engine: fail loudly rather than hand out a false proof."""
+        """A bound above the value it bounds, or OPTIMAL without meeting the
+        bound, is a bug in the engine: fail loudly rather than hand out a false proof."""
         if self.lower_bound > self.makespan:
             raise AssertionError(f"{self.algorithm}: bound {self.lower_bound!r} us exceeds the validated makespan {self.makespan!r} us")
-        if self.status == Status.OPTIMAL and self.makespan > self.lower_bound:
-            raise AssertionError(f"{self.algorithm}: OPTIMAL at makespan {self.makespan!r} us above the proven bound {self.lower_bound!r} us")
+        if self.energy_bound_uj is not None and self.makespan <= (self.makespan_cap_us or 0) and self.energy_bound_uj > (self.energy_uj or 0):
+            raise AssertionError(f"{self.algorithm}: energy bound {self.energy_bound_uj!r} uJ exceeds the validated energy {self.energy_uj!r} uJ")
+        value, bound, unit = self.judged()
+        if self.status == Status.OPTIMAL and value > bound:
+            raise AssertionError(f"{self.algorithm}: OPTIMAL at {value!r} {unit} above the proven bound {bound!r} {unit}")
+
+    def judged(self) -> tuple[float, float, str]:
+        """(value, proven bound, unit) of the objective: the energy under a
+        makespan cap, else the makespan; what status and gap judge."""
+        if self.makespan_cap_us is not None:
+            return (self.energy_uj or 0.0, self.energy_bound_uj or 0.0, "uJ")
+        return (self.makespan, self.lower_bound, "us")
 
     @property
     def makespan(self) -> float:
@@ -105,3 +124,10 @@ class Result:
     def gap(self) -> float:
         """`gap` of the makespan to the proven bound."""
         return gap(self.makespan, self.lower_bound)
+
+    @property
+    def energy_gap(self) -> float | None:
+        """`gap` of the energy to its proven bound (None without one)."""
+        if self.energy_uj is None or self.energy_bound_uj is None:
+            return None
+        return gap(self.energy_uj, self.energy_bound_uj)

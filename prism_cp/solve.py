@@ -9,6 +9,7 @@ import time
 from typing import TYPE_CHECKING, Any, Collection, Sequence
 
 from prism_cp.bounds import check_bounds, lower_bound
+from prism_cp.cost.energy import energy_uj, powers
 from prism_cp.errors import PrismError
 from prism_cp.heuristics import HEURISTICS
 from prism_cp.outcome import Outcome, checked
@@ -32,6 +33,8 @@ def solve(
     seed: int = 42,
     progress: Progress | None = None,
     bounds: Collection[str] | None = None,
+    objective: str = "makespan",
+    makespan_cap_us: float | None = None,
     **options: Any,
 ) -> Result:
     """Schedule `problem` with `algorithm` and report the makespan with a proven bound.
@@ -41,23 +44,60 @@ def solve(
     The schedule is validated before it is returned; a violation is a bug
     and raises AssertionError rather than handing out a wrong schedule.
     OPTIMAL means the validated makespan meets the proven bound.
+
+    `objective='energy'` (cpsat only): the least energy among schedules of
+    makespan at most `makespan_cap_us` (None: any makespan); OPTIMAL then
+    means the energy meets its proven bound, INFEASIBLE that the makespan
+    bound exceeds the cap, UNKNOWN that no schedule within the cap was found.
     """
     selected = check_bounds(bounds)
+    cap = check_objective(problem, algorithm, objective, makespan_cap_us)
     say = ProgressLog(progress)
     t0 = time.perf_counter()
     if algorithm == "cpsat":
         from prism_cp.cpsat import solve_cpsat  # OR-Tools takes ~0.25 s to import: only when asked for
 
-        outcome = solve_cpsat(problem, seed=seed, progress=say, bounds=selected, **options)
+        energy = {} if cap is None else {"makespan_cap_us": cap}
+        outcome = solve_cpsat(problem, seed=seed, progress=say, bounds=selected, **energy, **options)
     elif algorithm in HEURISTICS:
         schedule = HEURISTICS[algorithm](problem, seed=seed, progress=say, **options)
         outcome = Outcome(schedule, lower_bound(problem, selected))
     else:
         raise PrismError(f"unknown algorithm {algorithm!r}; choose one of {', '.join(algorithms())}")
     checked(problem, outcome.schedule, algorithm)
-    status = Status.judge(outcome.schedule.makespan, outcome.lower_bound)
-    return Result(algorithm, outcome.schedule, outcome.schedule.core_type, outcome.lower_bound, status,
-                  time.perf_counter() - t0, tuple(say.lines), outcome.interrupted)
+    energy = energy_uj(problem, outcome.schedule)
+    result = Result(algorithm, outcome.schedule, outcome.schedule.core_type, outcome.lower_bound, Status.FEASIBLE,
+                    time.perf_counter() - t0, tuple(say.lines), outcome.interrupted, energy, cap, outcome.energy_bound_uj)
+    if cap is not None and outcome.lower_bound > cap:
+        status = Status.INFEASIBLE
+    elif cap is not None and result.makespan > cap:
+        status = Status.UNKNOWN
+    else:
+        status = Status.judge(*result.judged()[:2])
+    return dataclasses.replace(result, status=status)
+
+
+def check_objective(problem: Problem, algorithm: str, objective: str, makespan_cap_us: float | None) -> float | None:
+    """The makespan cap of an energy objective (the problem's serial horizon
+    when none is given: no compacted schedule is longer), None for the
+    makespan objective; PrismError for a combination that means nothing."""
+    if objective == "makespan":
+        if makespan_cap_us is not None:
+            raise PrismError("a makespan cap needs the energy objective (--objective energy)")
+        return None
+    if objective != "energy":
+        raise PrismError(f"objective must be makespan or energy, got {objective!r}")
+    if algorithm != "cpsat":
+        raise PrismError(f"the energy objective needs the cpsat algorithm, got {algorithm!r}")
+    if powers(problem.platform) is None:
+        raise PrismError(f"platform {problem.platform.name!r} states no power figures ([power.cpu], [power.npu]) for its cores: energy is unknown")
+    if problem.arrival_us is not None:
+        raise PrismError("the energy objective does not apply to a stream (arrivals)")
+    if makespan_cap_us is None:
+        return float(problem.horizon_us)
+    if isinstance(makespan_cap_us, bool) or not isinstance(makespan_cap_us, (int, float)) or not 0 < makespan_cap_us < float("inf"):
+        raise PrismError(f"the makespan cap must be a number > 0 (us), got {makespan_cap_us!r}")
+    return float(makespan_cap_us)
 
 
 

@@ -4,14 +4,46 @@ what the soundness tests hold every bound and OPTIMAL claim against."""
 from __future__ import annotations
 
 import math
+from typing import Iterator
 
 import networkx as nx
 
 from prism_cp import PrismError, Problem, replay
+from prism_cp.schedule import Schedule
 
 
 def optimum(problem: Problem) -> float:
-    """The least makespan of any schedule of `problem`.
+    """The least makespan of any schedule of `problem` (see `compacted`)."""
+    return min((s.makespan for s in compacted(problem)), default=math.inf)
+
+
+def energy_of(problem: Problem, schedule: Schedule) -> float:
+    """The issue's energy formula written out from the schedule's fields
+    alone, independently of prism_cp.cost.energy (plain floats: compare with
+    a relative tolerance)."""
+    plat = problem.platform
+    makespan = max(schedule.end)
+    total = 0.0
+    for c in ("cpu", "npu"):
+        if not plat.cores(c):
+            continue
+        power = dict(plat.power)[c]
+        busy = sum(e - s for s, e, t in zip(schedule.start, schedule.end, schedule.core_type) if t == c)
+        total += (power.active_mw * busy + power.idle_mw * (plat.cores(c) * makespan - busy)) / 1000
+    pj = plat.link.pj_per_byte if plat.link is not None else 0.0
+    return total + sum(t.bytes * pj / 1e6 for t in schedule.transfers)
+
+
+def least_energy(problem: Problem, cap_us: float) -> float:
+    """The least energy (`energy_of`) of a compacted schedule of makespan at
+    most `cap_us` (inf if none). Compacting never lengthens the makespan and
+    moves an op's busy time by float rounding only, so no schedule within the
+    cap costs less than this by more than that rounding."""
+    return min((energy_of(problem, s) for s in compacted(problem) if s.makespan <= cap_us), default=math.inf)
+
+
+def compacted(problem: Problem) -> Iterator[Schedule]:
+    """The replay of every split of each type's ops into core sequences.
 
     Replay starts each op as early as its core order and predecessors allow,
     and an op started earlier never completes or ends later (float rounding
@@ -26,16 +58,14 @@ def optimum(problem: Problem) -> float:
     graph.add_nodes_from(range(problem.size))
     later = [nx.descendants(graph, g) for g in range(problem.size)]
     seqs: dict[str, list[list[int]]] = {"cpu": [], "npu": []}
-    best = math.inf
+    found: list[Schedule] = []
 
     def place(g: int) -> None:
-        nonlocal best
         if g == problem.size:
             try:
-                schedule = replay(problem, {(c, k): seq for c, ss in seqs.items() for k, seq in enumerate(ss)})
+                found.append(replay(problem, {(c, k): seq for c, ss in seqs.items() for k, seq in enumerate(ss)}))
             except PrismError:  # the core orders and the edges form a cycle
-                return
-            best = min(best, schedule.makespan)
+                pass
             return
         for c in problem.allowed(g % problem.n_ops):
             for seq in seqs[c]:
@@ -51,4 +81,4 @@ def optimum(problem: Problem) -> float:
                 seqs[c].pop()
 
     place(0)
-    return best
+    yield from found

@@ -26,7 +26,7 @@ DATA = Path(__file__).parent / "data"
 REFERENCE_PICKLE = Path(__file__).parent / "golden" / "xception_grai_NPU4_CPU2_npufirst_b4.reference.pkl"
 FAST = ["--time-limit", "5", "--workers", "1"]  # cpsat options; ignored by the heuristics
 
-SUMMARY_KEYS = ("model", "platform", "npus", "cpus", "batches", "algorithm", "makespan_us", "wall_s", "output", "lower_bound_us", "gap", "status", "interrupted")
+SUMMARY_KEYS = ("model", "platform", "npus", "cpus", "batches", "algorithm", "makespan_us", "wall_s", "output", "lower_bound_us", "gap", "status", "interrupted", "energy_uj")
 runner = CliRunner()
 
 

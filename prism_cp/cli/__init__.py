@@ -22,6 +22,7 @@ import prism_cp
 from prism_cp.cli.check import validate_schedule
 from prism_cp.cli.importing import extime_app, import_app
 from prism_cp.cli.options import PlainUsage
+from prism_cp.cli.pareto import pareto
 from prism_cp.cli.run import INTERRUPTED, compare, schedule, throughput
 from prism_cp.cli.sweep import sweep
 from prism_cp.cli.views import plot, show, trace
@@ -81,7 +82,7 @@ def _main(version: Annotated[bool, typer.Option("--version", callback=_print_ver
 app.command(cls=PlainUsage)(schedule)
 app.command(cls=PlainUsage)(throughput)
 app.command(name="validate", cls=PlainUsage)(validate_schedule)
-for _command in (compare, plot, trace, show, sweep):
+for _command in (compare, pareto, plot, trace, show, sweep):
     app.command(cls=PlainUsage)(_command)
 
 app.add_typer(import_app, name="import")

@@ -22,6 +22,11 @@ from prism_cp.solve import algorithms
 BUDGET_PREFIX = "[budget]"  # the engine's time-budget lines, shown with --verbose only
 
 
+class Objective(str, Enum):
+    makespan = "makespan"
+    energy = "energy"
+
+
 class MappingMode(str, Enum):
     per_batch = "per-batch"
     shared = "shared"
@@ -131,3 +136,5 @@ ComparisonPlot = Annotated[Path | None, typer.Option("--plot", help="Also draw e
 TraceOut = Annotated[Path | None, typer.Option("--trace", help="Also write the schedule as Chrome trace-event JSON (.json) for Perfetto.")]
 ArrivalPeriod = Annotated[float | None, typer.Option(callback=positive, help="Stream: batch b arrives at b * this (us) and may not start before.")]
 Deadline = Annotated[float | None, typer.Option(callback=positive, help="Stream: each batch is due this long (us) after it arrives.")]
+ObjectiveOpt = Annotated[Objective, typer.Option(help="What cpsat minimises: the makespan, or the energy within --makespan-cap-us (needs the platform's power figures).")]
+MakespanCap = Annotated[float | None, typer.Option(callback=positive, help="--objective energy: the longest makespan allowed (us; default: none).")]

@@ -12,15 +12,18 @@ from typing import Annotated, Any
 import typer
 
 from prism_cp.cli.instance import RunOptions, run_options
-from prism_cp.cli.options import AlgorithmOpt, ArrivalPeriod, ComparisonPlot, Console, Deadline, PlotOut, TraceOut, batch_sizes, positive
+from prism_cp.cli.options import (
+    AlgorithmOpt, ArrivalPeriod, ComparisonPlot, Console, Deadline, MakespanCap, Objective, ObjectiveOpt, PlotOut, TraceOut, batch_sizes, positive,
+)
 from prism_cp.cli.stream import check_steady_options, steady_lines, stream_lines, with_stream
 from prism_cp.io import reference_pickle_path, write_reference_pickle, write_schedule_json
 from prism_cp.problem import Problem
-from prism_cp.schedule import Result
+from prism_cp.schedule import Result, Status
 from prism_cp.solve import algorithms, solve, under_best_bound
 from prism_cp.views import check_view_paths, plot_comparison, timeline_of, write_views
 
 INTERRUPTED = 130  # the exit status of a run stopped by Ctrl-C, as a shell reports it
+CAP_EXIT = {Status.INFEASIBLE: 3, Status.UNKNOWN: 4}  # an energy run whose makespan cap is unreachable, or was not reached
 
 
 def schedule_path(results_dir: Path, problem: Problem, algorithm: str) -> Path:
@@ -76,12 +79,17 @@ def schedule(
     trace: TraceOut = None,
     arrival_period_us: ArrivalPeriod = None,
     deadline_us: Deadline = None,
+    objective: ObjectiveOpt = Objective.makespan,
+    makespan_cap_us: MakespanCap = None,
 ) -> None:
     """Schedule one instance, print the makespan and its proven lower bound, and
     write the schedule in the reference pickle format. With --arrival-period-us,
     the batches form a stream: also print latencies, deadline misses and
-    whether the stream is sustainable. Exit status 130 if Ctrl-C stopped the
-    search (the best schedule found is still written)."""
+    whether the stream is sustainable. With --objective energy (cpsat), the
+    least energy within --makespan-cap-us: exit status 3 if the cap is proven
+    unreachable (INFEASIBLE), 4 if no schedule within it was found (UNKNOWN);
+    the least-makespan schedule found is written all the same. Exit status
+    130 if Ctrl-C stopped the search (the best schedule found is still written)."""
     check_view_paths(plot, trace)
     out = options.console
     t0 = time.perf_counter()
@@ -89,12 +97,14 @@ def schedule(
     compile_s = time.perf_counter() - t0
     name = problem.workload.name
     out.progress(f"[info] Scheduling  {name}  ...")
-    result = solve(problem, algorithm, **options.solve_options(algorithm))
+    energy = {} if objective == Objective.makespan else {"objective": objective.value, "makespan_cap_us": makespan_cap_us}
+    result = solve(problem, algorithm, **options.solve_options(algorithm), **energy)
     path = _export(out, options, problem, result)
     out.progress("[info] done")
     _execution_line(out, problem, result.makespan)
     _wall_lines(out, compile_s, result.wall_s)
     out.result(f"{name} : proven lower bound = ", result.lower_bound, "us ; gap = ", f"{100 * result.gap:.2f}", "%", f"({_outcome(result)})")
+    _energy_line(out, name, result)
     out.result(f"[info] schedule written to  {path} (and {path.with_suffix('.json').name})")
     stream = {} if problem.arrival_us is None else stream_lines(out, problem, result.schedule)
     for view in write_views(timeline_of(problem, result), plot, trace):
@@ -104,10 +114,32 @@ def schedule(
             _summary(problem)
             | {"algorithm": algorithm, "makespan_us": result.makespan, "wall_s": result.wall_s, "output": str(path)}
             | {"lower_bound_us": result.lower_bound, "gap": result.gap, "status": result.status, "interrupted": result.interrupted}
+            | _energy(result)
             | stream
         )
     if result.interrupted:
         raise typer.Exit(INTERRUPTED)
+    if result.status in CAP_EXIT:
+        raise typer.Exit(CAP_EXIT[result.status])
+
+
+def _energy(result: Result) -> dict[str, Any]:
+    """The JSON fields of a result's energy: always `energy_uj` (null when
+    unknown); under an energy objective its cap, bound and gap."""
+    if result.makespan_cap_us is None:
+        return {"energy_uj": result.energy_uj}
+    return {"energy_uj": result.energy_uj, "makespan_cap_us": result.makespan_cap_us, "energy_bound_uj": result.energy_bound_uj, "energy_gap": result.energy_gap}
+
+
+def _energy_line(out: Console, name: str, result: Result) -> None:
+    """The energy, where the platform states power figures; under an energy objective with its bound."""
+    if result.energy_uj is None:
+        return
+    if result.energy_bound_uj is None:
+        out.result(f"{name} : energy = ", result.energy_uj, "uJ")
+    else:
+        out.result(f"{name} : energy = ", result.energy_uj, "uJ ; proven lower bound = ", result.energy_bound_uj,
+                   "uJ ; gap = ", f"{100 * (result.energy_gap or 0.0):.2f}", "%", f"(makespan cap {result.makespan_cap_us!r} us)")
 
 
 @run_options(omit=("batches", "results_dir"))
@@ -159,6 +191,7 @@ def throughput(
             | {"algorithm": algorithm, "batch_sizes": sizes, "average_us": average, "wall_s": schedule_s}
             | {"makespans_us": [r.makespan for r in results], "per_batch_us": per_batch}
             | {"lower_bounds_us": [r.lower_bound for r in results], "statuses": [r.status for r in results]}
+            | {"energies_uj": [r.energy_uj for r in results]}
             | steady
         )
 
@@ -191,6 +224,7 @@ def compare(options: RunOptions, plot: ComparisonPlot = None) -> None:
             "status": r.status,
             "interrupted": r.interrupted,
             "wall_s": r.wall_s,
+            "energy_uj": r.energy_uj,
             "output": str(path),
         }
         for r, (_, path) in zip(judged, rows)
@@ -208,8 +242,9 @@ def compare(options: RunOptions, plot: ComparisonPlot = None) -> None:
 def _print_table(problem: Problem, bound: float, table: list[dict[str, Any]], results_dir: Path) -> None:
     print(f"{problem.workload.name} on {problem.platform.name} ({problem.platform.npus} NPUs, {problem.platform.cpus} CPUs), "
           f"{problem.nbatch} batches; best proven lower bound {bound!r} us", *_estimated(problem))
-    print(f"{'algorithm':<10} {'makespan (us)':>18} {'vs best (%)':>12} {'gap (%)':>8}  {'status':<9} {'wall (s)':>9}")
+    energy = table[0]["energy_uj"] is not None
+    print(f"{'algorithm':<10} {'makespan (us)':>18} {'vs best (%)':>12} {'gap (%)':>8}  {'status':<9} {'wall (s)':>9}" + (f" {'energy (uJ)':>14}" if energy else ""))
     for row in table:
         print(f"{row['algorithm']:<10} {row['makespan_us']:>18.2f} {100 * row['vs_best']:>12.2f} {100 * row['gap']:>8.2f}  "
-              f"{row['status']:<9} {row['wall_s']:>9.2f}" + ("  interrupted" if row["interrupted"] else ""))
+              f"{row['status']:<9} {row['wall_s']:>9.2f}" + (f" {row['energy_uj']:>14.2f}" if energy else "") + ("  interrupted" if row["interrupted"] else ""))
     print(f"[info] schedules written under {results_dir / 'performance'}")

@@ -7,13 +7,14 @@ Entry point: `solve_cpsat(problem, ...) -> Outcome` (through `solve(problem, "cp
 from __future__ import annotations
 
 import time
-from typing import Collection
+from typing import Collection, Sequence
 
 from prism_cp.bounds import check_bounds, lower_bound
 from prism_cp.bounds.single_type import single_type_bound
 from prism_cp.bounds.startup import STARTUP, raised_bound
 from prism_cp.budget import MAX_OPS, Budget
 from prism_cp.cpsat import model as cpm
+from prism_cp.cpsat.energy_search import search_energy
 from prism_cp.cpsat.search import Search
 from prism_cp.cpsat.seeds import seed_schedules
 from prism_cp.cpsat.stream import solve_stream
@@ -35,6 +36,8 @@ def solve_cpsat(
     mapping: str = "per-batch",
     max_ops: int = MAX_OPS,
     bounds: Collection[str] | None = None,
+    makespan_cap_us: float | None = None,
+    extra_seeds: Sequence[Schedule] = (),
 ) -> Outcome:
     """The best schedule found within `time_limit` seconds (everything
     included, shared as `Budget.plan` says), never worse than the best
@@ -52,6 +55,10 @@ def solve_cpsat(
     `max_ops` ops get the best heuristic schedule with the analytic bound
     (at 512 xception batches the start-up bound's model took seconds and
     raised nothing, and a 60 s search improved nothing while needing 490 MB).
+    With `makespan_cap_us`, the search is for the least energy within that
+    makespan after the seeds and bounds (`energy_search.search_energy`),
+    which also starts from `extra_seeds` (valid schedules of the problem, e.g.
+    earlier points of an energy front).
     """
     t0 = time.perf_counter()
     check_time_limit(time_limit)
@@ -79,7 +86,11 @@ def solve_cpsat(
         if not seeds:
             raise  # nothing to return: the caller sees a plain interrupt
         interrupted = True
+    seeds |= {f"given-{k}": s for k, s in enumerate(extra_seeds)}
     name, best = min(seeds.items(), key=lambda kv: kv[1].makespan)
+    if too_big and makespan_cap_us is not None:
+        base = Search(problem, best, analytic, deadline, t0, say, budget, workers, seed, mapping)
+        return search_energy(problem, seeds, analytic, makespan_cap_us, base, search=False)
     if too_big:
         say(f"[cpsat] {time.perf_counter() - t0:7.2f}s returning the {name} schedule: makespan {best.makespan:.2f} us, "
             f"bound {analytic:.2f} us, gap {100 * gap(best.makespan, analytic):.2f}%")
@@ -101,6 +112,8 @@ def solve_cpsat(
                 say(f"[cpsat] {time.perf_counter() - t0:7.2f}s single-type relaxation bound: {only:.2f} us")
             lower = only
     search = Search(problem, to_schedule(problem, Plan.of(problem, best)), lower, deadline, t0, say, budget, workers, seed, mapping)
+    if makespan_cap_us is not None:
+        return search_energy(problem, seeds, lower, makespan_cap_us, search, search=not interrupted)
     search.report(f"best seed {name}")
     if interrupted:
         search.report("interrupted")

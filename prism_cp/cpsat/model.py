@@ -51,6 +51,7 @@ from ortools.sat.python import cp_model
 
 from prism_cp.bounds.energetic import energetic_timing
 from prism_cp.bounds.timing import op_timing
+from prism_cp.cpsat.energy_terms import EnergyTerms
 from prism_cp.plan import SCALE, Plan, done_tick
 from prism_cp.problem import Problem
 from prism_cp.schedule import Schedule
@@ -99,9 +100,10 @@ class Neighbourhood:
     whole: bool
 
     @classmethod
-    def of(cls, problem: Problem, incumbent: Schedule, free: frozenset[int] | None, far: frozenset[int]) -> "Neighbourhood":
+    def of(cls, problem: Problem, incumbent: Schedule, free: frozenset[int] | None, far: frozenset[int], cap_us: float = 0.0) -> "Neighbourhood":
+        """`cap_us`: the longest makespan a solution may have, if above the incumbent's."""
         plan = Plan.of(problem, incumbent)
-        horizon = int(incumbent.makespan // problem.clock) + 1
+        horizon = int(max(incumbent.makespan, cap_us) // problem.clock) + 1
         chosen = frozenset(range(problem.size)) if free is None else free
         first_free = min((plan.start[g] for g in chosen), default=horizon)
         frozen = tuple(g not in chosen and g not in far and plan.start[g] < first_free for g in range(problem.size))
@@ -147,6 +149,7 @@ def build(
     mapping: str = "per-batch",
     free: frozenset[int] | None = None,
     far: frozenset[int] = frozenset(),
+    energy: EnergyTerms | None = None,
 ) -> Model:
     """The model of `problem` restricted to schedules no worse than `incumbent`
     (an output of `replay`), hinted with it.
@@ -155,9 +158,10 @@ def build(
     interchangeable, so their first ops start in batch order); the incumbent
     must then already be in that order (see `sort_batches`), and the
     solver's bound is a bound of the problem. `lower_us` is a proven lower
-    bound on the makespan.
+    bound on the makespan. With `energy`, the objective is the energy of
+    schedules within its makespan cap instead (`energy_objective`).
     """
-    hood = Neighbourhood.of(problem, incumbent, free, far)
+    hood = Neighbourhood.of(problem, incumbent, free, far, energy.cap_us if energy else 0.0)
     m = cp_model.CpModel()
     v = variables(m, problem, hood, mapping)
     stream = problem.arrival_us is not None
@@ -165,14 +169,17 @@ def build(
         releases(m, problem, v)
     precedence(m, problem, v, hood)
     capacity(m, problem, v, hood)
-    span = makespan(m, problem, v, hood, lower_us)
+    span = makespan(m, problem, v, hood, lower_us, energy.cap_units if energy else 0)
     if not hood.whole:
         neighbourhood_restrictions(m, problem, v, hood, span)
     else:
         energetic_cuts(m, problem, v, span)  # valid whatever the releases: they only delay
         if not stream:
             batch_symmetry(m, problem, v)
-    m.minimize(stream_objective(m, problem, v, hood, span) if stream else span)
+    if energy is not None:
+        m.minimize(energy_objective(m, problem, v, hood, span, energy))
+    else:
+        m.minimize(stream_objective(m, problem, v, hood, span) if stream else span)
     return Model(m, v.start, v.on_npu, span, hood.plan)
 
 
@@ -257,11 +264,12 @@ def latest_completion(problem: Problem, hood: Neighbourhood, v: Variables) -> in
     return max(done_tick(problem, hood.plan, g) for g in v.start)
 
 
-def makespan(m: cp_model.CpModel, problem: Problem, v: Variables, hood: Neighbourhood, lower_us: float) -> cp_model.IntVar:
+def makespan(m: cp_model.CpModel, problem: Problem, v: Variables, hood: Neighbourhood, lower_us: float, cap_units: int = 0) -> cp_model.IntVar:
     """The objective variable: at least the end of every op without successors
-    (a successor ends no earlier), within [lower bound, incumbent's value]."""
+    (a successor ends no earlier), within [lower bound, incumbent's value or
+    `cap_units` if more]."""
     unit = problem.clock * SCALE
-    upper = objective(problem, hood.incumbent)
+    upper = max(objective(problem, hood.incumbent), cap_units)
     # a float makespan >= lower_us means an exact end above the float just below it
     span = m.new_int_var(min(scaled(math.nextafter(lower_us, -math.inf)), upper), upper, "makespan")
     for g in range(problem.size):
@@ -276,6 +284,34 @@ def makespan(m: cp_model.CpModel, problem: Problem, v: Variables, hood: Neighbou
                 term.only_enforce_if(lit)
     m.add_hint(span, upper)
     return span
+
+
+def energy_objective(m: cp_model.CpModel, problem: Problem, v: Variables, hood: Neighbourhood, span: cp_model.IntVar, terms: EnergyTerms) -> cp_model.LinearExprT:
+    """The energy in `terms`' units, linear: each op's (active - idle) cost on
+    its chosen type, the cores' idle draw times the makespan variable, and
+    per edge whose ends run on different types, its bytes over the link
+    (a literal at least "u on one type and v on the other")."""
+    n = problem.n_ops
+
+    def on(g: int, c: str) -> cp_model.LinearExprT:
+        """1 where op g runs on type c, as an expression (a constant where the type is fixed)."""
+        if g in v.on_npu:
+            return v.on_npu[g] if c == "npu" else 1 - v.on_npu[g]
+        return int(hood.plan.core_type[g] == c)
+
+    total: list[cp_model.LinearExprT] = [terms.offset, terms.span * span]
+    for g in range(problem.size):
+        total.extend(terms.op[c][g % n] * on(g, c) for c in problem.allowed(g % n))
+    for b in range(problem.nbatch):
+        for (src, dst), (su, sv), coef in terms.edges:
+            a, z = on(b * n + src, su), on(b * n + dst, sv)
+            if isinstance(a, int) and isinstance(z, int):
+                total.append(coef * a * z)
+                continue
+            both = m.new_bool_var(f"x{b}_{src}_{dst}_{su}")
+            m.add(both >= a + z - 1)
+            total.append(coef * both)
+    return sum(total)
 
 
 def releases(m: cp_model.CpModel, problem: Problem, v: Variables) -> None:

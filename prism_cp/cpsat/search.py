@@ -56,10 +56,26 @@ class Search:
         mk = self.incumbent.makespan
         self.say(f"[cpsat] {self.elapsed():7.2f}s {what}: makespan {mk:.2f} us, bound {self.bound:.2f} us, gap {100 * gap(mk, self.bound):.2f}%")
 
+    def cost(self, schedule: Schedule) -> float:
+        """What the search minimises: the makespan."""
+        return schedule.makespan
+
+    def model(self, incumbent: Schedule, free: frozenset[int] | None = None, far: frozenset[int] = frozenset()) -> cpm.Model:
+        """The model around `incumbent` (`cpm.build`)."""
+        return cpm.build(self.problem, incumbent, self.bound, mapping=self.mapping, free=free, far=far)
+
+    def worth(self, value: float) -> bool:
+        """Whether a solution of objective `value` may beat the incumbent (saves replaying the others)."""
+        return value < cpm.objective(self.problem, self.incumbent)
+
+    def centres(self) -> list[int]:
+        """Where LNS neighbourhoods are centred: the incumbent's `hot_spots`."""
+        return hot_spots(self.problem, self.incumbent)
+
     def offer(self, schedule: Schedule) -> None:
         """Adopt `schedule` (valid and replayed) if it is no worse than the incumbent."""
-        better = schedule.makespan < self.incumbent.makespan
-        if schedule.makespan <= self.incumbent.makespan:
+        better = self.cost(schedule) < self.cost(self.incumbent)
+        if self.cost(schedule) <= self.cost(self.incumbent):
             self.incumbent = schedule
         if better:
             self.report("improved")
@@ -100,7 +116,7 @@ class Search:
         Per-batch, the solver's bound is a bound of the problem. With a shared
         mapping it only bounds shared mappings (a per-batch schedule may be
         better), so it is reported but never raises the proven bound."""
-        built = cpm.build(self.problem, cpm.sort_batches(self.problem, self.incumbent), self.bound, mapping=self.mapping)
+        built = self.model(cpm.sort_batches(self.problem, self.incumbent))
         track = self.mapping == "per-batch"
         status = self.solve(built, self.remaining(), track=track)
         if status == cp_model.OPTIMAL and not track:
@@ -117,18 +133,18 @@ class Search:
             by_start = sorted(range(self.problem.size), key=lambda g: (self.incumbent.start[g], g))
             position = {g: pos for pos, g in enumerate(by_start)}
             k = min(size, len(by_start))
-            centre = position[rng.choice(hot_spots(self.problem, self.incumbent))]
+            centre = position[rng.choice(self.centres())]
             free = self.neighbourhood(by_start, centre, k, rng)
             end = max(position[g] for g in free) + 1
             far = frozenset(by_start[end + int(MIDDLE * k) :])
-            before = self.incumbent.makespan
-            built = cpm.build(self.problem, self.incumbent, self.bound, mapping=self.mapping, free=free, far=far)
+            before = self.cost(self.incumbent)
+            built = self.model(self.incumbent, free, far)
             status = self.solve(built, min(self.budget.step, self.remaining()), track=False)
             if status == cp_model.OPTIMAL:
                 size = min(int(size * 1.25) + 1, self.problem.size)
-            elif self.incumbent.makespan == before:
+            elif self.cost(self.incumbent) == before:
                 size = max(20, int(size * 0.8))
-            if self.incumbent.makespan < before:
+            if self.cost(self.incumbent) < before:
                 self.justify()
 
     def justify(self) -> None:
@@ -162,7 +178,7 @@ class Search:
             self.workers,
             self.seed,
             lambda plan: self.offer(to_schedule(self.problem, plan)),
-            worth=lambda value: value < cpm.objective(self.problem, self.incumbent),
+            worth=self.worth,
             steer=track and not built.on_npu,
             on_bound=(lambda b: self.raise_bound(int(b))) if track else None,
         )

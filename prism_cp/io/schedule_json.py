@@ -25,6 +25,8 @@ def write_schedule_json(path: str | Path, problem: Problem, result: Result, seed
     per op of one batch: op_names and op_types, so that a chart or trace of
     the file can name the ops. Floats are written by `json` (shortest repr),
     so they reload with `==`. `seed` is recorded when given (null otherwise).
+    The energy (`energy_uj`, null without power figures) comes with what
+    recomputes it from the file alone (`energy_fields`).
     """
     plat, s = problem.platform, result.schedule
     doc = {
@@ -41,6 +43,7 @@ def write_schedule_json(path: str | Path, problem: Problem, result: Result, seed
         "gap": result.gap,
         "status": result.status,
         "wall_s": result.wall_s,
+        **energy_fields(problem, result),
         "start_times": list(s.start),
         "end_times": list(s.end),
         "computing_cores": list(s.core_type),
@@ -50,6 +53,18 @@ def write_schedule_json(path: str | Path, problem: Problem, result: Result, seed
         "op_types": list(problem.workload.op_types),
     }
     return atomic_write(path, json.dumps(doc) + "\n")
+
+
+def energy_fields(problem: Problem, result: Result) -> dict[str, Any]:
+    """`energy_uj`, and under an energy objective its cap and proven bound;
+    the power figures per core type (`power`: active_mw, idle_mw, cores) and
+    the link's `pj_per_byte` (null without a link): with start_times,
+    end_times, computing_cores and the transfers' bytes, enough to recompute
+    the energy by the formula of docs/engine.md#energy."""
+    plat = problem.platform
+    power = {c: {"active_mw": p.active_mw, "idle_mw": p.idle_mw, "cores": plat.cores(c)} for c, p in plat.power}
+    cap = {} if result.makespan_cap_us is None else {"makespan_cap_us": result.makespan_cap_us, "energy_bound_uj": result.energy_bound_uj}
+    return {"energy_uj": result.energy_uj, **cap, "power": power, "link_pj_per_byte": None if plat.link is None else plat.link.pj_per_byte}
 
 
 @dataclass(frozen=True)

@@ -155,7 +155,7 @@ def _xlim(ax: Axes, timelines: Sequence[Timeline], window: Window) -> None:
     ax.set_xlim(window.from_ms if window.from_ms is not None else 0, window.to_ms if window.to_ms is not None else right)
 
 
-def _save(fig: Figure, path: Path) -> Path:
+def save_figure(fig: Figure, path: Path) -> Path:
     buf = io.BytesIO()
     fig.savefig(buf, format=path.suffix[1:].lower(), dpi=DPI, metadata={"Software": None} if path.suffix.lower() == ".png" else None)
     return atomic_write(path, buf.getvalue())
@@ -188,7 +188,7 @@ def plot_gantt(timeline: Timeline, path: str | Path, window: Window | None = Non
         fig.suptitle(timeline.title, fontsize="medium")
         ax.set_title(_zoom_note([timeline], zoom, "prism-cp plot"), fontsize="small")
     _explain(fig, [ax], colouring)
-    return _save(fig, path)
+    return save_figure(fig, path)
 
 
 def plot_comparison(timelines: Sequence[Timeline], labels: Sequence[str], path: str | Path, bound: float | None, color: str = "batch") -> Path:
@@ -234,4 +234,4 @@ def plot_comparison(timelines: Sequence[Timeline], labels: Sequence[str], path: 
             bars.annotate(f"{t.makespan / 1000:.1f} ms, gap {100 * gap(t.makespan, bound):.2f}%", (t.makespan / 1000, y), xytext=(4, 0),
                           textcoords="offset points", va="center", fontsize="small")
         bars.set_xlim(0, max(makespans) * 1.35)
-    return _save(fig, path)
+    return save_figure(fig, path)
