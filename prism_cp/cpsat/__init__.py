@@ -90,7 +90,7 @@ def solve_cpsat(
     name, best = min(seeds.items(), key=lambda kv: kv[1].makespan)
     if too_big and makespan_cap_us is not None:
         base = Search(problem, best, analytic, deadline, t0, say, budget, workers, seed, mapping)
-        return search_energy(problem, seeds, analytic, makespan_cap_us, base, search=False)
+        return search_energy(problem, seeds, analytic, makespan_cap_us, base, search=False, interrupted=interrupted)
     if too_big:
         say(f"[cpsat] {time.perf_counter() - t0:7.2f}s returning the {name} schedule: makespan {best.makespan:.2f} us, "
             f"bound {analytic:.2f} us, gap {100 * gap(best.makespan, analytic):.2f}%")
@@ -113,15 +113,7 @@ def solve_cpsat(
             lower = only
     search = Search(problem, to_schedule(problem, Plan.of(problem, best)), lower, deadline, t0, say, budget, workers, seed, mapping)
     if makespan_cap_us is not None:
-        return search_energy(problem, seeds, lower, makespan_cap_us, search, search=not interrupted)
+        return search_energy(problem, seeds, lower, makespan_cap_us, search, interrupted=interrupted)
     search.report(f"best seed {name}")
-    if interrupted:
-        search.report("interrupted")
-    else:
-        try:
-            search.run()
-        except KeyboardInterrupt:
-            interrupted = True
-            search.report("interrupted")
-    search.report("final")
+    interrupted = search.finish(interrupted=interrupted)
     return Outcome(search.incumbent, search.bound, interrupted)

@@ -73,7 +73,9 @@ def cheapest_seed(problem: Problem, terms: EnergyTerms) -> Schedule:
     return simulate(problem, [min(problem.allowed(g % n), key=lambda c: terms.op[c][g % n]) for g in range(problem.size)])
 
 
-def search_energy(problem: Problem, seeds: dict[str, Schedule], lower: float, cap_us: float, base: Search, *, search: bool = True) -> Outcome:
+def search_energy(
+    problem: Problem, seeds: dict[str, Schedule], lower: float, cap_us: float, base: Search, *, search: bool = True, interrupted: bool = False
+) -> Outcome:
     """The least-energy schedule found within `cap_us`, and the energy bound:
     from the seeds within the cap (and the cheapest mapping), searched by
     `EnergySearch` until `base`'s deadline (`search`: else the best seed);
@@ -84,29 +86,25 @@ def search_energy(problem: Problem, seeds: dict[str, Schedule], lower: float, ca
     terms = EnergyTerms.of(problem, cap_us)
     if lower > cap_us:
         base.say(f"[energy] the makespan bound {lower:.2f} us exceeds the cap {cap_us:.2f} us: no schedule meets it")
-        return Outcome(base.incumbent, lower)
+        return Outcome(base.incumbent, lower, interrupted)
     found = {**seeds, "cheapest": cheapest_seed(problem, terms)}
     within = {name: s for name, s in found.items() if s.makespan <= cap_us}
-    if not within and search:
+    if not within and search and not interrupted:
         base.deadline = time.perf_counter() + base.remaining() / 2
         base.report(f"no seed within the cap {cap_us:.2f} us: makespan search first")
-        base.run()
+        try:
+            base.run()
+        except KeyboardInterrupt:
+            interrupted = True
         lower = max(lower, base.bound)
         if base.incumbent.makespan <= cap_us:
             within["makespan-search"] = base.incumbent
     if not within:
-        return Outcome(base.incumbent, lower)
+        return Outcome(base.incumbent, lower, interrupted)
     energy = EnergySearch(problem, base.incumbent, lower, base.deadline, base.t0, base.say, base.budget, base.workers, base.seed, base.mapping,
                           terms=terms, energy_bound=terms.analytic_uj(problem, lower))
     for name, schedule in within.items():
         energy.offer(to_schedule(problem, Plan.of(problem, schedule)) if search else schedule)
     energy.report("best seed within the cap")
-    interrupted = False
-    if search:
-        try:
-            energy.run()
-        except KeyboardInterrupt:
-            interrupted = True
-            energy.report("interrupted")
-    energy.report("final")
+    interrupted = energy.finish(search=search, interrupted=interrupted)
     return Outcome(energy.incumbent, lower, interrupted, energy.energy_bound)

@@ -96,6 +96,20 @@ class Search:
         objective rounds ends down and its occupancies are the fewest)."""
         return self.incumbent.makespan <= self.bound
 
+    def finish(self, *, search: bool = True, interrupted: bool = False) -> bool:
+        """`run` unless `search` is off or Ctrl-C already `interrupted` the
+        run, then the last progress line; whether Ctrl-C ended the run."""
+        if interrupted:
+            self.report("interrupted")
+        elif search:
+            try:
+                self.run()
+            except KeyboardInterrupt:
+                interrupted = True
+                self.report("interrupted")
+        self.report("final")
+        return interrupted
+
     def run(self) -> None:
         """Search until the deadline, optimality, or Ctrl-C (KeyboardInterrupt
         propagates; the incumbent is valid at every moment)."""
