@@ -210,11 +210,6 @@ class Problem:
         empty without a link."""
         return {c: {e: occupancy_range(t, self.clock, self.horizon_us) for e, t in ts.items()} for c, ts in self._transfer_times.items()}
 
-    def crosses(self, u: int, v: int) -> bool:
-        """Whether edge u -> v of one batch must cross the link whatever the
-        mapping: a link exists and u and v share no allowed core type."""
-        return self.platform.link is not None and not set(self.allowed(u)) & set(self.allowed(v))
-
     @cached_property
     def preds(self) -> list[list[int]]:
         """Global predecessor lists (batches share no edges)."""

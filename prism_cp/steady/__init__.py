@@ -116,6 +116,8 @@ def search_steady(
     completion minus arrival) is at most the deadline (binary search); a
     deadline below the critical path is reported infeasible.
     """
+    if problem.platform.link is not None:
+        raise PrismError(f"the steady state does not model a link yet: platform {problem.platform.name!r} has one; drop its [link] or schedule a finite stream")
     check_count(unroll, "unroll")
     check_time_limit(time_limit)
     if deadline_us is not None and (not isinstance(deadline_us, (int, float)) or not math.isfinite(deadline_us) or deadline_us <= 0):
