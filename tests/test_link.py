@@ -193,3 +193,20 @@ def test_xception_on_a_linked_grai_every_algorithm_validates():
         result = solve(p, algorithm, **({"time_limit": 4.0} if algorithm == "cpsat" else {}))
         assert result.schedule.transfers and not validate(p, result.schedule)
         assert result.lower_bound <= result.makespan
+
+
+def test_throughput_steady_state_on_a_linked_platform_is_a_one_line_error(tmp_path: Path):
+    from test_cli import assert_user_error, run
+
+    plat = tmp_path / "linked.toml"
+    plat.write_text(Path("platforms/grai.toml").read_text() + "\n[link]\nlatency_us = 10.0\nbytes_per_us = 2000.0\npj_per_byte = 1.0\n")
+    result = run("throughput", "--algorithm", "npufirst", "--platform", str(plat), "--batch-sizes", "2", "--steady-state", "--time-limit", "2")
+    assert_user_error(result)
+    assert "does not model a link yet" in result.stderr
+
+
+def test_a_stream_with_a_link_is_solved_with_valid_transfers():
+    p = dataclasses.replace(fan_out(1), nbatch=3, arrival_us=150.0)
+    result = solve(p, "cpsat", time_limit=3)
+    assert not validate(p, result.schedule) and result.schedule.transfers
+    assert result.lower_bound <= result.makespan
