@@ -152,7 +152,6 @@ class _Link:
         self.last = start
         return start, channel, done
 
-
     def ready(self, problem: Problem, out: list[Transfer], tick: int, g: int, s: int, core_type: str) -> list[tuple[int, int]]:
         """Send the transfer global op g -> s that became ready at `tick`:
         [(s, the tick its data is there)]."""
@@ -187,10 +186,9 @@ class _Static:
         while self.pos[k] < len(seq) and seq[self.pos[k]] in self.parked:
             b, u, v = seq[self.pos[k]]
             tick, g, s, c = self.parked.pop((b, u, v))
-            dur = problem.transfer_time(u, v, c)
             start = max(tick, self.free[k])
-            self.free[k] = completion_tick(start, dur, clock)
-            out.append(Transfer(b, u, v, start * clock, start * clock + dur, problem.transfer_bytes(u, v, c), k))
+            self.free[k] = completion_tick(start, problem.transfer_time(u, v, c), clock)
+            out.append(_transfer(problem, b, u, v, c, start, k))
             sent.append((s, self.free[k]))
             self.pos[k] += 1
         return sent
@@ -199,13 +197,17 @@ class _Static:
 def _send(problem: Problem, link: _Link, out: list[Transfer], ready: int, g: int, s: int, core_type: str) -> int:
     """Send the transfer global op g -> s (g on `core_type`) ready at tick
     `ready` by the FIFO rule; record it in `out`; the tick its data is at s."""
-    clock = problem.clock
     b, u = divmod(g, problem.n_ops)
     v = s - b * problem.n_ops
-    dur = problem.transfer_time(u, v, core_type)
-    start, channel, done = link.send(ready, dur, clock)
-    out.append(Transfer(b, u, v, start * clock, start * clock + dur, problem.transfer_bytes(u, v, core_type), channel))
+    start, channel, done = link.send(ready, problem.transfer_time(u, v, core_type), problem.clock)
+    out.append(_transfer(problem, b, u, v, core_type, start, channel))
     return done
+
+
+def _transfer(problem: Problem, b: int, u: int, v: int, core_type: str, start_tick: int, channel: int) -> Transfer:
+    """The record of edge u -> v of batch b (u on `core_type`) sent at `start_tick` on `channel`."""
+    start = start_tick * problem.clock
+    return Transfer(b, u, v, start, start + problem.transfer_time(u, v, core_type), problem.transfer_bytes(u, v, core_type), channel)
 
 
 class _State:
