@@ -153,10 +153,12 @@ class Problem:
         """An upper bound on the makespan of an optimal schedule (us): every op
         run alone in turn on its slowest allowed type, each holding its core
         for at most max(1, ceil(T / clock)) ticks (see `occupancy_range`),
-        after the last arrival."""
+        after the last arrival; with a link, every transfer too, alone."""
         times = self.workload.times
         slowest = [max(max(1, math.ceil(Fraction(times[c][i]) / self.clock)) for c in self.allowed(i)) for i in range(self.n_ops)]
-        return (self.release[-1] + self.nbatch * sum(slowest)) * self.clock
+        # each transfer in turn after its producer, at its slower producer type
+        moves = [max(max(1, math.ceil(Fraction(ts[e]) / self.clock)) for ts in self._transfer_times.values()) for e in self.edge_tokens] if self._transfer_times else []
+        return (self.release[-1] + self.nbatch * (sum(slowest) + sum(moves))) * self.clock
 
     @cached_property
     def occupancy(self) -> dict[str, tuple[tuple[int, int], ...]]:
@@ -174,6 +176,39 @@ class Problem:
     def max_ticks(self) -> dict[str, tuple[int, ...]]:
         """Per core type, per op of one batch: the most ticks it holds a core."""
         return {c: tuple(hi for _, hi in occ) for c, occ in self.occupancy.items()}
+
+    @cached_property
+    def edge_tokens(self) -> dict[tuple[int, int], int]:
+        """Per edge (u, v) of one batch, in (u, v) order: the tokens it carries
+        (parallel edges summed: one tensor moves once)."""
+        tokens: dict[tuple[int, int], int] = {}
+        for u, v, k in self.workload.edges.tolist():
+            tokens[u, v] = tokens.get((u, v), 0) + k
+        return dict(sorted(tokens.items()))
+
+    def transfer_bytes(self, u: int, v: int, core_type: str) -> int:
+        """Bytes edge u -> v of one batch moves when u runs on `core_type`."""
+        return self.edge_tokens[u, v] * self.platform.bytes_per_element(core_type)
+
+    @cached_property
+    def _transfer_times(self) -> dict[str, dict[tuple[int, int], float]]:
+        """Per core type of the producer, per edge of one batch: how long its
+        transfer takes (us); empty without a link (no edge ever moves)."""
+        link = self.platform.link
+        if link is None:
+            return {}
+        return {c: {e: link.transfer_us(self.transfer_bytes(*e, c)) for e in self.edge_tokens} for c in CORE_TYPES}
+
+    def transfer_time(self, u: int, v: int, core_type: str) -> float:
+        """How long the transfer u -> v takes when u runs on `core_type` (us; needs a link)."""
+        return self._transfer_times[core_type][u, v]
+
+    @cached_property
+    def transfer_ticks(self) -> dict[str, dict[tuple[int, int], tuple[int, int]]]:
+        """Per core type of the producer, per edge of one batch: (fewest, most)
+        ticks its transfer holds a channel (`occupancy_range`, as for ops);
+        empty without a link."""
+        return {c: {e: occupancy_range(t, self.clock, self.horizon_us) for e, t in ts.items()} for c, ts in self._transfer_times.items()}
 
     @cached_property
     def preds(self) -> list[list[int]]:

@@ -53,6 +53,11 @@ def compacted(problem: Problem) -> Iterator[Schedule]:
     unlabelled sequences: ops are inserted one by one at every position of
     every sequence, or open the next one (each split is made exactly once).
     An op is never put on a core after an op it must precede.
+
+    With a link, the transfers are timed like ops on the link's channels:
+    unlimited channels send each as soon as it is ready (replay's FIFO rule
+    does), else the transfers of each mapping are split into at most
+    `channels` unlabelled sequences in every way, each replayed in that order.
     """
     graph = nx.DiGraph([(p, g) for g in range(problem.size) for p in problem.preds[g]])
     graph.add_nodes_from(range(problem.size))
@@ -62,10 +67,12 @@ def compacted(problem: Problem) -> Iterator[Schedule]:
 
     def place(g: int) -> None:
         if g == problem.size:
-            try:
-                found.append(replay(problem, {(c, k): seq for c, ss in seqs.items() for k, seq in enumerate(ss)}))
-            except PrismError:  # the core orders and the edges form a cycle
-                pass
+            cores = {(c, k): seq for c, ss in seqs.items() for k, seq in enumerate(ss)}
+            for channels in channel_orders(problem, cores):
+                try:
+                    found.append(replay(problem, cores, channels))
+                except PrismError:  # the core and channel orders and the edges form a cycle
+                    continue
             return
         for c in problem.allowed(g % problem.n_ops):
             for seq in seqs[c]:
@@ -82,3 +89,33 @@ def compacted(problem: Problem) -> Iterator[Schedule]:
 
     place(0)
     yield from found
+
+
+def channel_orders(problem: Problem, cores: dict[tuple[str, int], list[int]]) -> Iterator[dict[int, list[tuple[int, int, int]]] | None]:
+    """Every way to put the transfers of the mapping `cores` gives on the
+    link's channels, each split made once (None: the FIFO rule, which is
+    optimal without a link or with unlimited channels)."""
+    link = problem.platform.link
+    if link is None or not link.channels:
+        yield None
+        return
+    n = problem.n_ops
+    ctype = {g: c for (c, _), seq in cores.items() for g in seq}
+    moves = [(b, u, v) for b in range(problem.nbatch) for u, v in problem.edge_tokens if ctype[b * n + u] != ctype[b * n + v]]
+    split: list[list[tuple[int, int, int]]] = []
+
+    def place(k: int) -> Iterator[dict[int, list[tuple[int, int, int]]]]:
+        if k == len(moves):
+            yield {ch: list(seq) for ch, seq in enumerate(split)}
+            return
+        for seq in split:
+            for pos in range(len(seq) + 1):
+                seq.insert(pos, moves[k])
+                yield from place(k + 1)
+                seq.pop(pos)
+        if len(split) < link.channels:
+            split.append([moves[k]])
+            yield from place(k + 1)
+            split.pop()
+
+    yield from place(0)

@@ -14,6 +14,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from prism_cp import Platform, Problem, Workload
+from prism_cp.platform import Link
 
 
 def _soak() -> int:
@@ -170,3 +171,19 @@ def near_tie() -> Problem:
     optimum 100.0001 us, the other mappings 100.0009 us or worse."""
     w = Workload("tie", ("a", "b"), ("T", "T"), np.zeros((0, 3), dtype=np.int64), {"cpu": (100.0009, 100.0001), "npu": (100.0001, 100.0009)})
     return Problem(w, Platform("pair", frozenset({"T"}), 100, npus=1, cpus=1), 1)
+
+
+LINKS = st.builds(
+    lambda latency, rate, channels: Link(latency, rate, 1.0, channels),
+    st.sampled_from([0.0, 10.0, 37.5, 100.0, 150.00000000000003]),
+    st.sampled_from([0.5, 3.0, 1000.0]),
+    st.integers(0, 2),
+)
+
+
+@st.composite
+def linked(draw, problems_strategy: st.SearchStrategy[Problem]) -> Problem:
+    """Problems of `problems_strategy` on their platform with a random link
+    (0 channels: unlimited)."""
+    p = draw(problems_strategy)
+    return replace(p, platform=replace(p.platform, link=draw(LINKS)))

@@ -16,12 +16,13 @@ from typing import Callable, Collection
 from prism_cp.bounds.analytic import critical_path_bound, load_bounds, total_work_bound
 from prism_cp.bounds.energetic import energetic_bound
 from prism_cp.bounds.timing import OpTiming, only_in_order, op_timing
+from prism_cp.bounds.transfer_path import transfer_path_bounds
 from prism_cp.bounds.work_split import split_bound, type_split
 from prism_cp.errors import PrismError
 from prism_cp.problem import Problem
 
 #: every lower bound by the name `solve(..., bounds=...)` and `--bounds` select it by
-BOUNDS = ("critical-path", "total-work", "load", "work-split", "energetic", "startup-columns", "startup-cpsat", "single-type")
+BOUNDS = ("critical-path", "total-work", "load", "work-split", "energetic", "transfer-path", "startup-columns", "startup-cpsat", "single-type")
 
 #: the analytic bounds by name, each giving its makespan bounds (us)
 ANALYTIC: dict[str, Callable[[Problem], list[float]]] = {
@@ -30,6 +31,7 @@ ANALYTIC: dict[str, Callable[[Problem], list[float]]] = {
     "load": lambda problem: list(load_bounds(problem).values()),
     "work-split": lambda problem: [split_bound(problem)],
     "energetic": lambda problem: [energetic_bound(problem)],
+    "transfer-path": transfer_path_bounds,  # [] without a link
 }
 
 
@@ -63,5 +65,6 @@ __all__ = [
     "op_timing",
     "split_bound",
     "total_work_bound",
+    "transfer_path_bounds",
     "type_split",
 ]

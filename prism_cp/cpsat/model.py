@@ -7,6 +7,10 @@ each its own function below:
   run it) a literal "on the NPU";
 * `precedence`: predecessors complete before successors start;
 * `capacity`: per core type, at most k ops hold the k cores at any tick;
+* `transfers` (with a link): per edge, an optional interval on the link,
+  present exactly when its ops run on different core types, after the
+  producer completes and before the consumer starts, at most `channels` of
+  them at any tick;
 * `makespan`: the objective, the simulator's makespan max(start * clock + T),
   in integer units of 1/SCALE us, rounded down per op;
 
@@ -20,7 +24,9 @@ deadline misses, then the least maximum latency, then the least makespan.
 Why the solver's bound is a bound of the problem: an op holds its core for
 `Problem.min_ticks`, its fewest ticks at any start an optimal schedule can
 use, so every such schedule is a solution (solutions are re-timed by replay
-with the real occupancies, so the returned schedules stay valid); each op's
+with the real occupancies, so the returned schedules stay valid); so does a
+transfer for `Problem.transfer_ticks`' fewest, and the replay sends them by
+the link's FIFO rule; each op's
 objective term is at most its exact end; and `proven_makespan` turns the
 bound back into microseconds through the float end the simulator computes.
 
@@ -43,6 +49,7 @@ For large-neighbourhood search the model can be built around an incumbent
 
 from __future__ import annotations
 
+import dataclasses
 import math
 from dataclasses import dataclass
 from fractions import Fraction
@@ -169,6 +176,8 @@ def build(
         releases(m, problem, v)
     precedence(m, problem, v, hood)
     capacity(m, problem, v, hood)
+    if problem.platform.link is not None:
+        transfers(m, problem, v, hood)
     span = makespan(m, problem, v, hood, lower_us, energy.cap_units if energy else 0)
     if not hood.whole:
         neighbourhood_restrictions(m, problem, v, hood, span)
@@ -254,6 +263,55 @@ def capacity(m: cp_model.CpModel, problem: Problem, v: Variables, hood: Neighbou
             m.add_no_overlap(intervals)
         else:
             m.add_cumulative(intervals, [1] * len(intervals), cap)
+
+
+def transfers(m: cp_model.CpModel, problem: Problem, v: Variables, hood: Neighbourhood) -> None:
+    """Per edge p -> g into a modelled op: a transfer interval of its fewest
+    ticks at its producer's type, present exactly when p and g run on
+    different core types, starting at or after p completes, completing by
+    g's start; the present ones share the link's channels (a cumulative of
+    that capacity; none for unlimited channels). Transfers of ops outside
+    the model are not on the link here (an LNS step: the replay decides)."""
+    n, channels, ticks = problem.n_ops, problem.platform.link.channels, problem.transfer_ticks
+    on_link = []
+    for g in v.start:
+        for p in problem.preds[g]:
+            edge = (p % n, g % n)
+            cross = differ(m, v, p, g)
+            if cross is False:
+                continue
+            if p in v.start:
+                done = v.completion(p)
+                size = ticks["cpu"][edge][0] + (ticks["npu"][edge][0] - ticks["cpu"][edge][0]) * v.on_npu[p] if p in v.on_npu else ticks[v.plan.core_type[p]][edge][0]
+            else:
+                done, size = hood.done[p], ticks[hood.plan.core_type[p]][edge][0]
+            start, end = m.new_int_var(0, hood.horizon, f"t{p}_{g}"), m.new_int_var(0, hood.horizon, f"u{p}_{g}")
+            when = [] if cross is True else [cross]
+            m.add(start >= done).only_enforce_if(when)
+            m.add(end == start + size).only_enforce_if(when)  # the size may depend on p's type: end is a variable of its own
+            m.add(v.start[g] >= end).only_enforce_if(when)
+            if channels:
+                on_link.append(m.new_optional_interval_var(start, size, end, True if cross is True else cross, f"x{p}_{g}"))
+    if not on_link:
+        return
+    if channels == 1:
+        m.add_no_overlap(on_link)
+    else:
+        m.add_cumulative(on_link, [1] * len(on_link), channels)
+
+
+def differ(m: cp_model.CpModel, v: Variables, p: int, g: int) -> cp_model.LiteralT | bool:
+    """Whether ops p and g run on different core types: a constant where
+    both types are fixed, else a literal."""
+    a, b = v.on_npu.get(p), v.on_npu.get(g)
+    if a is None and b is None:
+        return v.plan.core_type[p] != v.plan.core_type[g]
+    if a is None or b is None:
+        lit, other = (b, p) if a is None else (a, g)
+        return ~lit if v.plan.core_type[other] == "npu" else lit
+    x = m.new_bool_var(f"d{p}_{g}")
+    m.add_bool_xor([a, b, x.negated()])  # x == a xor b
+    return x
 
 
 def latest_completion(problem: Problem, hood: Neighbourhood, v: Variables) -> int:
@@ -464,9 +522,11 @@ def sort_batches(problem: Problem, schedule: Schedule) -> Schedule:
     first = op_timing(problem).order[0]
     perm = sorted(range(problem.nbatch), key=lambda b: (schedule.start[b * n + first], b))
     src = [perm[b] * n + i for b in range(problem.nbatch) for i in range(n)]
+    renumber = {old: new for new, old in enumerate(perm)}
     return Schedule(
         tuple(schedule.start[g] for g in src),
         tuple(schedule.end[g] for g in src),
         tuple(schedule.core_type[g] for g in src),
         tuple(schedule.core_id[g] for g in src),
+        tuple(dataclasses.replace(t, batch=renumber[t.batch]) for t in schedule.transfers),
     )

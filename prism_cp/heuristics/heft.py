@@ -2,13 +2,18 @@
 
 Heterogeneous Earliest Finish Time: rank every op of the unrolled graph by
 its upward rank (its mean occupancy over the cores that may run it, plus the
-largest rank among its successors; there is no communication cost here),
+largest, over its successors, of the mean communication cost of the edge and
+the successor's rank; the cost is 0 without a link),
 then take the ops by decreasing rank and put each on the core where it
 finishes earliest, inserted into the first idle gap of that core that is
 long enough (insertion policy). Occupancy is the project's tick rule
 (`completion_tick`), which may depend on the start tick, so a gap is checked
 at the start it would really get. Each global op is placed on its own, so
 batches may map an op differently; none starts before its batch's release.
+With a link, an op's earliest start on a core type counts each input from
+the other type as sent at its producer's completion tick on a free channel;
+the link's channels are not reserved here, so the schedule returned is the
+replay of the HEFT core sequences, which times the transfers by the FIFO rule.
 """
 
 from __future__ import annotations
@@ -19,6 +24,7 @@ from prism_cp.bounds import op_timing
 from prism_cp.problem import Problem, completion_tick
 from prism_cp.progress import Progress
 from prism_cp.schedule import Schedule
+from prism_cp.simulate import replay
 
 
 def upward_rank(problem: Problem) -> list[float]:
@@ -30,8 +36,36 @@ def upward_rank(problem: Problem) -> list[float]:
     for i in reversed(op_timing(problem).order):
         types = problem.allowed(i)
         mean = sum(plat.cores(c) * ticks[c][i] for c in types) / sum(plat.cores(c) for c in types)
-        rank[i] = mean + max((rank[s] for s in succs[i]), default=0.0)
+        if plat.link is None:
+            rank[i] = mean + max((rank[s] for s in succs[i]), default=0.0)
+        else:
+            rank[i] = mean + max((mean_transfer_ticks(problem, i, s) + rank[s] for s in succs[i]), default=0.0)
     return rank
+
+
+def mean_transfer_ticks(problem: Problem, u: int, v: int) -> float:
+    """HEFT's mean communication cost of edge u -> v (ticks): over every pair
+    (core of u, core of v) of the cores allowed to run them, the transfer's
+    fewest ticks where their types differ, 0 where they agree."""
+    plat = problem.platform
+    share = {i: {c: plat.cores(c) for c in problem.allowed(i)} for i in (u, v)}
+    total = sum(share[u].values()) * sum(share[v].values())
+    cost = sum(a * b * problem.transfer_ticks[c][u, v][0] for c, a in share[u].items() for d, b in share[v].items() if c != d)
+    return cost / total
+
+
+def input_ready(problem: Problem, g: int, c: str, done: list[int], ctype: list[str]) -> int:
+    """The first tick op g could start on core type `c`: its batch released,
+    inputs from `c` completed, inputs from the other type completed and sent
+    at once over the link (no channel contention)."""
+    n, clock = problem.n_ops, problem.clock
+    ready = problem.release[g // n]
+    for p in problem.preds[g]:
+        at = done[p]
+        if problem.platform.link is not None and ctype[p] != c:
+            at = completion_tick(at, problem.transfer_time(p % n, g % n, ctype[p]), clock)
+        ready = max(ready, at)
+    return ready
 
 
 class _Core:
@@ -75,9 +109,9 @@ def heft_schedule(problem: Problem, *, seed: int = 42, progress: Progress | None
     ctype, cid = [""] * size, [0] * size
     done = [0] * size
     for g in sorted(range(size), key=lambda g: (problem.release[g // n], -rank[g % n], position[g % n], g // n)):
-        ready = max([problem.release[g // n]] + [done[p] for p in problem.preds[g]])
         best = None
         for c in problem.allowed(g % n):
+            ready = input_ready(problem, g, c, done, ctype)
             t = times[c][g]
             for k, core in enumerate(cores[c]):
                 s, d = core.earliest(ready, t, clock)
@@ -86,6 +120,9 @@ def heft_schedule(problem: Problem, *, seed: int = 42, progress: Progress | None
         d, e, c, k, s = best
         cores[c][k].take(s, d)
         start[g], end[g], ctype[g], cid[g], done[g] = s * clock, e, c, k, d
+    schedule = Schedule(tuple(start), tuple(end), tuple(ctype), tuple(cid))
+    if problem.platform.link is not None:
+        schedule = replay(problem, schedule.sequences())
     if progress:
-        progress(f"[heft] makespan {max(end, default=0)!r}")
-    return Schedule(tuple(start), tuple(end), tuple(ctype), tuple(cid))
+        progress(f"[heft] makespan {schedule.makespan!r}")
+    return schedule

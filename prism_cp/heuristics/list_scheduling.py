@@ -7,7 +7,9 @@ the other type that would otherwise idle may take a ready op marked
 stealable that it can run; a CPU takes any NPU-homed op until the first
 CPU-homed op is ready. Because a free core is never left idle while an op it
 may take is ready, and what it may take only shrinks over time,
-`replay(problem, s.sequences()) == s` for every schedule returned here.
+`replay(problem, s.sequences()) == s` for every schedule returned here
+(with a link, by construction: the dispatch ignores transfers and the
+result is re-timed by replay).
 """
 
 from __future__ import annotations
@@ -17,6 +19,7 @@ from typing import Sequence
 
 from prism_cp.problem import Problem, completion_tick
 from prism_cp.schedule import Schedule
+from prism_cp.simulate import replay
 
 
 def list_schedule(
@@ -34,7 +37,9 @@ def list_schedule(
     the first ops); a free NPU takes the best ready NPU-able CPU-homed op with
     `steal[g]` true. On a platform without NPUs (or without CPUs) every op
     goes to the type that exists. Start = tick * clock (int), end = start +
-    time (float), lowest free core id first.
+    time (float), lowest free core id first. Dispatch does not see the link:
+    on a platform with one, the result is the replay of its core sequences
+    (which times the transfers).
     """
     size, clock, n = problem.size, problem.clock, problem.n_ops
     plat = problem.platform
@@ -95,4 +100,5 @@ def list_schedule(
                 waiting[s] -= 1
                 if not waiting[s]:
                     release(s)
-    return Schedule(tuple(start), tuple(end), tuple(ctype), tuple(cid))
+    schedule = Schedule(tuple(start), tuple(end), tuple(ctype), tuple(cid))
+    return schedule if plat.link is None else replay(problem, schedule.sequences())

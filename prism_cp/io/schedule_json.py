@@ -12,7 +12,7 @@ from typing import Any
 from prism_cp.errors import PrismError
 from prism_cp.io.files import atomic_write, read_text
 from prism_cp.problem import Problem
-from prism_cp.schedule import Result, Schedule
+from prism_cp.schedule import Result, Schedule, Transfer
 from prism_cp.simulate import check_mapping
 from prism_cp.workload import CORE_TYPES
 
@@ -27,6 +27,7 @@ def write_schedule_json(path: str | Path, problem: Problem, result: Result, seed
     so they reload with `==`. `seed` is recorded when given (null otherwise).
     The energy (`energy_uj`, null without power figures) comes with what
     recomputes it from the file alone (`energy_fields`).
+    `transfers`: every tensor moved over the link (empty without one).
     """
     plat, s = problem.platform, result.schedule
     doc = {
@@ -51,6 +52,10 @@ def write_schedule_json(path: str | Path, problem: Problem, result: Result, seed
         "map": check_mapping(problem, result.mapping),
         "op_names": list(problem.workload.op_names),
         "op_types": list(problem.workload.op_types),
+        "transfers": [
+            {"batch": t.batch, "src": t.src, "dst": t.dst, "start_us": t.start, "end_us": t.end, "bytes": t.bytes, "channel": t.channel}
+            for t in s.transfers
+        ],
     }
     return atomic_write(path, json.dumps(doc) + "\n")
 
@@ -118,6 +123,7 @@ def read_schedule_json(path: str | Path) -> ScheduleDocument:
     if not set(doc["computing_cores"]) <= set(CORE_TYPES) or min(doc["computing_ids"]) < 0:
         raise PrismError(f"{where} (computing_cores must be {' or '.join(CORE_TYPES)}, computing_ids >= 0)")
     per_batch = {k: _optional_strings(doc, k, size // batches, where) for k in ("op_names", "op_types")}
+    transfers = _transfers(doc.get("transfers", []), batches, size // batches, where)
     counts = {k: doc.get(k) if _is(doc.get(k), (int,)) else None for k in ("npus", "cpus", "clock_us")}
     bound = doc.get("lower_bound_us")
     return ScheduleDocument(
@@ -125,7 +131,7 @@ def read_schedule_json(path: str | Path) -> ScheduleDocument:
         doc["platform"],
         doc["algorithm"],
         batches,
-        Schedule(tuple(doc["start_times"]), tuple(float(t) for t in doc["end_times"]), tuple(doc["computing_cores"]), tuple(doc["computing_ids"])),
+        Schedule(tuple(doc["start_times"]), tuple(float(t) for t in doc["end_times"]), tuple(doc["computing_cores"]), tuple(doc["computing_ids"]), transfers),
         counts["npus"],
         counts["cpus"],
         float(bound) if _is(bound, (int, float)) else None,
@@ -134,6 +140,18 @@ def read_schedule_json(path: str | Path) -> ScheduleDocument:
         per_batch["op_types"],
         counts["clock_us"],
     )
+
+
+TRANSFER_FIELDS = {"batch": (int,), "src": (int,), "dst": (int,), "start_us": (int,), "end_us": (int, float), "bytes": (int,), "channel": (int,)}
+
+
+def _transfers(value: Any, batches: int, n: int, where: str) -> tuple[Transfer, ...]:
+    """The `transfers` list of a schedule JSON (absent in files without a link)."""
+    if not isinstance(value, list) or not all(isinstance(t, dict) and t.keys() == TRANSFER_FIELDS.keys() and all(_is(t[k], kinds) for k, kinds in TRANSFER_FIELDS.items()) for t in value):
+        raise PrismError(f"{where} (transfers must list objects with integer {', '.join(k for k in TRANSFER_FIELDS if k != 'end_us')} and a number end_us)")
+    if any(not (0 <= t["batch"] < batches and 0 <= t["src"] < n and 0 <= t["dst"] < n and t["bytes"] >= 0 and t["channel"] >= 0) for t in value):
+        raise PrismError(f"{where} (a transfer names a batch or op that does not exist, or has negative bytes or channel)")
+    return tuple(Transfer(t["batch"], t["src"], t["dst"], t["start_us"], float(t["end_us"]), t["bytes"], t["channel"]) for t in value)
 
 
 def _is(value: Any, kinds: tuple[type, ...]) -> bool:

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 
 from prism_cp.errors import PrismError, check_count, check_time_limit
 from prism_cp.heuristics import HEURISTICS
+from prism_cp.platform import Platform
 from prism_cp.problem import Problem, completion_tick
 from prism_cp.progress import Progress
 from prism_cp.schedule import Status, gap
@@ -103,6 +104,13 @@ class SteadyState:
         }
 
 
+def check_no_link(platform: Platform) -> None:
+    """PrismError on a platform with a link: the modulo schedule does not
+    time transfers yet (its period bound, ignoring them, would stay valid)."""
+    if platform.link is not None:
+        raise PrismError(f"the steady state does not model a link yet: platform {platform.name!r} has one; drop its [link] or schedule a finite stream")
+
+
 def search_steady(
     problem: Problem, *, unroll: int = 1, deadline_us: float | None = None, time_limit: float = 30.0, workers: int = 2, seed: int = 42, progress: Progress | None = None
 ) -> Witness:
@@ -116,6 +124,7 @@ def search_steady(
     completion minus arrival) is at most the deadline (binary search); a
     deadline below the critical path is reported infeasible.
     """
+    check_no_link(problem.platform)
     check_count(unroll, "unroll")
     check_time_limit(time_limit)
     if deadline_us is not None and (not isinstance(deadline_us, (int, float)) or not math.isfinite(deadline_us) or deadline_us <= 0):
