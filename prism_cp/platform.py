@@ -33,7 +33,16 @@ class Roofline:
     type), bytes / bytes_per_us)` us, bytes = elements read and written and
     weights, times `bytes_per_element`. `utilisation_by_type` holds
     (op type, share of the peak) where a source gives one; other types get
-    `utilisation`."""
+    `utilisation`.
+
+    Optional refinements, each off at its default: `weight_bytes_per_us`
+    streams weights over a port of their own (an NPU whose weights stay in
+    DRAM while activations live in SRAM), the memory side then being the
+    slower port; the granules scale an op's MAC rate by how much of the MAC
+    array its shapes fill (prism_cp.cost.roofline.array_share): channels in
+    whole `channel_granule_in` / `channel_granule_out` steps, a kernel split
+    into `kernel_granule` elements at a time when that fills more, and fewer
+    than `min_positions` output positions leaving the array part idle."""
 
     peak_macs_per_us: float
     utilisation: float
@@ -41,6 +50,11 @@ class Roofline:
     overhead_us: float
     bytes_per_element: int = DEFAULT_BYTES_PER_ELEMENT
     utilisation_by_type: tuple[tuple[str, float], ...] = ()
+    weight_bytes_per_us: float | None = None
+    channel_granule_in: int = 1
+    channel_granule_out: int = 1
+    kernel_granule: int = 1
+    min_positions: int = 1
 
     def __post_init__(self) -> None:
         _check_figure("peak_macs_per_us", self.peak_macs_per_us, positive=True)
@@ -53,6 +67,15 @@ class Roofline:
             if not isinstance(op_type, str) or not op_type:
                 raise PrismError(f"utilisation_by_type keys must be op type names, got {op_type!r}")
             _check_share(f"utilisation_by_type {op_type}", share)
+        if self.weight_bytes_per_us is not None:
+            _check_figure("weight_bytes_per_us", self.weight_bytes_per_us, positive=True)
+        for key in ("channel_granule_in", "channel_granule_out", "kernel_granule", "min_positions"):
+            value = getattr(self, key)
+            if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+                raise PrismError(f"{key} must be a whole number >= 1, got {value!r}")
+        if self.channel_granule_in % self.kernel_granule:
+            raise PrismError(f"kernel_granule ({self.kernel_granule}) must divide channel_granule_in ({self.channel_granule_in}): "
+                             "a kernel split takes channel_granule_in / kernel_granule channels per element")
 
     def macs_per_us(self, op_type: str) -> float:
         """The MAC rate an op of `op_type` reaches: the peak times its utilisation."""

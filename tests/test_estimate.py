@@ -10,7 +10,7 @@ import pytest
 
 from prism_cp import PrismError
 from prism_cp.cost.agreement import agreement, r_squared, rank_correlation_significant, spearman
-from prism_cp.cost.roofline import OpWork, estimate_times, op_time, op_work
+from prism_cp.cost.roofline import MacShape, OpWork, estimate_times, op_time, op_work
 from prism_cp.io import load_platform, read_network
 from prism_cp.network import Layer, Network
 from prism_cp.platform import Platform, Roofline
@@ -30,9 +30,9 @@ def _net() -> Network:
 def test_work_counts_inputs_once_per_producer():
     work = op_work(_net())
     assert work[0] == OpWork("InputLayer", 0, 192)
-    assert work[1] == OpWork("Conv2D", 8 * 8 * 4 * 27, 192 + 256 + 112)
+    assert work[1] == OpWork("Conv2D", 8 * 8 * 4 * 27, 192 + 256 + 112, 112, MacShape(64, 4, 3, 9))
     assert work[2] == OpWork("Add", 0, 256 + 256)  # reads conv's output once, though through two edges
-    assert work[3] == OpWork("Dense", 2560, 256 + 10 + 2570)
+    assert work[3] == OpWork("Dense", 2560, 256 + 10 + 2570, 2570, MacShape(1, 10, 4, 64))  # 8x8x4 flattened: 4 channels x 64
 
 
 def test_op_time_is_overhead_plus_the_slower_side():
