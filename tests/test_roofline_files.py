@@ -47,12 +47,29 @@ def test_a_roofline_reads_as_stated(tmp_path):
         (NPU + "utilisation_by_type = 0.3\n", r"\[roofline.npu.utilisation_by_type\] must be a table"),
         (NPU.replace("overhead_us = 2.0\n", ""), r"\[roofline.npu\] needs the keys"),
         ("[roofline.gpu]\npeak_macs_per_us = 1.0\n", r"roofline must hold the tables \[roofline.cpu\] and/or \[roofline.npu\]"),
+        (NPU + "weight_bytes_per_us = 0.0\n", "weight_bytes_per_us must be a finite number > 0"),
+        (NPU + "weight_bytes_per_us = -3.0\n", "weight_bytes_per_us must be a finite number > 0"),
+        (NPU + "weight_bytes_per_us = inf\n", "weight_bytes_per_us must be a finite number > 0"),
+        (NPU + "channel_granule_in = 0\n", "channel_granule_in must be a whole number >= 1"),
+        (NPU + "channel_granule_out = 8.0\n", "channel_granule_out must be a whole number >= 1"),
+        (NPU + "kernel_granule = true\n", "kernel_granule must be a whole number >= 1"),
+        (NPU + "min_positions = -32\n", "min_positions must be a whole number >= 1"),
+        (NPU + "channel_granule_in = 32\nkernel_granule = 3\n", r"kernel_granule \(3\) must divide channel_granule_in \(32\)"),
+        (NPU + "channel_granule = 32\n", r"\[roofline.npu\] needs the keys .* got .*channel_granule'"),
     ],
 )
 def test_bad_rooflines_are_one_line_errors(tmp_path, text, message):
     with pytest.raises(PrismError, match=message) as e:
         _load(tmp_path, text)
     assert "\n" not in str(e.value)
+
+
+def test_the_refinements_read_as_stated_and_default_to_off(tmp_path):
+    roof = _load(tmp_path, NPU + "weight_bytes_per_us = 3750.0\nchannel_granule_in = 32\nchannel_granule_out = 8\n"
+                 "kernel_granule = 4\nmin_positions = 32\n").roofline("npu")
+    assert (roof.weight_bytes_per_us, roof.channel_granule_in, roof.channel_granule_out, roof.kernel_granule, roof.min_positions) == (3750.0, 32, 8, 4, 32)
+    plain = _load(tmp_path, NPU).roofline("npu")
+    assert (plain.weight_bytes_per_us, plain.channel_granule_in, plain.channel_granule_out, plain.kernel_granule, plain.min_positions) == (None, 1, 1, 1, 1)
 
 
 def test_every_bundled_platform_states_both_rooflines():
