@@ -12,10 +12,9 @@ import pytest
 from prism_cp.io import load_platform
 from prism_cp.summary import summarize
 from prism_cp.views import read_timeline
-from schedule_files import schedule_files
+from schedule_files import LINK_TOML, grai_with, schedule_files
 from test_cli import DATA, FAST, assert_user_error, json_line, run
 
-ROOT = Path(__file__).parent.parent
 NOT_OURS = {"model": "x", "batches": 1, "start": [0]}
 
 
@@ -47,8 +46,7 @@ def test_schedule_writes_chart_and_trace_of_its_result(tmp_path: Path) -> None:
 
 
 def test_schedule_on_a_linked_platform_draws_and_traces_every_transfer(tmp_path: Path) -> None:
-    platform = tmp_path / "grai_link.toml"
-    platform.write_text((ROOT / "platforms" / "grai.toml").read_text() + "\n[link]\nlatency_us = 10.0\nbytes_per_us = 2000.0\npj_per_byte = 10.0\nchannels = 2\n")
+    platform = grai_with(tmp_path, LINK_TOML)
     chart, trace = tmp_path / "s.svg", tmp_path / "s.json"
     summary = json_line(run("schedule", "-a", "npufirst", "--batches", "2", "--platform", str(platform), "--results-dir", str(tmp_path), "--json",
                             "--plot", str(chart), "--trace", str(trace)))
