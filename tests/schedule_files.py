@@ -1,16 +1,32 @@
-"""Small schedules written to disk in every format the views read."""
+"""Small schedules written to disk in every format the views read, and grai
+platform files with more in them."""
 
 from __future__ import annotations
 
+import dataclasses
 from pathlib import Path
 
 from prism_cp import Problem, Result, solve
 from prism_cp.io import load_platform, load_workload, write_reference_pickle, write_schedule_json
+from prism_cp.platform import Link
 
 
-def schedule_files(directory: Path, batches: int = 2, algorithm: str = "npufirst") -> tuple[Problem, Result, Path, Path]:
-    """xception on grai (4 NPUs, 2 CPUs): the problem, a result, and its pickle and JSON."""
-    problem = Problem(load_workload("xception"), load_platform("grai"), batches)
+GRAI = Path(__file__).parents[1] / "platforms" / "grai.toml"
+LINK_TOML = "[link]\nlatency_us = 10.0\nbytes_per_us = 2000.0\npj_per_byte = 10.0\nchannels = 2\n"
+CPU_POWER_TOML = "[power.cpu]\nactive_mw = 900.0\nidle_mw = 90.0\n"
+
+
+def grai_with(directory: Path, *tables: str) -> Path:
+    """A platform file: the bundled grai plus these TOML tables."""
+    path = directory / "grai_with.toml"
+    path.write_text("\n".join([GRAI.read_text(), *tables]))
+    return path
+
+
+def schedule_files(directory: Path, batches: int = 2, algorithm: str = "npufirst", link: Link | None = None) -> tuple[Problem, Result, Path, Path]:
+    """xception on grai (4 NPUs, 2 CPUs; with `link`, if given): the problem, a
+    result, and its pickle and JSON."""
+    problem = Problem(load_workload("xception"), dataclasses.replace(load_platform("grai"), link=link), batches)
     result = solve(problem, algorithm)
     pkl = write_reference_pickle(directory / f"{algorithm}_b{batches}.pkl", problem, result.schedule, result.mapping)
     doc = write_schedule_json(directory / f"{algorithm}_b{batches}.json", problem, result)

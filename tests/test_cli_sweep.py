@@ -4,6 +4,7 @@ CSV and plots; bad options are one-line errors; Ctrl-C loses no finished run."""
 from __future__ import annotations
 
 import csv
+import json
 import os
 import signal
 import sqlite3
@@ -17,6 +18,7 @@ from typer.testing import CliRunner
 
 from prism_cp.cli import app
 from prism_cp.sweep import Store
+from schedule_files import CPU_POWER_TOML, grai_with
 
 runner = CliRunner()
 SWEEP = ["sweep", "--models", "xception", "--npus", "1-2", "--cpus", "1,2", "--batches", "2", "--algorithms", "npufirst,staggered"]
@@ -47,6 +49,18 @@ def test_sweep_runs_every_combination_once_then_resumes_exports_and_plots(tmp_pa
     assert all(Path(r["schedule_path"]).is_file() and r["schedule_path"].startswith(str(tmp_path / "r" / "schedules")) for r in rows)
     assert (tmp_path / "p.png").read_bytes()[:4] == b"\x89PNG"
     assert run("sweep", "--db", str(db), "--export", str(tmp_path / "again.csv")).exit_code == 0  # export alone
+
+
+def test_the_export_carries_each_runs_energy_and_the_plot_can_draw_it(tmp_path: Path) -> None:
+    powered = grai_with(tmp_path, CPU_POWER_TOML)
+    db, out, png = tmp_path / "s.db", tmp_path / "out.csv", tmp_path / "e.png"
+    result = run(*SWEEP, "--platforms", str(powered), "--db", str(db), "--export", str(out), "--plot", str(png), "--metric", "energy", "--quiet")
+    assert result.exit_code == 0, result.output
+    rows = list(csv.DictReader(out.open()))
+    assert len(rows) == 8 and all(float(r["energy_uj"]) == json.loads(Path(r["schedule_path"]).read_text())["energy_uj"] for r in rows)
+    assert png.read_bytes()[:4] == b"\x89PNG"
+    assert run(*SWEEP, "--db", str(tmp_path / "bare.db"), "--quiet").exit_code == 0
+    assert_user_error(run("sweep", "--db", str(tmp_path / "bare.db"), "--plot", str(png), "--metric", "energy"), "--metric energy needs the energy of every run, unknown on grai")
 
 
 def test_failed_and_error_runs_are_listed(tmp_path: Path) -> None:

@@ -12,7 +12,7 @@ import pytest
 from prism_cp.io import load_platform
 from prism_cp.summary import summarize
 from prism_cp.views import read_timeline
-from schedule_files import schedule_files
+from schedule_files import LINK_TOML, grai_with, schedule_files
 from test_cli import DATA, FAST, assert_user_error, json_line, run
 
 NOT_OURS = {"model": "x", "batches": 1, "start": [0]}
@@ -43,6 +43,18 @@ def test_schedule_writes_chart_and_trace_of_its_result(tmp_path: Path) -> None:
     doc = json.loads(trace.read_text())
     assert doc["otherData"]["makespan_us"] == summary["makespan_us"] and doc["otherData"]["lower_bound_us"] == summary["lower_bound_us"]
     assert chart.read_text().count('id="ops-') == 6
+
+
+def test_schedule_on_a_linked_platform_draws_and_traces_every_transfer(tmp_path: Path) -> None:
+    platform = grai_with(tmp_path, LINK_TOML)
+    chart, trace = tmp_path / "s.svg", tmp_path / "s.json"
+    summary = json_line(run("schedule", "-a", "npufirst", "--batches", "2", "--platform", str(platform), "--results-dir", str(tmp_path), "--json",
+                            "--plot", str(chart), "--trace", str(trace)))
+    moved = read_timeline(summary["output"]).transfers
+    events = json.loads(trace.read_text())["traceEvents"]
+    assert moved and sum(e["ph"] == "X" and e["cat"] == "transfer" for e in events) == len(moved)
+    text = chart.read_text()
+    assert text.count('id="transfers-link') == 2 and "<!-- link 0 -->" in text and "<!-- link 1 -->" in text
 
 
 def test_compare_plot_has_a_panel_per_algorithm(tmp_path: Path) -> None:

@@ -40,16 +40,37 @@ def rows():
     ] + [{"model": "xception", "platform": "grai", "batches": 2, "npus": 4, "cpus": 0, "algorithm": "prism", "makespan_us": None}]
 
 
-@pytest.mark.parametrize("metric", ["throughput", "makespan"])
+def with_energy():
+    """rows() with an energy for every run that has a schedule: more NPUs cost more."""
+    return [r | {"energy_uj": None if r["makespan_us"] is None else 1e3 * r["npus"] + r["makespan_us"] / 100} for r in rows()]
+
+
+@pytest.mark.parametrize("metric", ["throughput", "makespan", "energy"])
 def test_plot_writes_an_image(tmp_path, metric):
-    out = plot_pareto(rows(), tmp_path / "p" / "pareto.png", metric)
+    out = plot_pareto(with_energy(), tmp_path / "p" / "pareto.png", metric)
     assert out.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+
+
+def test_the_energy_plot_draws_each_runs_energy_and_the_least_energy_front(tmp_path):
+    energies = {(r["batches"], r["npus"], r["algorithm"]): r["energy_uj"] for r in with_energy() if r["energy_uj"] is not None}
+    assert pareto_front([((n, 1), energies[2, n, "prism"]) for n in (1, 2, 3)], "energy") == [((1, 1), energies[2, 1, "prism"])]
+    text = plot_pareto(with_energy(), tmp_path / "p.svg", "energy").read_text()
+    assert "<!-- energy of the run (uJ) -->" in text
+
+
+def test_the_energy_plot_needs_the_energy_of_every_run(tmp_path):
+    unknown = with_energy()
+    unknown[0] = unknown[0] | {"platform": "bare", "energy_uj": None}
+    with pytest.raises(PrismError, match="--metric energy needs the energy of every run, unknown on bare"):
+        plot_pareto(unknown, tmp_path / "p.png", "energy")
+    with pytest.raises(PrismError, match="unknown on grai"):
+        plot_pareto(rows(), tmp_path / "p.png", "energy")  # rows of a database written before energies
 
 
 def test_plot_errors(tmp_path, monkeypatch):
     with pytest.raises(PrismError, match="no run of the sweep has a schedule"):
         plot_pareto([r for r in rows() if r["makespan_us"] is None], tmp_path / "p.png")
-    with pytest.raises(PrismError, match="metric must be one of throughput, makespan"):
+    with pytest.raises(PrismError, match="metric must be one of throughput, makespan, energy"):
         plot_pareto(rows(), tmp_path / "p.png", "speed")
     monkeypatch.setitem(sys.modules, "matplotlib", None)
     with pytest.raises(PrismError, match=r"--plot needs the optional extra 'plot': pip install 'prism_cp\[plot\]'"):

@@ -1,5 +1,6 @@
-"""The sweep database: rows survive reopening, finished runs are known, and a
-file of another kind, version or a damaged one is refused with a clear error."""
+"""The sweep database: rows survive reopening, finished runs are known, a file
+written before the energy column gains it, and a file of another kind,
+version or a damaged one is refused with a clear error."""
 
 from __future__ import annotations
 
@@ -12,7 +13,7 @@ from prism_cp import PrismError
 from prism_cp.sweep import RunConfig, Store, export_csv
 from prism_cp.sweep.run import empty_result
 from prism_cp.sweep.state import RunState
-from prism_cp.sweep.store import COLUMNS
+from prism_cp.sweep.store import APPLICATION_ID, COLUMNS
 
 
 def row(config: RunConfig, status: str = "FEASIBLE", makespan: float | None = 0.1 + 0.2) -> dict:
@@ -105,3 +106,55 @@ def test_another_schema_version_is_refused(tmp_path):
 def test_a_directory_is_refused(tmp_path):
     with pytest.raises(PrismError, match="is not a regular file"):
         Store(tmp_path)
+
+
+#: the table of version 1 as first released, before `energy_uj`
+OLD_RUNS = """CREATE TABLE runs (
+    key TEXT PRIMARY KEY,
+    model TEXT NOT NULL, platform TEXT NOT NULL, npus INTEGER NOT NULL, cpus INTEGER NOT NULL,
+    batches INTEGER NOT NULL, algorithm TEXT NOT NULL, seed INTEGER NOT NULL, time_limit REAL,
+    makespan_us REAL, lower_bound_us REAL, gap REAL, status TEXT NOT NULL, wall_s REAL,
+    schedule_path TEXT, prism_cp_version TEXT NOT NULL, error TEXT,
+    finished_at TEXT NOT NULL DEFAULT (datetime('now'))
+)"""
+
+
+def old_database(path) -> None:
+    """A sweep database as the first release of version 1 wrote it, with run A in it."""
+    con = sqlite3.connect(path)
+    con.execute("CREATE TABLE meta (name TEXT PRIMARY KEY, value TEXT NOT NULL)")
+    con.execute(OLD_RUNS)
+    con.execute(f"PRAGMA application_id = {APPLICATION_ID}")
+    con.execute("PRAGMA user_version = 1")
+    con.execute("INSERT INTO meta VALUES ('created_by', 'prism_cp 0.1')")
+    old = [c for c in COLUMNS if c != "energy_uj"]
+    con.execute(f"INSERT INTO runs ({', '.join(old)}) VALUES ({', '.join('?' * len(old))})", [row(A)[c] for c in old])
+    con.commit()
+    con.close()
+
+
+def test_a_database_written_before_the_energy_column_gains_it_and_keeps_its_runs(tmp_path):
+    db = tmp_path / "old.db"
+    old_database(db)
+    with Store(db, create=False) as store:
+        [a] = store.rows()
+        assert a["key"] == A.key and a["makespan_us"] == 0.1 + 0.2 and a["energy_uj"] is None
+        store.put(row(B) | {"energy_uj": 1 / 3})
+    with Store(db) as store:  # opening it again adds nothing twice
+        assert [r["energy_uj"] for r in store.rows()] == [None, 1 / 3]
+        assert export_csv(store, tmp_path / "out.csv") == 2
+    with sqlite3.connect(db) as con:
+        assert [r[1] for r in con.execute("PRAGMA table_info(runs)")].count("energy_uj") == 1
+    rows = list(csv.DictReader((tmp_path / "out.csv").open()))
+    assert rows[0]["energy_uj"] == "" and float(rows[1]["energy_uj"]) == 1 / 3
+
+
+def test_a_new_database_has_the_energy_column_where_a_migrated_one_does(tmp_path):
+    Store(tmp_path / "new.db").close()
+    old_database(tmp_path / "old.db")
+    Store(tmp_path / "old.db").close()
+    columns = []
+    for name in ("new.db", "old.db"):
+        with sqlite3.connect(tmp_path / name) as con:
+            columns.append([r[1:3] for r in con.execute("PRAGMA table_info(runs)")])
+    assert columns[0] == columns[1] and columns[0][-1] == ("energy_uj", "REAL")

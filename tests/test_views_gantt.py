@@ -1,9 +1,11 @@
 """Gantt charts are real PNG, SVG and PDF files with one rectangle per op shown,
-on the core that runs it; matplotlib stays optional."""
+on the core that runs it, and one per transfer shown, on its link channel's
+row; matplotlib stays optional."""
 
 from __future__ import annotations
 
 import colorsys
+import re
 import struct
 import sys
 import xml.etree.ElementTree as ET
@@ -13,9 +15,10 @@ from pathlib import Path
 import pytest
 
 from prism_cp import PrismError
+from prism_cp.platform import Link
 from prism_cp.schedule import gap
 from prism_cp.views import Timeline, Window, plot_comparison, plot_gantt, read_timeline, timeline_of
-from prism_cp.views.gantt import AUTO_ZOOM_OPS_PER_ROW, DPI, PALETTE
+from prism_cp.views.gantt import AUTO_ZOOM_OPS_PER_ROW, DPI, LINK_COLOUR, LINK_LEGEND, PALETTE
 from prism_cp.views.timeline import core_label
 from schedule_files import schedule_files
 
@@ -173,3 +176,61 @@ def test_the_colouring_is_explained(tmp_path: Path, files, color: str, explained
     text = plot_gantt(read_timeline(files[3]), tmp_path / "g.svg", color=color).read_text()
     assert all(f"<!-- {label} -->" in text for label in explained)
     assert ("<!-- batch 0 -->" in text) == (color == "batch")
+
+
+@pytest.fixture(scope="module")
+def linked(tmp_path_factory) -> Timeline:
+    """Two batches on a grai with a link of two channels."""
+    problem, result, _, doc = schedule_files(tmp_path_factory.mktemp("gantt_link"), batches=2, link=Link(10.0, 2000.0, 10.0, 2))
+    assert result.schedule.transfers
+    return read_timeline(doc)
+
+
+def transfer_fills(svg: Path) -> dict[str, list[str]]:
+    """Per link row (`transfers-link<c>`, or `transfers-<panel>-link<c>`): the fill colour of each rectangle, in order."""
+    root = ET.parse(svg).getroot()
+    return {g.get("id")[10:]: [re.search(r"fill: (#\w+)", p.get("style"))[1] for p in g.iter(f"{SVG}path")]
+            for g in root.iter(f"{SVG}g") if g.get("id", "").startswith("transfers-")}
+
+
+@pytest.mark.parametrize("window", [Window(), Window((1, 1)), Window(None, 30, 45.5)])
+def test_each_transfer_shown_is_a_rectangle_on_its_channel_row_in_its_batch_colour(tmp_path: Path, linked: Timeline, window: Window) -> None:
+    out = plot_gantt(linked, tmp_path / "g.svg", window)
+    shown = [linked.transfers[k] for k in window.transfers(linked)]
+    batches = sorted({linked.split(g)[0] for g in window.ops(linked)})  # the legend's order: the ops' colours
+    assert shown and transfer_fills(out) == {f"link{c}": [PALETTE[batches.index(t.batch)] for t in shown if t.channel == c] for c in {t.channel for t in shown}}
+    assert op_rectangles(out) == ops_per_core(linked, window.ops(linked))
+    text = out.read_text()
+    assert "<!-- link 0 -->" in text and "<!-- link 1 -->" in text and "<!-- link 2 -->" not in text
+
+
+@pytest.mark.parametrize("color", ["type", "op"])
+def test_other_colourings_draw_transfers_in_the_link_colour_and_explain_it(tmp_path: Path, linked: Timeline, color: str) -> None:
+    out = plot_gantt(linked, tmp_path / "g.svg", color=color)
+    fills = transfer_fills(out)
+    assert sum(map(len, fills.values())) == len(linked.transfers) and {f for row in fills.values() for f in row} == {LINK_COLOUR}
+    assert f"<!-- {LINK_LEGEND} -->" in out.read_text()
+
+
+def test_a_chart_without_transfers_has_no_link_rows(tmp_path: Path, files) -> None:
+    t = read_timeline(files[3])
+    text = plot_gantt(t, tmp_path / "g.svg", color="type").read_text()
+    assert transfer_fills(tmp_path / "g.svg") == {} and "<!-- link 0 -->" not in text and LINK_LEGEND not in text
+
+
+def test_the_automatic_zoom_counts_the_transfers_it_shows(tmp_path: Path) -> None:
+    problem, result, _, _ = schedule_files(tmp_path, batches=16, link=Link(10.0, 2000.0, 10.0, 2))
+    t = timeline_of(problem, result)
+    out = plot_gantt(t, tmp_path / "g16.svg")
+    end_ms = sorted(t.schedule.start)[AUTO_ZOOM_OPS_PER_ROW * len(t.cores)] / 1000
+    shown = Window(None, 0, end_ms).transfers(t)
+    assert 0 < len(shown) < len(t.transfers) and sum(map(len, transfer_fills(out).values())) == len(shown)
+    assert f"{len(shown)} of {len(t.transfers)} transfers)" in svg_text(out)
+
+
+def test_a_comparison_draws_the_link_rows_of_each_panel(tmp_path: Path, linked: Timeline, files) -> None:
+    plain = read_timeline(files[3])
+    out = plot_comparison([linked, plain], ["linked", "plain"], tmp_path / "c.svg", bound=None)
+    fills = transfer_fills(out)
+    assert {row for row in fills} == {f"linked-link{c}" for c in linked.links}
+    assert sum(map(len, fills.values())) == len(linked.transfers)

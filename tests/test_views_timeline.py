@@ -13,6 +13,7 @@ from prism_cp import PrismError
 from prism_cp.io import write_reference_pickle
 from prism_cp.io.safe_pickle import load_pickle
 from prism_cp.io.schedule_pickle import _reference_module_importable
+from prism_cp.platform import Link
 from prism_cp.views import Window, batch_range, read_timeline, timeline_of
 from prism_cp.views.timeline import batch_period
 from schedule_files import schedule_files
@@ -115,3 +116,40 @@ def test_batch_ranges() -> None:
     for bad in ("", "3-1", "a", "-2", "1-2-3"):
         with pytest.raises(PrismError):
             batch_range(bad)
+
+
+@pytest.fixture(scope="module")
+def linked(tmp_path_factory):
+    """Four channels, of which three batches use fewer."""
+    return schedule_files(tmp_path_factory.mktemp("timeline_link"), batches=3, link=Link(10.0, 2000.0, 10.0, 4))
+
+
+def test_transfers_come_from_a_result_and_a_json_not_from_a_pickle_alone(tmp_path: Path, linked) -> None:
+    problem, result, pkl, doc = linked
+    used = tuple(sorted({t.channel for t in result.schedule.transfers}))
+    assert result.schedule.transfers and len(used) < 4
+    live, from_json = timeline_of(problem, result), read_timeline(doc)
+    assert live.transfers == from_json.transfers == result.schedule.transfers
+    assert live.links == (0, 1, 2, 3) and from_json.links == used  # a JSON does not record the channel count
+    alone = tmp_path / pkl.name
+    alone.write_bytes(pkl.read_bytes())
+    assert read_timeline(alone).transfers == () and read_timeline(alone).links == ()
+    assert read_timeline(pkl) == from_json  # beside its JSON, the same ops: the JSON's transfers
+
+
+def test_unlimited_channels_draw_the_channels_used_and_no_link_draws_none(tmp_path: Path, files) -> None:
+    problem, result, _, _ = schedule_files(tmp_path, batches=3, link=Link(10.0, 2000.0, 10.0, 0))
+    assert timeline_of(problem, result).links == tuple(sorted({t.channel for t in result.schedule.transfers})) != ()
+    assert timeline_of(*files[:2]).links == () and timeline_of(*files[:2]).transfers == ()
+
+
+def test_windows_select_the_transfers_of_their_batches_and_times(linked) -> None:
+    problem, result, _, _ = linked
+    t, moved = timeline_of(problem, result), result.schedule.transfers
+    assert Window().transfers(t) == list(range(len(moved)))
+    assert Window((1, 2)).transfers(t) == [k for k, x in enumerate(moved) if x.batch >= 1] != []
+    shown = Window((0, 1), 40, 60).transfers(t)
+    assert shown == [k for k, x in enumerate(moved) if x.batch <= 1 and x.start <= 60_000 and x.end >= 40_000] and shown
+    assert Window(from_ms=0, to_ms=1).transfers(t) == []  # nothing crosses the link yet: no error, ops are shown
+    with pytest.raises(PrismError, match="zoom range"):
+        Window(from_ms=5, to_ms=5).transfers(t)

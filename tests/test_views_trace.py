@@ -1,6 +1,6 @@
 """Traces follow the Trace Event Format (JSON Object Format) that Perfetto and
 chrome://tracing read: checked field by field, event by event, and the busy
-counters against a direct count."""
+counters against a direct count; every transfer once on its channel's track."""
 
 from __future__ import annotations
 
@@ -13,7 +13,8 @@ import pytest
 
 from prism_cp import PrismError
 from prism_cp.views import Timeline, read_timeline, timeline_of, trace_events, write_trace
-from prism_cp.views.trace import PID
+from prism_cp.platform import Link
+from prism_cp.views.trace import LINK_PID, PID
 from schedule_files import schedule_files
 
 GOLDEN = Path(__file__).parent / "golden"
@@ -54,10 +55,11 @@ def check_trace_event_format(doc: dict) -> None:
 
 
 def check_trace_of(t: Timeline, doc: dict) -> None:
-    """One 'X' event per op, on its core's process and thread, with its identity in args."""
+    """One 'X' event per op, on its core's process and thread, with its identity
+    in args; a thread per core and per link channel."""
     check_trace_event_format(doc)
     s, events = t.schedule, doc["traceEvents"]
-    ops = sorted((e for e in events if e["ph"] == "X"), key=lambda e: e["args"]["global_op"])
+    ops = sorted((e for e in events if e["ph"] == "X" and e["pid"] != LINK_PID), key=lambda e: e["args"]["global_op"])
     assert [e["args"]["global_op"] for e in ops] == list(range(t.size))
     threads = {(e["pid"], e["tid"]): e["args"]["name"] for e in events if e["name"] == "thread_name"}
     processes = {e["pid"]: e["args"]["name"] for e in events if e["name"] == "process_name"}
@@ -66,7 +68,7 @@ def check_trace_of(t: Timeline, doc: dict) -> None:
         assert processes[e["pid"]] == f"{s.core_type[g].upper()} cores" and threads[e["pid"], e["tid"]] == f"{s.core_type[g].upper()}{s.core_id[g]}"
         assert (e["args"]["batch"], e["args"]["op"]) == divmod(g, t.n_ops)
         assert e["args"]["op_name"] == t.op_name(g) == e["name"] and e["args"]["layer_type"] == t.op_type(g)
-    assert len(threads) == len(t.cores)
+    assert len(threads) == len(t.cores) + len(t.links)
 
 
 def test_trace_of_a_result_names_every_op(files) -> None:
@@ -109,3 +111,25 @@ def test_busy_counters_count_the_cores_executing_an_op(files) -> None:
 def test_bad_outputs_are_refused(tmp_path: Path, files, name: str) -> None:
     with pytest.raises(PrismError, match="cannot write a trace"):
         write_trace(read_timeline(files[3]), tmp_path / name)
+
+
+def test_every_transfer_is_one_event_on_its_channel_track(tmp_path: Path) -> None:
+    problem, result, _, doc = schedule_files(tmp_path, batches=3, link=Link(10.0, 2000.0, 10.0, 2))
+    t = read_timeline(doc)
+    assert t.transfers == result.schedule.transfers and t.links == (0, 1)
+    loaded = json.loads(write_trace(t, tmp_path / "t.json").read_text(), parse_constant=lambda c: pytest.fail(f"{c} is not JSON"))
+    check_trace_of(t, loaded)
+    events = loaded["traceEvents"]
+    threads = {e["tid"]: e["args"]["name"] for e in events if e["name"] == "thread_name" and e["pid"] == LINK_PID}
+    assert threads == {1: "link 0", 2: "link 1"}
+    assert [e["args"]["name"] for e in events if e["name"] == "process_name" and e["pid"] == LINK_PID] == ["link"]
+    moved = [e for e in events if e["ph"] == "X" and e["pid"] == LINK_PID]
+    seen = sorted((threads[e["tid"]], e["ts"], e["ts"] + e["dur"], e["args"]["batch"], e["args"]["src"], e["args"]["dst"], e["args"]["bytes"]) for e in moved)
+    assert seen == sorted((f"link {x.channel}", x.start, x.start + (x.end - x.start), x.batch, x.src, x.dst, x.bytes) for x in result.schedule.transfers)
+    for e in moved:
+        names = problem.workload.op_names
+        assert e["name"] == f"{names[e['args']['src']]} -> {names[e['args']['dst']]}" == f"{e['args']['src_name']} -> {e['args']['dst_name']}"
+
+
+def test_a_trace_without_transfers_has_no_link_process(files) -> None:
+    assert all(e["pid"] != LINK_PID for e in trace_events(read_timeline(files[3]))["traceEvents"])

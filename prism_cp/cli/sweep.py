@@ -36,8 +36,8 @@ def sweep(
     db: Annotated[Path, typer.Option(help="SQLite results database; runs already in it are skipped.")] = DEFAULT_DB,
     schedules_dir: Annotated[Path | None, typer.Option(help="Where each run's schedule JSON goes (default: 'schedules' beside --db).")] = None,
     export: Annotated[Path | None, typer.Option(help="Write one CSV row per run of the database to this file.")] = None,
-    plot: Annotated[Path | None, typer.Option(help="Draw throughput (or --metric makespan) against core count per algorithm to this image; needs the extra 'plot'.")] = None,
-    metric: Annotated[str, typer.Option(help="What --plot draws: throughput or makespan.")] = "throughput",
+    plot: Annotated[Path | None, typer.Option(help="Draw throughput (or --metric makespan|energy) against core count per algorithm to this image; needs the extra 'plot'.")] = None,
+    metric: Annotated[str, typer.Option(help="What --plot draws: throughput, makespan or energy (every run needs power figures).")] = "throughput",
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress bar.")] = False,
 ) -> None:
     """Run every combination of the options (one run each) into --db, skipping

@@ -1,5 +1,5 @@
-"""The design-space picture of a sweep: throughput (or makespan) for each
-core configuration, one line per algorithm, one panel per model, platform and
+"""The design-space picture of a sweep: throughput (or makespan, or energy)
+for each core configuration, one line per algorithm, one panel per model, platform and
 batch count."""
 
 from __future__ import annotations
@@ -10,7 +10,9 @@ from typing import Any
 
 from prism_cp.errors import PrismError
 
-METRICS = ("throughput", "makespan")
+METRICS = ("throughput", "makespan", "energy")
+#: the y axis of each metric
+AXIS_LABELS = {"throughput": "throughput (inferences/s)", "makespan": "makespan (us)", "energy": "energy of the run (uJ)"}
 #: (NPUs, CPUs): one column of the plot
 Cores = tuple[int, int]
 COLUMN_INCHES = 0.6  # room for one tick label such as "12N+4C"
@@ -20,8 +22,11 @@ DOTS_LABEL = "faint dots: every run, in its algorithm's colour"
 
 
 def metric_value(row: dict[str, Any], metric: str) -> float:
-    """Throughput in inferences per second (batches / makespan), or the makespan in us."""
-    return row["batches"] / row["makespan_us"] * 1e6 if metric == "throughput" else row["makespan_us"]
+    """Throughput in inferences per second (batches / makespan), the makespan
+    in us, or the energy of the whole run in uJ."""
+    if metric == "throughput":
+        return row["batches"] / row["makespan_us"] * 1e6
+    return row["makespan_us" if metric == "makespan" else "energy_uj"]
 
 
 def column_order(cores: Cores) -> tuple[int, int]:
@@ -37,7 +42,7 @@ def pareto_front(points: list[tuple[Cores, float]], metric: str) -> list[tuple[C
     """The points no other point beats with as many cores in total or fewer:
     the best configuration at each total core count (the first column of
     equals), kept only where it improves on every smaller total (higher
-    throughput, or lower makespan)."""
+    throughput, or lower makespan or energy)."""
     best: dict[int, tuple[Cores, float]] = {}
     better = max if metric == "throughput" else min
     for cores, value in sorted(points, key=lambda p: column_order(p[0])):
@@ -55,9 +60,14 @@ def pareto_front(points: list[tuple[Cores, float]], metric: str) -> list[tuple[C
 def plot_pareto(rows: list[dict[str, Any]], path: str | Path, metric: str = "throughput") -> Path:
     """Draw every finished run (dots) and each algorithm's Pareto front (line)
     to the image `path` (its suffix picks the format); PrismError if no run has
-    a schedule."""
+    a schedule, or if the metric is the energy and a run with a schedule has
+    none (its platform states no power figures)."""
     if metric not in METRICS:
         raise PrismError(f"metric must be one of {', '.join(METRICS)}, got {metric!r}")
+    if metric == "energy":
+        unknown = sorted({r["platform"] for r in rows if r["makespan_us"] and r.get("energy_uj") is None})
+        if unknown:
+            raise PrismError(f"--metric energy needs the energy of every run, unknown on {', '.join(unknown)} (no power figures for a core type there, or runs stored before energies were)")
     try:
         import matplotlib
 
@@ -84,7 +94,7 @@ def plot_pareto(rows: list[dict[str, Any]], path: str | Path, metric: str = "thr
             ax.plot([x[c] for c, _ in front], [v for _, v in front], marker="o", color=dots.get_facecolor()[0], alpha=1.0, label=f"{algorithm}: Pareto front")
         ax.set_title(f"{model} on {platform}, {batches} batches")
         ax.set_xlabel("cores: NPUs (N) + CPUs (C), by total cores")
-        ax.set_ylabel("throughput (inferences/s)" if metric == "throughput" else "makespan (us)")
+        ax.set_ylabel(AXIS_LABELS[metric])
         ax.set_xticks(range(len(columns)), [column_label(c) for c in columns], rotation=90 if len(columns) > ROTATE_TICKS_ABOVE else 0)
         ax.grid(alpha=0.3)
         handles = ax.get_legend_handles_labels()[0] + [Line2D([], [], marker="o", linestyle="", color="grey", alpha=0.4, markersize=4, label=DOTS_LABEL)]

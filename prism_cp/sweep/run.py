@@ -28,7 +28,8 @@ def run_config(config: RunConfig, schedules_dir: str, workers: int | None = None
     A PrismError (an instance that cannot exist, e.g. CPU-only ops and no CPU)
     is a finished run with state ERROR and the message; anything else
     propagates, so the sweep records the run as FAILED or retries it. A run
-    with a schedule stores the solver's status.
+    with a schedule stores the solver's status and its energy (None where the
+    platform states no power figures).
     """
     from prism_cp import __version__
 
@@ -50,9 +51,10 @@ def run_config(config: RunConfig, schedules_dir: str, workers: int | None = None
         "wall_s": result.wall_s,
         "schedule_path": str(path),
         "error": None,
+        "energy_uj": result.energy_uj,
     }
 
 
 def empty_result(state: RunState, error: str, wall_s: float | None = None) -> dict[str, Any]:
     """The result columns of a run that produced no schedule."""
-    return {"makespan_us": None, "lower_bound_us": None, "gap": None, "status": state.value, "wall_s": wall_s, "schedule_path": None, "error": error}
+    return {"makespan_us": None, "lower_bound_us": None, "gap": None, "status": state.value, "wall_s": wall_s, "schedule_path": None, "error": error, "energy_uj": None}

@@ -3,7 +3,10 @@ configuration, each result committed as soon as it arrives.
 
 The file carries SQLite's application id and a schema version, so that a file
 of another kind, another schema version or a damaged one is refused with a
-message instead of being misread or overwritten.
+message instead of being misread or overwritten. Columns added since version 1
+(ADDED_COLUMNS) are added to older files when they are opened: their runs read
+back with those columns null, and an older prism_cp still reads and writes the
+file, naming its columns.
 """
 
 from __future__ import annotations
@@ -23,7 +26,9 @@ from prism_cp.sweep.state import FINISHED
 APPLICATION_ID = 0x50524953  # "PRIS": marks the file as a prism_cp sweep database
 SCHEMA_VERSION = 1
 CONFIG_COLUMNS = tuple(f.name for f in fields(RunConfig))
-RESULT_COLUMNS = ("makespan_us", "lower_bound_us", "gap", "status", "wall_s", "schedule_path", "prism_cp_version", "error")
+RESULT_COLUMNS = ("makespan_us", "lower_bound_us", "gap", "status", "wall_s", "schedule_path", "prism_cp_version", "error", "energy_uj")
+#: column -> its SQL type, for each column added to `runs` after the first release of version 1
+ADDED_COLUMNS = {"energy_uj": "REAL"}
 COLUMNS = ("key", *CONFIG_COLUMNS, *RESULT_COLUMNS)
 
 _SCHEMA = f"""
@@ -34,7 +39,8 @@ CREATE TABLE runs (
     batches INTEGER NOT NULL, algorithm TEXT NOT NULL, seed INTEGER NOT NULL, time_limit REAL,
     makespan_us REAL, lower_bound_us REAL, gap REAL, status TEXT NOT NULL, wall_s REAL,
     schedule_path TEXT, prism_cp_version TEXT NOT NULL, error TEXT,
-    finished_at TEXT NOT NULL DEFAULT (datetime('now'))
+    finished_at TEXT NOT NULL DEFAULT (datetime('now')),
+    energy_uj REAL
 );
 PRAGMA application_id = {APPLICATION_ID};
 PRAGMA user_version = {SCHEMA_VERSION};
@@ -86,6 +92,19 @@ class Store:
         problems = [r[0] for r in self.db.execute("PRAGMA quick_check")]
         if problems != ["ok"] or not {"meta", "runs"} <= tables:
             raise PrismError(f"{self.path} is damaged ({'; '.join(problems[:3]) or 'tables missing'}); move it away or choose another --db")
+        self._add_missing_columns()
+
+    def _add_missing_columns(self) -> None:
+        """Add ADDED_COLUMNS that a file written before them lacks (in one
+        transaction: two sweeps opening it at once add each column once)."""
+        self.db.execute("BEGIN IMMEDIATE")
+        try:
+            have = {r[1] for r in self.db.execute("PRAGMA table_info(runs)")}
+            for name, kind in ADDED_COLUMNS.items():
+                if name not in have:
+                    self.db.execute(f"ALTER TABLE runs ADD COLUMN {name} {kind}")
+        finally:
+            self.db.execute("COMMIT")
 
     def close(self) -> None:
         self.db.close()

@@ -1,5 +1,6 @@
-"""Gantt charts of schedules: one row per core, one rectangle per op, the
-makespan and the proven lower bound marked. Needs matplotlib (the optional
+"""Gantt charts of schedules: one row per core, one rectangle per op, one
+row per link channel with a rectangle per transfer, the makespan and the
+proven lower bound marked. Needs matplotlib (the optional
 extra `plot`), imported only when a chart is drawn."""
 
 from __future__ import annotations
@@ -12,7 +13,8 @@ from typing import TYPE_CHECKING, Any, Sequence
 from prism_cp.errors import PrismError
 from prism_cp.io.files import atomic_write, output_path
 from prism_cp.schedule import gap
-from prism_cp.views.timeline import Timeline, Window, core_label
+from prism_cp.schedule import Transfer
+from prism_cp.views.timeline import Timeline, Window, core_label, link_label
 
 if TYPE_CHECKING:
     from matplotlib.axes import Axes
@@ -32,6 +34,12 @@ PALETTE = (
     "#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd", "#8c564b", "#e377c2", "#7f7f7f", "#bcbd22", "#17becf",
     "#ffbb78", "#98df8a", "#ff9896", "#c5b0d5", "#c49c94", "#f7b6d2", "#9edae5", "#c7c7c7", "#dbdb8d", "#aec7e8",
 )
+#: Transfers not coloured by batch: a charcoal no palette or colour scale uses.
+LINK_COLOUR = "#333333"
+LINK_LEGEND = "transfer over the link"
+#: Transfers last tens of us while a chart spans tens of ms: an edge of this
+#: width (points) keeps each one visible, at least a hairline wide.
+LINK_EDGE = 0.6
 LEGEND_MAX = len(PALETTE)  # more categories than this get a colour bar instead of a legend
 #: A chart asked for without a window shows at most this many ops per core row
 #: (the first to start): xception at 16 batches on 4 NPUs + 2 CPUs, 2144 ops,
@@ -63,6 +71,10 @@ class _Colouring:
     def colour(self, timeline: Timeline, g: int) -> Any:
         return self.of[category(timeline, g, self.by)]
 
+    def transfer_colour(self, transfer: Transfer) -> Any:
+        """Its batch's colour, else the one link colour."""
+        return self.of[transfer.batch] if self.by == "batch" else LINK_COLOUR
+
 
 def category(timeline: Timeline, g: int, by: str) -> int | str:
     """What op `g` is coloured by: its batch, its op index, or its layer type
@@ -74,15 +86,20 @@ def category(timeline: Timeline, g: int, by: str) -> int | str:
     return timeline.op_types[g % timeline.n_ops] if timeline.op_types is not None else timeline.schedule.core_type[g].upper()
 
 
-def _colouring(timelines: Sequence[Timeline], ops: Sequence[Sequence[int]], by: str) -> _Colouring:
+def _colouring(timelines: Sequence[Timeline], shown: Sequence[tuple[Sequence[int], Sequence[int]]], by: str) -> _Colouring:
     """Distinct colours (PALETTE) and a legend for up to LEGEND_MAX categories
-    (and for layer types, which have no order) of the `ops` of each timeline;
-    beyond that, batch and op numbers map onto a colour scale explained by a
-    colour bar."""
+    (and for layer types, which have no order) of the (ops, transfers) shown
+    of each timeline; beyond that, batch and op numbers map onto a colour scale
+    explained by a colour bar. Transfers not coloured by batch get LINK_COLOUR,
+    in the legend when any is shown."""
     if by not in COLORINGS:
         raise PrismError(f"unknown colouring {by!r}; choose one of {', '.join(COLORINGS)}")
     _, _, cm, _ = require_matplotlib()
-    categories = sorted({category(t, g, by) for t, shown in zip(timelines, ops) for g in shown})
+    categories = {category(t, g, by) for t, (ops, _) in zip(timelines, shown) for g in ops}
+    if by == "batch":
+        categories |= {t.transfers[k].batch for t, (_, transfers) in zip(timelines, shown) for k in transfers}
+    categories = sorted(categories)
+    link = [(LINK_LEGEND, LINK_COLOUR)] if by != "batch" and any(transfers for _, transfers in shown) else []
     k = len(categories)
     if k <= LEGEND_MAX or by == "type":
         palette = PALETTE if k <= LEGEND_MAX else [cm.turbo(i / (k - 1)) for i in range(k)]
@@ -90,9 +107,9 @@ def _colouring(timelines: Sequence[Timeline], ops: Sequence[Sequence[int]], by: 
         layer_types = all(t.op_types is not None for t in timelines)
         title = by if by != "type" else "layer type" if layer_types else "core type (no layer types known)"
         legend = [(str(c) if by == "type" else f"{by} {c}", of[c]) for c in categories]
-        return _Colouring(by, title, of, legend, None)
+        return _Colouring(by, title, of, legend + link, None)
     lo, hi = categories[0], categories[-1]
-    return _Colouring(by, f"{by} index", {c: cm.turbo((c - lo) / (hi - lo)) for c in categories}, [], (lo, hi))
+    return _Colouring(by, f"{by} index", {c: cm.turbo((c - lo) / (hi - lo)) for c in categories}, link, (lo, hi))
 
 
 def auto_window(timelines: Sequence[Timeline]) -> Window | None:
@@ -112,23 +129,44 @@ def _zoom_note(timelines: Sequence[Timeline], window: Window, how: str) -> str:
     """What an automatic zoom shows, and how to see the rest (`how`: the command)."""
     shown = sum(len(window.ops(t)) for t in timelines)
     total = sum(t.size for t in timelines)
+    moved = sum(len(t.transfers) for t in timelines)
+    transfers = f", {sum(len(window.transfers(t)) for t in timelines)} of {moved} transfers" if moved else ""
     end = max(t.makespan for t in timelines) / 1000
-    return f"showing the first {window.to_ms:g} ms of {end:.1f} ms ({shown} of {total} ops): {how} --from-ms/--to-ms/--batches shows the rest, --from-ms 0 everything"
+    rest = f"{how} --from-ms/--to-ms/--batches shows the rest, --from-ms 0 everything"
+    return f"showing the first {window.to_ms:g} ms of {end:.1f} ms ({shown} of {total} ops{transfers}):{chr(10) if moved else ' '}{rest}"  # two lines fit the width
 
 
-def _draw_rows(ax: Axes, timeline: Timeline, ops: Sequence[int], colouring: _Colouring, gid: str = "ops") -> None:
-    """One `broken_barh` per core (fast for thousands of ops), each rectangle
-    its own path in vector output, grouped under the id `<gid>-<core>`."""
+def _draw_rows(ax: Axes, timeline: Timeline, shown: tuple[Sequence[int], Sequence[int]], colouring: _Colouring, label: str = "") -> None:
+    """The (ops, transfers) `shown`: one `broken_barh` per core (fast for
+    thousands of ops), each rectangle its own path in vector output, grouped
+    under the id `ops[-<label>]-<core>`; below the cores, one per link channel
+    under `transfers[-<label>]-link<channel>`."""
     s = timeline.schedule
     rows = {core: r for r, core in enumerate(timeline.cores)}
     per_row: dict[tuple[str, int], list[int]] = {}
-    for g in ops:
+    for g in shown[0]:
         per_row.setdefault((s.core_type[g], s.core_id[g]), []).append(g)
+    suffix = f"-{label}" if label else ""
     for core, members in per_row.items():
         bars = [(s.start[g] / 1000, (s.end[g] - s.start[g]) / 1000) for g in members]
-        ax.broken_barh(bars, (rows[core] - 0.4, 0.8), facecolors=[colouring.colour(timeline, g) for g in members], linewidth=0, gid=f"{gid}-{core_label(*core)}")
-    ax.set_yticks(range(len(rows)), [core_label(*c) for c in timeline.cores])
-    ax.set_ylim(len(rows) - 0.5, -0.5)
+        ax.broken_barh(bars, (rows[core] - 0.4, 0.8), facecolors=[colouring.colour(timeline, g) for g in members], linewidth=0, gid=f"ops{suffix}-{core_label(*core)}")
+    per_channel: dict[int, list[Transfer]] = {}
+    for k in shown[1]:
+        per_channel.setdefault(timeline.transfers[k].channel, []).append(timeline.transfers[k])
+    for channel, members in per_channel.items():
+        colours = [colouring.transfer_colour(t) for t in members]
+        ax.broken_barh([(t.start / 1000, (t.end - t.start) / 1000) for t in members], (len(rows) + timeline.links.index(channel) - 0.4, 0.8),
+                       facecolors=colours, edgecolors=colours, linewidth=LINK_EDGE, gid=f"transfers{suffix}-link{channel}")
+    if timeline.links:
+        ax.axhline(len(rows) - 0.5, color="grey", linewidth=0.6)
+    labels = [core_label(*c) for c in timeline.cores] + [link_label(c) for c in timeline.links]
+    ax.set_yticks(range(len(labels)), labels)
+    ax.set_ylim(len(labels) - 0.5, -0.5)
+
+
+def _rows(timeline: Timeline) -> int:
+    """Rows of its chart: its cores and link channels."""
+    return len(timeline.cores) + len(timeline.links)
 
 
 def _marks(ax: Axes, timeline: Timeline) -> None:
@@ -164,21 +202,22 @@ def save_figure(fig: Figure, path: Path) -> Path:
 def plot_gantt(timeline: Timeline, path: str | Path, window: Window | None = None, color: str = "batch") -> Path:
     """Draw `timeline` as a Gantt chart into `path` (.png, .svg or .pdf, chosen by the suffix).
 
-    Shows the ops `window` selects (None: all of them, or when there are more
-    than AUTO_ZOOM_OPS_PER_ROW per core row, the first ones, which the title
-    says), coloured by `color` ('batch', 'type' or 'op'), on a time axis in
-    ms. Raises PrismError for an unsupported suffix, a missing directory, an
+    Shows the ops and transfers `window` selects (None: all of them, or when
+    there are more than AUTO_ZOOM_OPS_PER_ROW ops per core row, the first
+    ones, which the title says), coloured by `color` ('batch', 'type' or
+    'op'; transfers by batch or in one link colour), on a time axis in ms.
+    Raises PrismError for an unsupported suffix, a missing directory, an
     empty selection, or missing matplotlib.
     """
     path = output_path(path, FORMATS, "chart")
     zoom = auto_window([timeline]) if window is None else None
     window = zoom or window or Window()
-    ops = window.ops(timeline)
-    colouring = _colouring([timeline], [ops], color)
+    shown = (window.ops(timeline), window.transfers(timeline))
+    colouring = _colouring([timeline], [shown], color)
     figure, *_ = require_matplotlib()
-    fig = figure.Figure(figsize=(12, 1.6 + ROW_INCHES * len(timeline.cores)), layout="constrained")
+    fig = figure.Figure(figsize=(12, 1.6 + ROW_INCHES * _rows(timeline)), layout="constrained")
     ax = fig.add_subplot()
-    _draw_rows(ax, timeline, ops, colouring)
+    _draw_rows(ax, timeline, shown, colouring)
     _marks(ax, timeline)
     _xlim(ax, [timeline], window)
     ax.set_xlabel("time (ms)")
@@ -201,17 +240,17 @@ def plot_comparison(timelines: Sequence[Timeline], labels: Sequence[str], path: 
     figure, *_ = require_matplotlib()
     zoom = auto_window(timelines)
     window = zoom or Window()
-    shown = [window.ops(t) for t in timelines]
-    rows = sum(len(t.cores) for t in timelines)
+    shown = [(window.ops(t), window.transfers(t)) for t in timelines]
+    rows = sum(map(_rows, timelines))
     fig = figure.Figure(figsize=(12, 2.8 + 0.8 * len(timelines) + 0.3 * rows), layout="constrained")
     if zoom is not None:
         fig.suptitle(_zoom_note(timelines, zoom, "prism-cp plot FILE"), fontsize="small")
-    grid = fig.add_gridspec(len(timelines) + 1, 1, height_ratios=[len(t.cores) + 1 for t in timelines] + [max(4, len(timelines) + 1)])
+    grid = fig.add_gridspec(len(timelines) + 1, 1, height_ratios=[_rows(t) + 1 for t in timelines] + [max(4, len(timelines) + 1)])
     axes: list[Axes] = []
     colouring = _colouring(timelines, shown, color)
-    for timeline, ops, label in zip(timelines, shown, labels):
+    for timeline, what, label in zip(timelines, shown, labels):
         ax = fig.add_subplot(grid[len(axes)], sharex=axes[0] if axes else None)
-        _draw_rows(ax, timeline, ops, colouring, gid=f"ops-{label}")
+        _draw_rows(ax, timeline, what, colouring, label)
         ax.axvline(timeline.makespan / 1000, color="black", linestyle="--", linewidth=1, label="makespan")
         if bound is not None:
             ax.axvline(bound / 1000, color="crimson", linestyle=":", linewidth=1.5, label="proven lower bound")

@@ -1,6 +1,6 @@
 """A schedule as pictures see it: every op's core, times, batch, op index,
-layer type and name, whatever file or result it came from; and the choice of
-which ops a view shows."""
+layer type and name, and the transfers over the link, whatever file or result
+it came from; and the choice of which ops and transfers a view shows."""
 
 from __future__ import annotations
 
@@ -13,7 +13,7 @@ import numpy as np
 from prism_cp.errors import PrismError
 from prism_cp.io import read_schedule_json, read_schedule_pickle
 from prism_cp.problem import Problem
-from prism_cp.schedule import Result, Schedule
+from prism_cp.schedule import Result, Schedule, Transfer
 from prism_cp.workload import CORE_TYPES
 
 
@@ -23,7 +23,8 @@ class Timeline:
 
     `op_types` and `op_names` are per op of one batch, None when the source
     does not carry them; `lower_bound` is the proven bound when the source
-    carries one; `cores` lists every (core type, id) row to draw, CPUs first.
+    carries one; `cores` lists every (core type, id) row to draw, CPUs first;
+    `links` every link channel row to draw (none without transfers).
     """
 
     title: str
@@ -33,6 +34,11 @@ class Timeline:
     op_types: tuple[str, ...] | None = None
     op_names: tuple[str, ...] | None = None
     lower_bound: float | None = None
+    links: tuple[int, ...] = ()
+
+    @property
+    def transfers(self) -> tuple[Transfer, ...]:
+        return self.schedule.transfers
 
     @property
     def size(self) -> int:
@@ -66,11 +72,23 @@ def core_label(core_type: str, core_id: int) -> str:
     return f"{core_type.upper()}{core_id}"
 
 
+def link_label(channel: int) -> str:
+    """'link 0': how link channel rows and threads are named."""
+    return f"link {channel}"
+
+
 def _cores(schedule: Schedule, counts: dict[str, int | None]) -> tuple[tuple[str, int], ...]:
     """Every core of the platform when its size is known, plus any core the schedule uses."""
     used = set(zip(schedule.core_type, schedule.core_id))
     known = {(c, k) for c in CORE_TYPES for k in range(counts.get(c) or 0)}
     return tuple(sorted(used | known, key=lambda ck: (CORE_TYPES.index(ck[0]), ck[1])))
+
+
+def _links(schedule: Schedule, channels: int | None) -> tuple[int, ...]:
+    """Every channel of a link of `channels` (0: unlimited, None: unknown) plus
+    any channel the schedule's transfers use; only those used when unlimited
+    or unknown."""
+    return tuple(sorted({t.channel for t in schedule.transfers} | set(range(channels or 0))))
 
 
 def _title(model: str, algorithm: str, batches: int, platform: str, npus: int | None, cpus: int | None) -> str:
@@ -83,16 +101,18 @@ def timeline_of(problem: Problem, result: Result) -> Timeline:
     w, plat = problem.workload, problem.platform
     title = _title(w.name, result.algorithm, problem.nbatch, plat.name, plat.npus, plat.cpus)
     cores = _cores(result.schedule, {"cpu": plat.cpus, "npu": plat.npus})
-    return Timeline(title, result.schedule, w.n_ops, cores, w.op_types, w.op_names, result.lower_bound)
+    links = _links(result.schedule, None if plat.link is None else plat.link.channels)
+    return Timeline(title, result.schedule, w.n_ops, cores, w.op_types, w.op_names, result.lower_bound, links)
 
 
 def read_timeline(path: str | Path) -> Timeline:
     """The timeline of a schedule file: our JSON (`.json`) or a schedule pickle
     (ours or the reference's, any other name), read without running code from it.
 
-    A pickle records no batch count, algorithm, platform or bound. The JSON
-    the CLI writes beside it (same name, `.json`) does: when it holds the same
-    schedule, the timeline is that JSON's. Otherwise the batch count is the
+    A pickle records no batch count, algorithm, platform, bound or transfers.
+    The JSON the CLI writes beside it (same name, `.json`) does: when it holds
+    the same ops, the timeline is that JSON's (transfers included). A JSON
+    does not record the link's channel count: its rows are the channels used. Otherwise the batch count is the
     smallest one whose copies of the first ops repeat every op type and every
     edge, and the title takes the algorithm, platform and core counts from
     the results layout `<algorithm>/<platform>/NPU_<n>.CPU_<m>/schedules/`
@@ -106,7 +126,7 @@ def read_timeline(path: str | Path) -> Timeline:
     if not ref.operation:
         raise PrismError(f"schedule pickle {path} holds no ops")
     beside = _timeline_beside(path)
-    if beside is not None and beside.schedule == ref.schedule:
+    if beside is not None and _same_ops(beside.schedule, ref.schedule):
         return beside
     n_ops = batch_period(ref.operation, ref.graph)
     nbatch = len(ref.operation) // n_ops
@@ -126,7 +146,13 @@ def _json_timeline(path: Path) -> Timeline:
     doc = read_schedule_json(path)
     title = _title(doc.model, doc.algorithm, doc.batches, doc.platform, doc.npus, doc.cpus)
     cores = _cores(doc.schedule, {"cpu": doc.cpus, "npu": doc.npus})
-    return Timeline(title, doc.schedule, len(doc.schedule.start) // doc.batches, cores, doc.op_types, doc.op_names, doc.lower_bound_us)
+    n_ops = len(doc.schedule.start) // doc.batches
+    return Timeline(title, doc.schedule, n_ops, cores, doc.op_types, doc.op_names, doc.lower_bound_us, _links(doc.schedule, None))
+
+
+def _same_ops(a: Schedule, b: Schedule) -> bool:
+    """The same ops at the same times on the same cores (a pickle holds no transfers)."""
+    return (a.start, a.end, a.core_type, a.core_id) == (b.start, b.end, b.core_type, b.core_id)
 
 
 def _timeline_beside(pickle_path: Path) -> Timeline | None:
@@ -162,8 +188,8 @@ def batch_period(op_types: tuple[str, ...], edges: np.ndarray) -> int:
 
 @dataclass(frozen=True)
 class Window:
-    """Which ops a view shows: batches `first..last` (inclusive; None: all) and
-    the ops that overlap [from_ms, to_ms] (None: unbounded)."""
+    """Which ops and transfers a view shows: those of batches `first..last`
+    (inclusive; None: all) that overlap [from_ms, to_ms] (None: unbounded)."""
 
     batches: tuple[int, int] | None = None
     from_ms: float | None = None
@@ -172,11 +198,7 @@ class Window:
     def ops(self, timeline: Timeline) -> list[int]:
         """The global ops shown, in index order; PrismError if there are none."""
         s = timeline.schedule
-        lo = -np.inf if self.from_ms is None else self.from_ms * 1000
-        hi = np.inf if self.to_ms is None else self.to_ms * 1000
-        if lo >= hi:
-            raise PrismError(f"the zoom range {self.from_ms} ms to {self.to_ms} ms is empty: --from-ms must be below --to-ms")
-        first, last = self.batches or (0, timeline.nbatch - 1)
+        (lo, hi), (first, last) = self._span(), self._batches(timeline)
         shown = [g for g in range(timeline.size) if first <= g // timeline.n_ops <= last and s.start[g] <= hi and s.end[g] >= lo]
         if not shown:
             raise PrismError(
@@ -185,6 +207,22 @@ class Window:
                 f"and ends at {timeline.makespan / 1000:.3f} ms)"
             )
         return shown
+
+    def transfers(self, timeline: Timeline) -> list[int]:
+        """The indices in `timeline.transfers` of the transfers shown (maybe none)."""
+        (lo, hi), (first, last) = self._span(), self._batches(timeline)
+        return [k for k, t in enumerate(timeline.transfers) if first <= t.batch <= last and t.start <= hi and t.end >= lo]
+
+    def _span(self) -> tuple[float, float]:
+        """The time range in us; PrismError if it is empty."""
+        lo = -np.inf if self.from_ms is None else self.from_ms * 1000
+        hi = np.inf if self.to_ms is None else self.to_ms * 1000
+        if lo >= hi:
+            raise PrismError(f"the zoom range {self.from_ms} ms to {self.to_ms} ms is empty: --from-ms must be below --to-ms")
+        return lo, hi
+
+    def _batches(self, timeline: Timeline) -> tuple[int, int]:
+        return self.batches or (0, timeline.nbatch - 1)
 
 
 def batch_range(text: str) -> tuple[int, int]:

@@ -1,6 +1,8 @@
 """Schedules as Chrome trace-event JSON (the JSON Object Format that Perfetto
 and chrome://tracing open): one process per core type, one thread per core,
-one complete event per op, and a counter track of busy cores per type."""
+one complete event per op, and a counter track of busy cores per type; with
+transfers, a process "link" with one thread per channel and one complete
+event per transfer."""
 
 from __future__ import annotations
 
@@ -9,11 +11,12 @@ from pathlib import Path
 from typing import Any
 
 from prism_cp.io.files import atomic_write, output_path
-from prism_cp.views.timeline import Timeline, core_label
+from prism_cp.views.timeline import Timeline, core_label, link_label
 from prism_cp.workload import CORE_TYPES
 
 #: trace pids per core type (pid 0 is avoided: viewers treat it as the idle task)
 PID = {c: k + 1 for k, c in enumerate(CORE_TYPES)}
+LINK_PID = len(CORE_TYPES) + 1
 BUSY = "busy cores"
 
 
@@ -38,13 +41,28 @@ def trace_events(timeline: Timeline) -> dict[str, Any]:
             {"name": timeline.op_name(g), "cat": timeline.op_type(g) or "op", "ph": "X", "ts": s.start[g], "dur": s.end[g] - s.start[g],
              "pid": PID[c], "tid": k + 1, "args": args}
         )
-    events += _busy_counters(timeline)
+    events += _busy_counters(timeline) + _link_events(timeline)
     other = {"title": timeline.title, "makespan_us": timeline.makespan, "lower_bound_us": timeline.lower_bound}
     return {"traceEvents": events, "displayTimeUnit": "ms", "otherData": other}
 
 
 def _meta(kind: str, pid: int, tid: int, **args: Any) -> dict[str, Any]:
     return {"name": kind, "ph": "M", "ts": 0, "pid": pid, "tid": tid, "args": args}
+
+
+def _link_events(timeline: Timeline) -> list[dict[str, Any]]:
+    """The link's process, a thread per channel (tid channel + 1) and an event
+    per transfer, named `<src op> -> <dst op>`, its identity in args."""
+    if not timeline.links:
+        return []
+    events = [_meta("process_name", LINK_PID, 0, name="link"), _meta("process_sort_index", LINK_PID, 0, sort_index=LINK_PID)]
+    for c in timeline.links:
+        events += [_meta("thread_name", LINK_PID, c + 1, name=link_label(c)), _meta("thread_sort_index", LINK_PID, c + 1, sort_index=c)]
+    for t in timeline.transfers:
+        src, dst = (timeline.op_name(t.batch * timeline.n_ops + i) for i in (t.src, t.dst))
+        args = {"batch": t.batch, "src": t.src, "dst": t.dst, "src_name": src, "dst_name": dst, "bytes": t.bytes, "channel": t.channel}
+        events.append({"name": f"{src} -> {dst}", "cat": "transfer", "ph": "X", "ts": t.start, "dur": t.end - t.start, "pid": LINK_PID, "tid": t.channel + 1, "args": args})
+    return events
 
 
 def _busy_counters(timeline: Timeline) -> list[dict[str, Any]]:
