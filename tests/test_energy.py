@@ -34,6 +34,11 @@ def powered(problem: Problem, cpu: Power, npu: Power) -> Problem:
     return dataclasses.replace(problem, platform=dataclasses.replace(problem.platform, power=(("cpu", cpu), ("npu", npu))))
 
 
+def unpowered(**cores: int):
+    """grai without its power figures: energy unknown."""
+    return dataclasses.replace(load_platform("grai", **cores), power=())
+
+
 def xception(batches: int = 1, **cores: int) -> Problem:
     plat = load_platform("grai", **cores)
     return powered(Problem(load_workload("xception"), plat, batches), Power(1000.0, 100.0), Power(1600.0, 35.0))
@@ -48,7 +53,7 @@ def test_energy_follows_the_formula(problem, cpu, npu):
 
 
 def test_no_power_figures_no_energy_and_a_type_without_cores_needs_none():
-    problem = Problem(load_workload("xception"), load_platform("grai", npus=0, cpus=2), 1)
+    problem = Problem(load_workload("xception"), unpowered(npus=0, cpus=2), 1)
     assert solve(problem, "npufirst").energy_uj is None
     cpu_only = dataclasses.replace(problem, platform=dataclasses.replace(problem.platform, power=(("cpu", Power(10.0, 1.0)),)))
     result = solve(cpu_only, "npufirst")
@@ -100,7 +105,7 @@ def test_a_looser_cap_never_costs_more_energy_and_the_front_is_monotone():
     [("energy", None, "states no power figures"), ("makespan", 5.0, "needs the energy objective"), ("speed", None, "objective must be")],
 )
 def test_energy_options_errors(objective, cap, message):
-    problem = Problem(load_workload("xception"), load_platform("grai"), 1)
+    problem = Problem(load_workload("xception"), unpowered(), 1)
     with pytest.raises(PrismError, match=message):
         solve(problem, "cpsat", objective=objective, makespan_cap_us=cap)
 
@@ -137,7 +142,10 @@ def test_cli_rejects_bad_power_figures_in_one_line(tmp_path, figure):
 
 
 def test_cli_energy_without_power_figures_or_with_a_bad_cap_is_an_error(tmp_path):
-    code, _, err = run_cli("schedule", "-a", "cpsat", "--objective", "energy", "--batches", "1", "--results-dir", str(tmp_path), "-q")
+    plat = tmp_path / "p.toml"
+    plat.write_text('name = "p"\nnpu_ops = ["Conv2D"]\n')
+    code, _, err = run_cli("schedule", "-a", "cpsat", "--platform", str(plat), "--objective", "energy", "--batches", "1",
+                           "--results-dir", str(tmp_path), "-q")
     assert one_line_error(code, err) and "power figures" in err
     for cap in ("0", "-3", "abc"):
         code, _, err = run_cli("schedule", "-a", "cpsat", "--objective", "energy", "--makespan-cap-us", cap, "--batches", "1", "-q")
