@@ -9,16 +9,17 @@ import dataclasses
 import json
 import math
 from pathlib import Path
+from types import SimpleNamespace
 
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from typer.testing import CliRunner
 
-from prism_cp import Problem, Status, solve
+from prism_cp import Problem, Status, solve, validate
 from prism_cp.cli import app
 from prism_cp.cost.energy import energy_uj
-from prism_cp.energy_front import energy_front
+from prism_cp.energy_front import energy_front, next_cap
 from prism_cp.errors import PrismError
 from prism_cp.io import load_platform, load_workload
 from prism_cp.platform import Link, Power
@@ -187,3 +188,37 @@ def test_pareto_writes_a_monotone_front(tmp_path):
     front = [p for p in doc["points"] if not p["dominated"]]
     assert all(a["makespan_us"] < b["makespan_us"] and a["energy_uj"] > b["energy_uj"] for a, b in zip(front, front[1:]))
     assert all(p["lower_bound_us"] <= p["makespan_us"] and (p["energy_bound_uj"] is None or p["energy_bound_uj"] <= p["energy_uj"]) for p in doc["points"])
+
+
+@settings(max_examples=examples(8), deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(tiny_problems(max_size=5), POWERS, POWERS)
+def test_front_points_against_the_brute_force_least_energy_per_cap(problem, cpu, npu):
+    problem = powered(problem, cpu, npu)
+    front = energy_front(problem, time_limit=2.0, points=5)
+    fastest, *rest = [p.result for p in front]
+    assert fastest.makespan_cap_us is None and fastest.makespan >= optimum(problem) - 1e-9
+    anywhere = least_energy(problem, math.inf)
+    for k, p in enumerate(front):
+        r = p.result
+        assert validate(problem, r.schedule) == []
+        assert r.energy_uj == pytest.approx(energy_of(problem, r.schedule), rel=1e-12, abs=1e-12)
+        assert r.energy_uj >= anywhere * (1 - 1e-12) - 1e-9
+        assert p.dominated == any(q.makespan <= r.makespan and q.energy_uj <= r.energy_uj for q in (f.result for f in front[:k]))
+        if r.makespan_cap_us is not None:
+            best = least_energy(problem, r.makespan_cap_us)
+            assert r.makespan <= r.makespan_cap_us and r.energy_bound_uj <= best
+            assert r.energy_uj >= best * (1 - 1e-12) - 1e-9
+            if r.status == Status.OPTIMAL:
+                assert r.energy_uj == pytest.approx(best, rel=1e-12, abs=1e-12)
+    kept = [p.result for p in front if not p.dominated]
+    assert all(a.makespan < b.makespan and a.energy_uj > b.energy_uj for a, b in zip(kept, kept[1:]))
+
+
+def test_next_cap_bisects_the_largest_energy_drop_and_stops_on_a_flat_front():
+    def point(makespan: float, energy: float) -> SimpleNamespace:
+        return SimpleNamespace(makespan=makespan, energy_uj=energy)
+
+    found = [point(100.0, 50.0), point(300.0, 10.0), point(140.0, 45.0)]
+    assert next_cap(found, []) == 220.0  # 45 -> 10 between 140 and 300 beats 50 -> 45 between 100 and 140
+    assert next_cap(found, [220.0]) == 260.0  # a cap that found nothing new still splits its interval
+    assert next_cap([point(100.0, 5.0), point(200.0, 5.0)], []) is None
