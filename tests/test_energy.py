@@ -9,16 +9,17 @@ import dataclasses
 import json
 import math
 from pathlib import Path
+from types import SimpleNamespace
 
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from typer.testing import CliRunner
 
-from prism_cp import Problem, Status, solve
+from prism_cp import Problem, Status, solve, validate
 from prism_cp.cli import app
 from prism_cp.cost.energy import energy_uj
-from prism_cp.energy_front import energy_front
+from prism_cp.energy_front import energy_front, next_cap
 from prism_cp.errors import PrismError
 from prism_cp.io import load_platform, load_workload
 from prism_cp.platform import Link, Power
@@ -32,6 +33,11 @@ POWERS = st.builds(Power, st.sampled_from([0.0, 1.0, 250.0, 1000.5]), st.sampled
 
 def powered(problem: Problem, cpu: Power, npu: Power) -> Problem:
     return dataclasses.replace(problem, platform=dataclasses.replace(problem.platform, power=(("cpu", cpu), ("npu", npu))))
+
+
+def unpowered(**cores: int):
+    """grai without its power figures: energy unknown."""
+    return dataclasses.replace(load_platform("grai", **cores), power=())
 
 
 def xception(batches: int = 1, **cores: int) -> Problem:
@@ -48,7 +54,7 @@ def test_energy_follows_the_formula(problem, cpu, npu):
 
 
 def test_no_power_figures_no_energy_and_a_type_without_cores_needs_none():
-    problem = Problem(load_workload("xception"), load_platform("grai", npus=0, cpus=2), 1)
+    problem = Problem(load_workload("xception"), unpowered(npus=0, cpus=2), 1)
     assert solve(problem, "npufirst").energy_uj is None
     cpu_only = dataclasses.replace(problem, platform=dataclasses.replace(problem.platform, power=(("cpu", Power(10.0, 1.0)),)))
     result = solve(cpu_only, "npufirst")
@@ -100,7 +106,7 @@ def test_a_looser_cap_never_costs_more_energy_and_the_front_is_monotone():
     [("energy", None, "states no power figures"), ("makespan", 5.0, "needs the energy objective"), ("speed", None, "objective must be")],
 )
 def test_energy_options_errors(objective, cap, message):
-    problem = Problem(load_workload("xception"), load_platform("grai"), 1)
+    problem = Problem(load_workload("xception"), unpowered(), 1)
     with pytest.raises(PrismError, match=message):
         solve(problem, "cpsat", objective=objective, makespan_cap_us=cap)
 
@@ -137,7 +143,10 @@ def test_cli_rejects_bad_power_figures_in_one_line(tmp_path, figure):
 
 
 def test_cli_energy_without_power_figures_or_with_a_bad_cap_is_an_error(tmp_path):
-    code, _, err = run_cli("schedule", "-a", "cpsat", "--objective", "energy", "--batches", "1", "--results-dir", str(tmp_path), "-q")
+    plat = tmp_path / "p.toml"
+    plat.write_text('name = "p"\nnpu_ops = ["Conv2D"]\n')
+    code, _, err = run_cli("schedule", "-a", "cpsat", "--platform", str(plat), "--objective", "energy", "--batches", "1",
+                           "--results-dir", str(tmp_path), "-q")
     assert one_line_error(code, err) and "power figures" in err
     for cap in ("0", "-3", "abc"):
         code, _, err = run_cli("schedule", "-a", "cpsat", "--objective", "energy", "--makespan-cap-us", cap, "--batches", "1", "-q")
@@ -179,3 +188,37 @@ def test_pareto_writes_a_monotone_front(tmp_path):
     front = [p for p in doc["points"] if not p["dominated"]]
     assert all(a["makespan_us"] < b["makespan_us"] and a["energy_uj"] > b["energy_uj"] for a, b in zip(front, front[1:]))
     assert all(p["lower_bound_us"] <= p["makespan_us"] and (p["energy_bound_uj"] is None or p["energy_bound_uj"] <= p["energy_uj"]) for p in doc["points"])
+
+
+@settings(max_examples=examples(8), deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(tiny_problems(max_size=5), POWERS, POWERS)
+def test_front_points_against_the_brute_force_least_energy_per_cap(problem, cpu, npu):
+    problem = powered(problem, cpu, npu)
+    front = energy_front(problem, time_limit=2.0, points=5)
+    [fastest] = [p.result for p in front if p.result.makespan_cap_us is None]
+    assert fastest.makespan >= optimum(problem) - 1e-9 and min(p.result.makespan for p in front) == fastest.makespan
+    anywhere = least_energy(problem, math.inf)
+    for k, p in enumerate(front):
+        r = p.result
+        assert validate(problem, r.schedule) == []
+        assert r.energy_uj == pytest.approx(energy_of(problem, r.schedule), rel=1e-12, abs=1e-12)
+        assert r.energy_uj >= anywhere * (1 - 1e-12) - 1e-9
+        assert p.dominated == any(q.makespan <= r.makespan and q.energy_uj <= r.energy_uj for q in (f.result for f in front[:k]))
+        if r.makespan_cap_us is not None:
+            best = least_energy(problem, r.makespan_cap_us)
+            assert r.makespan <= r.makespan_cap_us and r.energy_bound_uj <= best
+            assert r.energy_uj >= best * (1 - 1e-12) - 1e-9
+            if r.status == Status.OPTIMAL:
+                assert r.energy_uj == pytest.approx(best, rel=1e-12, abs=1e-12)
+    kept = [p.result for p in front if not p.dominated]
+    assert all(a.makespan < b.makespan and a.energy_uj > b.energy_uj for a, b in zip(kept, kept[1:]))
+
+
+def test_next_cap_bisects_the_largest_energy_drop_and_stops_on_a_flat_front():
+    def point(makespan: float, energy: float) -> SimpleNamespace:
+        return SimpleNamespace(makespan=makespan, energy_uj=energy)
+
+    found = [point(100.0, 50.0), point(300.0, 10.0), point(140.0, 45.0)]
+    assert next_cap(found, []) == 220.0  # 45 -> 10 between 140 and 300 beats 50 -> 45 between 100 and 140
+    assert next_cap(found, [220.0]) == 260.0  # a cap that found nothing new still splits its interval
+    assert next_cap([point(100.0, 5.0), point(200.0, 5.0)], []) is None

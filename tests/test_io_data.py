@@ -307,6 +307,7 @@ def test_link_and_power_are_read(tmp_path: Path) -> None:
     assert plat.power_of("npu") == Power(500.0, 20.0) and plat.power_of("cpu") == Power(1500.0, 100.0)
 
 
-def test_without_link_or_power_a_platform_is_the_reference_model() -> None:
+def test_grai_has_no_link_and_both_power_figures() -> None:
     plat = load_platform("grai")
-    assert plat.link is None and plat.power_of("cpu") is None  # grai states its NPU's published power only: energy unknown
+    assert plat.link is None  # the reference model: no transfers
+    assert plat.power_of("cpu") is not None and plat.power_of("npu") is not None  # cited in the file: energy known

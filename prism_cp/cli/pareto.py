@@ -22,13 +22,14 @@ FIELDS = ("objective", "makespan_cap_us", "makespan_us", "lower_bound_us", "ener
 @run_options()
 def pareto(
     options: RunOptions,
-    points: Annotated[int, typer.Option(min=3, help="Solves on the front: the least makespan, the least energy, and caps between (>= 3).")] = 6,
+    points: Annotated[int, typer.Option(min=3, help="Solves on the front, at most: the least makespan, the least energy, and caps between (>= 3).")] = 6,
     out: Annotated[Path | None, typer.Option(help="Write the front to OUT.json and OUT.csv (default: <results-dir>/pareto/<model>.<platform>.NPU_<n>.CPU_<m>).")] = None,
     plot: Annotated[Path | None, typer.Option("--plot", help="Also draw the front: .png, .svg or .pdf (needs matplotlib).")] = None,
 ) -> None:
     """The makespan-energy front by the epsilon-constraint method (cpsat;
     the time limit covers the whole front): the least makespan, the least
-    energy, then the least energy under makespan caps between. Every point is
+    energy, then the least energy under makespan caps where the front drops
+    most (docs/engine.md#energy). Every point is
     validated and carries its makespan bound and, under a cap, its energy
     bound. Dominated points are marked (and drawn faint); the others form a
     monotone front. Needs a platform with power figures."""

@@ -38,6 +38,8 @@ def solve_cpsat(
     bounds: Collection[str] | None = None,
     makespan_cap_us: float | None = None,
     extra_seeds: Sequence[Schedule] = (),
+    seeding: bool = True,
+    proven_bound_us: float = 0.0,
 ) -> Outcome:
     """The best schedule found within `time_limit` seconds (everything
     included, shared as `Budget.plan` says), never worse than the best
@@ -58,7 +60,10 @@ def solve_cpsat(
     With `makespan_cap_us`, the search is for the least energy within that
     makespan after the seeds and bounds (`energy_search.search_energy`),
     which also starts from `extra_seeds` (valid schedules of the problem, e.g.
-    earlier points of an energy front).
+    earlier points of an energy front). `seeding=False` runs only the first
+    heuristic (one simulation) and `proven_bound_us` is a makespan bound the
+    caller already proved for this problem: a caller solving one problem
+    again and again (the energy front) spends its time on the search.
     """
     t0 = time.perf_counter()
     check_time_limit(time_limit)
@@ -72,7 +77,7 @@ def solve_cpsat(
     deadline = t0 + budget.search_s
     if problem.arrival_us is not None:
         return solve_stream(problem, seed=seed, say=say, budget=budget, t0=t0, workers=workers, mapping=mapping, bounds=selected)
-    analytic = lower_bound(problem, selected)
+    analytic = max(lower_bound(problem, selected), proven_bound_us)
     too_big = problem.size > max_ops
     if too_big:
         say(f"[cpsat] {problem.size} ops exceed the {max_ops} the exact engine can model: "
@@ -80,7 +85,7 @@ def solve_cpsat(
     seeds: dict[str, Schedule] = {}
     interrupted = False
     try:
-        for name, schedule in seed_schedules(problem, seed, min(deadline, t0 + budget.seeds), analytic, say, mapping, budget.hill_climb):
+        for name, schedule in seed_schedules(problem, seed, min(deadline, t0 + (budget.seeds if seeding else 0.0)), analytic, say, mapping, budget.hill_climb):
             seeds[name] = schedule
     except KeyboardInterrupt:
         if not seeds:

@@ -73,11 +73,41 @@ def cheapest_seed(problem: Problem, terms: EnergyTerms) -> Schedule:
     return simulate(problem, [min(problem.allowed(g % n), key=lambda c: terms.op[c][g % n]) for g in range(problem.size)])
 
 
+PATH_STEPS = 16  # seeds between the fastest seed's mapping and the cheapest one
+
+
+def mapping_path(problem: Problem, terms: EnergyTerms, fast: Schedule, steps: int = PATH_STEPS) -> list[Schedule]:
+    """Seeds between `fast` and the cheapest mapping, for caps in between
+    (an LNS step moves too few ops to cross that distance): `fast`'s mapping
+    with the first k/steps of its ops that cost more than on their cheapest
+    type moved there, those saving the most energy per microsecond of op
+    time added first, each simulated by the reference's policy."""
+    n, times = problem.n_ops, problem.workload.times
+
+    def cheap(g: int) -> str:
+        return min(problem.allowed(g % n), key=lambda c: terms.op[c][g % n])
+
+    def rate(g: int) -> float:
+        i, c, d = g % n, fast.core_type[g], cheap(g)
+        added = times[d][i] - times[c][i]
+        return math.inf if added <= 0 else (terms.op[c][i] - terms.op[d][i]) / added
+
+    movable = sorted((g for g in range(problem.size) if terms.op[cheap(g)][g % n] < terms.op[fast.core_type[g]][g % n]), key=rate, reverse=True)
+    path = []
+    for k in range(1, steps):
+        mapping = list(fast.core_type)
+        for g in movable[: len(movable) * k // steps]:
+            mapping[g] = cheap(g)
+        path.append(simulate(problem, mapping))
+    return path
+
+
 def search_energy(
     problem: Problem, seeds: dict[str, Schedule], lower: float, cap_us: float, base: Search, *, search: bool = True, interrupted: bool = False
 ) -> Outcome:
     """The least-energy schedule found within `cap_us`, and the energy bound:
-    from the seeds within the cap (and the cheapest mapping), searched by
+    from the seeds within the cap (and the cheapest mapping and the
+    `mapping_path` between it and the fastest seed), searched by
     `EnergySearch` until `base`'s deadline (`search`: else the best seed);
     `lower` is the proven makespan bound and `base` the makespan search,
     used first when no seed meets the cap (until half the time left). Above
@@ -87,7 +117,8 @@ def search_energy(
     if lower > cap_us:
         base.say(f"[energy] the makespan bound {lower:.2f} us exceeds the cap {cap_us:.2f} us: no schedule meets it")
         return Outcome(base.incumbent, lower, interrupted)
-    found = {**seeds, "cheapest": cheapest_seed(problem, terms)}
+    fastest = min(seeds.values(), key=lambda s: s.makespan)
+    found = {**seeds, "cheapest": cheapest_seed(problem, terms)} | {f"path-{k}": s for k, s in enumerate(mapping_path(problem, terms, fastest), 1)}
     within = {name: s for name, s in found.items() if s.makespan <= cap_us}
     if not within and search and not interrupted:
         base.deadline = time.perf_counter() + base.remaining() / 2
