@@ -20,11 +20,11 @@ from prism_cp.platform import Link
 from prism_cp.simulate import validate
 from prism_cp.solve import steady_state
 from prism_cp.steady import period_bound
-from prism_cp.steady.modulo import pack, release_ticks
+from prism_cp.steady.modulo import pack
 from prism_cp.steady.stream import least_latency_us
 from prism_cp.steady.unroll import stream_problem, unrolled
 from test_cli import json_line, run
-from test_steady import ticks, tiny
+from test_steady import least_period_exhaustive, ticks, tiny, tiny_problems, transfer_ticks
 
 
 def linked(problem: Problem, latency_us: float, channels: int) -> Problem:
@@ -32,85 +32,9 @@ def linked(problem: Problem, latency_us: float, channels: int) -> Problem:
     return Problem(problem.workload, replace(problem.platform, link=Link(latency_us, 4.0, 1.0, channels)), 1)
 
 
-def transfer_ticks(problem: Problem, u: int, v: int) -> int:
-    """max(1, ceil(T / clock)) of the transfer u -> v (the same from either type here)."""
-    return max(1, math.ceil(Fraction(problem.transfer_time(u, v, "cpu")) / problem.clock))
-
-
-def least_period_exhaustive(problem: Problem, unroll: int, most: int) -> int | None:
-    """The least period P <= most of any modulo schedule with `unroll` batches
-    per period and its transfers: every core and start in [ready, ready + P)
-    of every op copy, every start in [ready, ready + P) of every transfer its
-    mapping implies, the folded occupancy of each core at most one and of the
-    link at most its channels (none when unlimited), tick by tick."""
-    n, channels = problem.n_ops, problem.platform.link.channels
-    order = [(j, i) for j in range(unroll) for i in range(n)]  # edges go from lower to higher index
-    preds = problem.workload.predecessors()
-    for period in range(1, most + 1):
-        rel = release_ticks(period, unroll)
-
-        def send(j: int, i: int, ins: list[int], start: dict, core: dict, busy: dict, link: list[int], k: int) -> bool:
-            """Place copy j's transfers into op i (those of `ins`), then op i, then the rest."""
-            if not ins:
-                return place_op(j, i, start, core, busy, link, k)
-            p, rest = ins[0], ins[1:]
-            ready = start[j, p] + ticks(problem, core[j, p][0], p)
-            if core[j, p][0] == core[j, i][0]:
-                start[j, p, i] = ready
-                return send(j, i, rest, start, core, busy, link, k)
-            d = transfer_ticks(problem, p, i)
-            for s in range(ready, ready + period):
-                cover = [(s + t) % period for t in range(d)]
-                for r in cover:
-                    link[r] += 1
-                if not channels or max(link) <= channels:
-                    start[j, p, i] = s + d
-                    if send(j, i, rest, start, core, busy, link, k):
-                        return True
-                for r in cover:
-                    link[r] -= 1
-            return False
-
-        def place_op(j: int, i: int, start: dict, core: dict, busy: dict, link: list[int], k: int) -> bool:
-            ready = max([rel[j]] + [start[j, p, i] for p in preds[i]])
-            c, x = core[j, i]
-            d = ticks(problem, c, i)
-            for s in range(ready, ready + period):
-                residues = [(s + t) % period for t in range(d)]
-                if d > period or any(busy.get((c, x, r)) for r in residues):
-                    continue
-                for r in residues:
-                    busy[c, x, r] = True
-                start[j, i] = s
-                if place(k + 1, start, core, busy, link):
-                    return True
-                for r in residues:
-                    busy[c, x, r] = False
-            return False
-
-        def place(k: int, start: dict, core: dict, busy: dict, link: list[int]) -> bool:
-            if k == len(order):
-                return True
-            j, i = order[k]
-            for c in problem.allowed(i):
-                for x in range(problem.platform.cores(c)):
-                    core[j, i] = (c, x)
-                    if send(j, i, list(preds[i]), start, core, busy, link, k):
-                        return True
-            return False
-
-        if place(0, {}, {}, {}, [0] * period):
-            return period
-    return None
-
-
 @st.composite
 def tiny_linked(draw) -> Problem:
-    n = draw(st.integers(1, 3))
-    times = [(draw(st.integers(1, 3)), draw(st.integers(1, 3))) for _ in range(n)]
-    edges = [(a, b) for a in range(n) for b in range(a + 1, n) if draw(st.booleans())]
-    problem = tiny(times, edges, draw(st.integers(1, 2)), draw(st.integers(1, 2)), draw(st.sampled_from(["A", "B", "AB"])))
-    return linked(problem, draw(st.sampled_from([0.5, 1.5, 2.5])), draw(st.integers(0, 2)))
+    return linked(draw(tiny_problems()), draw(st.sampled_from([0.5, 1.5, 2.5])), draw(st.integers(0, 2)))
 
 
 @settings(max_examples=25, deadline=None)
