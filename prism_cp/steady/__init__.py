@@ -55,7 +55,8 @@ class SteadyState:
     is proven the least of any modulo schedule with this unroll (meeting
     the deadline, if any) in which each op reserves the most ticks it can
     hold a core (`modulo.most_ticks`; equal to the fewest unless a time lies
-    within a rounding error above a tick multiple): a proof within that
+    within a rounding error above a tick multiple) and, with a link, each
+    transfer the most ticks it can hold a channel: a proof within that
     class only, so it is not OPTIMAL, whose proof holds for every schedule.
     measured: the replay of the unrolled schedule (its period equals the
     schedule's)."""
