@@ -22,7 +22,6 @@ from prism_cp.platform import Link
 from prism_cp.problem import completion_tick
 from prism_cp.schedule import Transfer
 from prism_cp.simulate import check_mapping, replay, simulate, simulate_checked, validate
-from prism_cp.steady import search_steady
 
 from oracle import optimum
 from hypothesis import strategies as st
@@ -183,11 +182,6 @@ def test_a_malformed_transfer_in_json_is_a_prism_error(tmp_path: Path):
         read_schedule_json(path)
 
 
-def test_the_steady_state_refuses_a_link():
-    with pytest.raises(PrismError, match="does not model a link yet"):
-        search_steady(fan_out(1), time_limit=1)
-
-
 def test_xception_on_a_linked_grai_every_algorithm_validates():
     plat = dataclasses.replace(load_platform("grai"), link=Link(10.0, 2000.0, 1.0, 1))
     p = Problem(load_workload("xception"), plat, 2)
@@ -195,16 +189,6 @@ def test_xception_on_a_linked_grai_every_algorithm_validates():
         result = solve(p, algorithm, **({"time_limit": 4.0} if algorithm == "cpsat" else {}))
         assert result.schedule.transfers and not validate(p, result.schedule)
         assert result.lower_bound <= result.makespan
-
-
-def test_throughput_steady_state_on_a_linked_platform_is_a_one_line_error(tmp_path: Path):
-    from test_cli import assert_user_error, run
-
-    plat = tmp_path / "linked.toml"
-    plat.write_text(Path("platforms/grai.toml").read_text() + "\n[link]\nlatency_us = 10.0\nbytes_per_us = 2000.0\npj_per_byte = 1.0\n")
-    result = run("throughput", "--algorithm", "npufirst", "--platform", str(plat), "--batch-sizes", "2", "--steady-state", "--time-limit", "2")
-    assert_user_error(result)
-    assert "does not model a link yet" in result.stderr
 
 
 def test_a_stream_with_a_link_is_solved_with_valid_transfers():

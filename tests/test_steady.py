@@ -70,39 +70,76 @@ def tiny(times: list[tuple[int, int]], edges: list[tuple[int, int]], cpus: int, 
     return Problem(w, Platform("tiny", frozenset(npu_types), 1, npus, cpus), 1)
 
 
+def transfer_ticks(problem: Problem, u: int, v: int) -> int:
+    """max(1, ceil(T / clock)) of the transfer u -> v (the same from either type here)."""
+    return max(1, math.ceil(Fraction(problem.transfer_time(u, v, "cpu")) / problem.clock))
+
+
 def least_period_exhaustive(problem: Problem, unroll: int, most: int) -> int | None:
-    """The least period P <= most of any modulo schedule with `unroll`
-    batches per period: every core and every start in [ready, ready + P) of
-    every op copy (a later start has the same residue and only delays
-    successors), checking the folded occupancy of each core tick by tick."""
-    n = problem.n_ops
+    """The least period P <= most of any modulo schedule with `unroll` batches
+    per period: every core and start in [ready, ready + P) of every op copy
+    (a later start has the same residue and only delays successors), with a
+    link every start in [ready, ready + P) of every transfer its mapping
+    implies; the folded occupancy of each core at most one and of the link
+    at most its channels (none when unlimited), tick by tick."""
+    n, wire = problem.n_ops, problem.platform.link
+    channels = 0 if wire is None else wire.channels
     order = [(j, i) for j in range(unroll) for i in range(n)]  # edges go from lower to higher index
     preds = problem.workload.predecessors()
     for period in range(1, most + 1):
         rel = release_ticks(period, unroll)
 
-        def place(k: int, start: dict, core: dict, busy: dict) -> bool:
+        def send(j: int, i: int, ins: list[int], start: dict, core: dict, busy: dict, link: list[int], k: int) -> bool:
+            """Place copy j's transfers into op i (those of `ins`), then op i, then the rest."""
+            if not ins:
+                return place_op(j, i, start, core, busy, link, k)
+            p, rest = ins[0], ins[1:]
+            ready = start[j, p] + ticks(problem, core[j, p][0], p)
+            if wire is None or core[j, p][0] == core[j, i][0]:
+                start[j, p, i] = ready
+                return send(j, i, rest, start, core, busy, link, k)
+            d = transfer_ticks(problem, p, i)
+            for s in range(ready, ready + period):
+                cover = [(s + t) % period for t in range(d)]
+                for r in cover:
+                    link[r] += 1
+                if not channels or max(link) <= channels:
+                    start[j, p, i] = s + d
+                    if send(j, i, rest, start, core, busy, link, k):
+                        return True
+                for r in cover:
+                    link[r] -= 1
+            return False
+
+        def place_op(j: int, i: int, start: dict, core: dict, busy: dict, link: list[int], k: int) -> bool:
+            ready = max([rel[j]] + [start[j, p, i] for p in preds[i]])
+            c, x = core[j, i]
+            d = ticks(problem, c, i)
+            for s in range(ready, ready + period):
+                residues = [(s + t) % period for t in range(d)]
+                if d > period or any(busy.get((c, x, r)) for r in residues):
+                    continue
+                for r in residues:
+                    busy[c, x, r] = True
+                start[j, i] = s
+                if place(k + 1, start, core, busy, link):
+                    return True
+                for r in residues:
+                    busy[c, x, r] = False
+            return False
+
+        def place(k: int, start: dict, core: dict, busy: dict, link: list[int]) -> bool:
             if k == len(order):
                 return True
             j, i = order[k]
-            ready = max([rel[j]] + [start[j, p] + ticks(problem, core[j, p][0], p) for p in preds[i]])
             for c in problem.allowed(i):
-                d = ticks(problem, c, i)
                 for x in range(problem.platform.cores(c)):
-                    for s in range(ready, ready + period):
-                        residues = [(s + t) % period for t in range(d)]
-                        if d > period or any(busy.get((c, x, r)) for r in residues):
-                            continue
-                        for r in residues:
-                            busy[c, x, r] = True
-                        start[j, i], core[j, i] = s, (c, x)
-                        if place(k + 1, start, core, busy):
-                            return True
-                        for r in residues:
-                            busy[c, x, r] = False
+                    core[j, i] = (c, x)
+                    if send(j, i, list(preds[i]), start, core, busy, link, k):
+                        return True
             return False
 
-        if place(0, {}, {}, {}):
+        if place(0, {}, {}, {}, [0] * period):
             return period
     return None
 

@@ -160,10 +160,6 @@ def throughput(
     out = options.console
     t0 = time.perf_counter()
     problems = [options.problem(n) for n in sizes]
-    if steady_state:
-        from prism_cp.steady import check_no_link
-
-        check_no_link(problems[0].platform)
     compile_s = time.perf_counter() - t0
     name = problems[0].workload.name
     out.progress(f"[info] Computing average throughput of  {name}  ...")

@@ -14,11 +14,11 @@ from dataclasses import dataclass
 
 from prism_cp.errors import PrismError, check_count, check_time_limit
 from prism_cp.heuristics import HEURISTICS
-from prism_cp.platform import Platform
 from prism_cp.problem import Problem, completion_tick
 from prism_cp.progress import Progress
 from prism_cp.schedule import Status, gap
 from prism_cp.steady.bound import PeriodBound, period_bound
+from prism_cp.steady.link import edges, reserved
 from prism_cp.steady.modulo import ModuloSchedule, improve_latency, latency_units, pack
 from prism_cp.steady.placement import bottleneck_first, place
 from prism_cp.steady.stream import least_latency_us
@@ -55,7 +55,8 @@ class SteadyState:
     is proven the least of any modulo schedule with this unroll (meeting
     the deadline, if any) in which each op reserves the most ticks it can
     hold a core (`modulo.most_ticks`; equal to the fewest unless a time lies
-    within a rounding error above a tick multiple): a proof within that
+    within a rounding error above a tick multiple) and, with a link, each
+    transfer the most ticks it can hold a channel: a proof within that
     class only, so it is not OPTIMAL, whose proof holds for every schedule.
     measured: the replay of the unrolled schedule (its period equals the
     schedule's)."""
@@ -104,13 +105,6 @@ class SteadyState:
         }
 
 
-def check_no_link(platform: Platform) -> None:
-    """PrismError on a platform with a link: the modulo schedule does not
-    time transfers yet (its period bound, ignoring them, would stay valid)."""
-    if platform.link is not None:
-        raise PrismError(f"the steady state does not model a link yet: platform {platform.name!r} has one; drop its [link] or schedule a finite stream")
-
-
 def search_steady(
     problem: Problem, *, unroll: int = 1, deadline_us: float | None = None, time_limit: float = 30.0, workers: int = 2, seed: int = 42, progress: Progress | None = None
 ) -> Witness:
@@ -124,7 +118,6 @@ def search_steady(
     completion minus arrival) is at most the deadline (binary search); a
     deadline below the critical path is reported infeasible.
     """
-    check_no_link(problem.platform)
     check_count(unroll, "unroll")
     check_time_limit(time_limit)
     if deadline_us is not None and (not isinstance(deadline_us, (int, float)) or not math.isfinite(deadline_us) or deadline_us <= 0):
@@ -228,21 +221,30 @@ def _short_latency(
 
 
 def _horizon(problem: Problem, unroll: int) -> int:
-    """A period at which batches never overlap: every op in turn on its slowest type."""
+    """A period at which batches never overlap: every op in turn on its
+    slowest type (and every transfer in turn, at its longest)."""
     times = problem.workload.times
-    return unroll * sum(max(completion_tick(0, times[c][i], problem.clock) for c in problem.allowed(i)) for i in range(problem.n_ops))
+    ops = sum(max(completion_tick(0, times[c][i], problem.clock) for c in problem.allowed(i)) for i in range(problem.n_ops))
+    if problem.platform.link is not None:
+        ops += sum(max(reserved(problem, e, c) for c in problem.allowed(e[0])) for e in edges(problem))
+    return unroll * ops
 
 
 def sequential(problem: Problem, unroll: int) -> ModuloSchedule:
     """The best heuristic one-batch schedule, batches one after another:
-    period = unroll x its length in ticks, latency = its makespan."""
+    period = unroll x its length in ticks, latency = its makespan (its
+    transfers end before their consumers start, so within its length)."""
     one = Problem(problem.workload, problem.platform, 1)
     best = min((h(one) for h in HEURISTICS.values()), key=lambda s: s.makespan)
     clock, times = one.clock, one.workload.times
     length = max(completion_tick(s // clock, times[c][i], clock) for i, (s, c) in enumerate(zip(best.start, best.core_type)))
     start = tuple(tuple(j * length + s // clock for s in best.start) for j in range(unroll))
     core = tuple(tuple(zip(best.core_type, best.core_id)) for _ in range(unroll))
-    return ModuloSchedule(unroll * length, unroll, start, core)
+    if one.platform.link is None:
+        return ModuloSchedule(unroll * length, unroll, start, core)
+    sent = {(t.src, t.dst): t.start // clock for t in best.transfers}
+    transfer = tuple(tuple(None if e not in sent else j * length + sent[e] for e in edges(one)) for j in range(unroll))
+    return ModuloSchedule(unroll * length, unroll, start, core, transfer)
 
 
 __all__ = ["Measured", "ModuloSchedule", "PeriodBound", "SteadyState", "Witness", "period_bound", "search_steady"]

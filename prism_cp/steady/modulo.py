@@ -34,6 +34,7 @@ from prism_cp.bounds import op_timing
 from prism_cp import interruptible
 from prism_cp.problem import Problem
 from prism_cp.steady.bound import stream_ticks
+from prism_cp.steady.link import edges, reserved, shifts
 
 Core = tuple[str, int]
 
@@ -42,12 +43,16 @@ Core = tuple[str, int]
 class ModuloSchedule:
     """k = `unroll` batches per `period` ticks. Per copy j and op i of a
     batch: `start[j][i]`, the tick offset from the start of its period, and
-    the core `core[j][i]` (type, id) it runs on in every period."""
+    the core `core[j][i]` (type, id) it runs on in every period. With a
+    link, `transfer[j][e]`: the tick offset at which the transfer over edge
+    e (`link.edges` order) of copy j starts, None where the edge does not
+    cross the link; () without a link."""
 
     period: int
     unroll: int
     start: tuple[tuple[int, ...], ...]
     core: tuple[tuple[Core, ...], ...]
+    transfer: tuple[tuple[int | None, ...], ...] = ()
 
 
 @lru_cache(maxsize=32)
@@ -78,8 +83,10 @@ def pack(
 ) -> tuple[str, list[list[Core]] | None]:
     """('feasible' | 'infeasible' | 'unknown', core of each op of each copy):
     an assignment that puts at most `period` ticks of work on every core,
-    with the least total occupancy found (the first one found if `first`).
-    'infeasible' is a proof that no modulo schedule has this period."""
+    and, with a link of limited channels, at most channels x `period` ticks
+    of transfers on the link, with the least total occupancy (of cores and
+    link) found (the first one found if `first`). 'infeasible' is a proof
+    that no modulo schedule has this period."""
     n, k = problem.n_ops, unroll
     options = [_cores(problem, i, period) for i in range(n)]
     if any(not o for o in options):
@@ -99,8 +106,11 @@ def pack(
         for a in range(problem.platform.cores(c) - 1):
             if (c, a) in load and (c, a + 1) in load:
                 m.add(sum(load[c, a]) >= sum(load[c, a + 1]))
+    occupancy = sum(sum(terms) for terms in load.values())
+    if problem.platform.link is not None:
+        occupancy += _link_load(problem, m, x, period)
     # the least total occupancy leaves the most room on every circle
-    m.minimize(sum(sum(terms) for terms in load.values()))
+    m.minimize(occupancy)
     solver = interruptible.new_solver(time_limit, workers, seed)
     solver.parameters.stop_after_first_solution = first
     status = interruptible.solve(solver, m)
@@ -109,6 +119,25 @@ def pack(
     if status not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
         return "unknown", None
     return "feasible", [[next(core for core, lit in x[j][i].items() if solver.boolean_value(lit)) for i in range(n)] for j in range(k)]
+
+
+def _link_load(problem: Problem, m: cp_model.CpModel, x: list[list[dict[Core, cp_model.IntVar]]], period: int):
+    """The ticks of transfers the core choices `x` imply, constrained to
+    channels x `period` where the link's channels are limited."""
+    link = problem.platform.link
+    terms = []
+    for lits in x:
+        for u, v in edges(problem):
+            for c in problem.allowed(u):
+                other = [lit for core, lit in lits[v].items() if core[0] != c]
+                if other:  # crosses when u is on c and v is not
+                    on_c = [lit for core, lit in lits[u].items() if core[0] == c]
+                    cross = m.new_bool_var("")
+                    m.add(cross >= sum(on_c) + sum(other) - 1)
+                    terms.append(reserved(problem, (u, v), c) * cross)
+    if link.channels:
+        m.add(sum(terms) <= link.channels * period)
+    return sum(terms)
 
 
 def latency_units(problem: Problem, schedule: ModuloSchedule) -> int:
@@ -144,6 +173,8 @@ def improve_latency(
     rel = release_ticks(P, k)
     options = [_cores(problem, i, P) for i in range(n)]
     horizon = max(max(row) for row in incumbent.start) + max(most_ticks(problem)[c][i] for i in range(n) for c in problem.allowed(i)) + P
+    if problem.platform.link is not None:
+        horizon += max((reserved(problem, e, c) for e in edges(problem) for c in problem.allowed(e[0])), default=0)
     m = cp_model.CpModel()
     per_core: dict[Core, list[cp_model.IntervalVar]] = {}
     per_type: dict[str, list[cp_model.IntervalVar]] = {"cpu": [], "npu": []}
@@ -178,6 +209,7 @@ def improve_latency(
     for c, intervals in per_type.items():
         if intervals:
             m.add_cumulative(intervals, [1] * len(intervals), problem.platform.cores(c))
+    sent = _transfers(problem, m, incumbent, start, assign, options, horizon) if problem.platform.link is not None else None
     if deadline_us is not None:
         m.add(latency <= math.floor(k * Fraction(deadline_us)))
     m.add_hint(latency, upper)
@@ -193,5 +225,53 @@ def improve_latency(
         k,
         tuple(tuple(solver.value(start[j][i]) for i in range(n)) for j in range(k)),
         tuple(tuple(next(core for core, lit in assign[j][i].items() if solver.boolean_value(lit)) for i in range(n)) for j in range(k)),
+        () if sent is None else tuple(tuple(solver.value(t) if any(solver.boolean_value(p) for p in present) else None for t, present in row) for row in sent),
     )
     return ("optimal" if status == cp_model.OPTIMAL else "feasible"), found
+
+
+def _transfers(
+    problem: Problem,
+    m: cp_model.CpModel,
+    incumbent: ModuloSchedule,
+    start: list[list[cp_model.IntVar]],
+    assign: list[list[dict[Core, cp_model.IntVar]]],
+    options: list[list[tuple[Core, int]]],
+    horizon: int,
+) -> list[list[tuple[cp_model.IntVar, list[cp_model.IntVar]]]]:
+    """Per copy and edge: the transfer's start and its presence literal per
+    producer type (present when the producer is on that type and the
+    consumer is not), after the producer and before the consumer, folded
+    onto the link's channels (a cumulative, none when unlimited)."""
+    P, channels = incumbent.period, problem.platform.link.channels
+    folded: list[cp_model.IntervalVar] = []
+    out = []
+    for j, lits in enumerate(assign):
+        row = []
+        for e, (u, v) in enumerate(edges(problem)):
+            t = m.new_int_var(0, horizon, "")
+            residue = m.new_int_var(0, P - 1, "")
+            m.add(t == m.new_int_var(0, horizon // P, "") * P + residue)
+            if incumbent.transfer[j][e] is not None:
+                m.add_hint(t, incumbent.transfer[j][e])
+            present = []
+            for c in problem.allowed(u):
+                other = [lit for core, lit in lits[v].items() if core[0] != c]
+                if not other:
+                    continue
+                on_c = [lit for core, lit in lits[u].items() if core[0] == c]
+                p = m.new_bool_var("")
+                m.add(p >= sum(on_c) + sum(other) - 1)
+                m.add(p <= sum(on_c))
+                m.add(p <= sum(other))
+                d = reserved(problem, (u, v), c)
+                m.add(t >= start[j][u] + sum(ticks * lits[u][core] for core, ticks in options[u])).only_enforce_if(p)
+                m.add(start[j][v] >= t + d).only_enforce_if(p)
+                if channels:
+                    folded.extend(m.new_optional_fixed_size_interval_var(residue + shift, d, p, "") for shift in shifts(d, P))
+                present.append(p)
+            row.append((t, present))
+        out.append(row)
+    if folded:
+        m.add_cumulative(folded, [1] * len(folded), channels)
+    return out

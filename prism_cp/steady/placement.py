@@ -8,8 +8,8 @@ from heapq import heapify, heappop, heappush
 
 from prism_cp.bounds import op_timing
 from prism_cp.problem import Problem
+from prism_cp.steady import link
 from prism_cp.steady.modulo import Core, ModuloSchedule, latency_units, most_ticks, release_ticks
-
 
 
 def place(problem: Problem, period: int, unroll: int, cores: list[list[Core]], rounds: int = 8) -> ModuloSchedule:
@@ -22,12 +22,13 @@ def place(problem: Problem, period: int, unroll: int, cores: list[list[Core]], r
     allows, or all back to back from the first wish when that overflows the
     circle; each op then starts at the first tick with its residue after its
     predecessors complete, and those starts are the next round's wishes.
-    The least latency of all is returned."""
-    wish = _starts(problem, period, unroll, cores, None)
+    Transfers go around the link likewise (`link.residues`), each wishing
+    its start in the previous round. The least latency of all is returned."""
+    wish, sent = _starts(problem, period, unroll, cores, None)
     found: list[ModuloSchedule] = []
     for _ in range(rounds):
-        found.append(ModuloSchedule(period, unroll, _starts(problem, period, unroll, cores, _residues(problem, period, unroll, cores, wish)), _freeze(cores)))
-        wish = found[-1].start
+        found.append(_schedule(problem, period, unroll, cores, _residues(problem, period, unroll, cores, wish), sent))
+        wish, sent = found[-1].start, found[-1].transfer
     listed = _iterative(problem, period, unroll, cores)
     if listed is not None:
         found.append(listed)
@@ -75,6 +76,7 @@ def _iterative(
     ticks, timing = most_ticks(problem), op_timing(problem)
     preds, succs = problem.workload.predecessors(), problem.workload.successors()
     rel = release_ticks(P, k)
+    delay = [link.delays(problem, row) for row in cores]
     circles = _Circles(problem, P)
     pinned = pinned or {}
     for op, (core, r) in pinned.items():
@@ -105,7 +107,7 @@ def _iterative(
         j, i = op
         c = cores[j][i][0]
         d = ticks[c][i]
-        ready = max([rel[j]] + [placed[j, p][0] + ticks[placed[j, p][1][0]][p] for p in preds[i] if (j, p) in placed])
+        ready = max([rel[j]] + [placed[j, p][0] + ticks[placed[j, p][1][0]][p] + delay[j][p, i] for p in preds[i] if (j, p) in placed])
         mine = [(c, x) for x in range(problem.platform.cores(c))]
         fits = [min((t for t in range(ready, ready + P) if circles.free[core][t % P] >= d), default=None) for core in mine]
         options = [(t, core) for t, core in zip(fits, mine) if t is not None]
@@ -127,11 +129,16 @@ def _iterative(
         if op not in pinned:
             circles.set(core, s, d, op)
         for t in succs[i]:
-            if (j, t) in placed and placed[j, t][0] < s + d:
+            if (j, t) in placed and placed[j, t][0] < s + d + delay[j][i, t]:
                 evict((j, t))
     if todo:
         return None
-    return ModuloSchedule(P, k, tuple(tuple(placed[j, i][0] for i in range(n)) for j in range(k)), tuple(tuple(placed[j, i][1] for i in range(n)) for j in range(k)))
+    found = ModuloSchedule(P, k, tuple(tuple(placed[j, i][0] for i in range(n)) for j in range(k)), tuple(tuple(placed[j, i][1] for i in range(n)) for j in range(k)))
+    if problem.platform.link is None:
+        return found
+    # the ops keep their cores and residues; the transfers go around the link
+    residue = {(j, i): found.start[j][i] % P for j in range(k) for i in range(n)}
+    return _schedule(problem, P, k, found.core, residue, _starts(problem, P, k, found.core, residue)[1])
 
 
 def _freeze(rows: list[list[Core]]) -> tuple[tuple[Core, ...], ...]:
@@ -160,17 +167,44 @@ def _residues(problem: Problem, period: int, unroll: int, cores: list[list[Core]
     return residue
 
 
-def _starts(problem: Problem, period: int, unroll: int, cores: list[list[Core]], residue: dict[tuple[int, int], int] | None) -> tuple[tuple[int, ...], ...]:
+def _schedule(problem: Problem, period: int, unroll: int, cores, residue: dict[tuple[int, int], int], sent) -> ModuloSchedule:
+    """The modulo schedule with these op residues, its transfers going around
+    the link as near after their wished starts `sent` as it allows."""
+    P, lres = period, None
+    if problem.platform.link is not None:
+        wish = {(j, e): (t, link.reserved(problem, edge, cores[j][edge[0]][0])) for j, row in enumerate(sent) for e, (t, edge) in enumerate(zip(row, link.edges(problem))) if t is not None}
+        lres = link.residues(problem.platform.link.channels, P, wish)
+    start, transfer = _starts(problem, P, unroll, cores, residue, lres)
+    return ModuloSchedule(P, unroll, start, _freeze(cores), transfer)
+
+
+def _starts(
+    problem: Problem, period: int, unroll: int, cores, residue: dict[tuple[int, int], int] | None, link_residue: dict[tuple[int, int], int] | None = None
+) -> tuple[tuple[tuple[int, ...], ...], tuple[tuple[int | None, ...], ...]]:
     """Per copy and op: the first tick after its release and its predecessors'
-    completion, with its residue if given."""
+    completion (and their transfers'), with its residue if given; per copy
+    and edge, the transfer's start: the first tick after its producer
+    completes, with its residue on the link if given (() without a link)."""
     preds = problem.workload.predecessors()
     rel = release_ticks(period, unroll)
+    index = {e: x for x, e in enumerate(link.edges(problem))}
     start = [[0] * problem.n_ops for _ in range(unroll)]
+    sent: list[list[int | None]] = [[None] * len(index) for _ in range(unroll)]
     for j in range(unroll):
+        delay = link.delays(problem, cores[j])
         for i in op_timing(problem).order:
-            ready = max([rel[j]] + [start[j][p] + most_ticks(problem)[cores[j][p][0]][p] for p in preds[i]])
+            ready = rel[j]
+            for p in preds[i]:
+                done = start[j][p] + most_ticks(problem)[cores[j][p][0]][p]
+                if delay[p, i]:
+                    x = index[p, i]
+                    if link_residue is not None:
+                        done += (link_residue[j, x] - done) % period
+                    sent[j][x] = done
+                    done += delay[p, i]
+                ready = max(ready, done)
             start[j][i] = ready if residue is None else ready + (residue[j, i] - ready) % period
-    return tuple(map(tuple, start))
+    return tuple(map(tuple, start)), (() if problem.platform.link is None else tuple(map(tuple, sent)))
 
 
 def bottleneck_first(problem: Problem, period: int, unroll: int, cores: list[list[Core]], *, time_limit: float, workers: int = 2, seed: int = 42) -> ModuloSchedule | None:
@@ -195,7 +229,8 @@ def bottleneck_first(problem: Problem, period: int, unroll: int, cores: list[lis
         for i in range(n):
             load[cores[j][i][0]] = load.get(cores[j][i][0], 0) + ticks[cores[j][i][0]][i]
     busy = max(load, key=lambda c: load[c] / problem.platform.cores(c))
-    horizon = rel[-1] + sum(ticks[cores[j][i][0]][i] + P for j in range(k) for i in range(n))
+    delay = [link.delays(problem, row) for row in cores]
+    horizon = rel[-1] + sum(ticks[cores[j][i][0]][i] + P for j in range(k) for i in range(n)) + sum(d + P for row in delay for d in row.values() if d)
     m = cp_model.CpModel()
     start = [[m.new_int_var(rel[j] + timing.head[i], horizon, "") for i in range(n)] for j in range(k)]
     latency = m.new_int_var(0, horizon, "latency")
@@ -208,6 +243,14 @@ def bottleneck_first(problem: Problem, period: int, unroll: int, cores: list[lis
             d = ticks[c][i]
             for t in succs[i]:
                 m.add(start[j][t] >= start[j][i] + d)
+                if delay[j][i, t]:  # the transfer: after i, before t, on the link
+                    sent = m.new_int_var(0, horizon, "")
+                    m.add(sent >= start[j][i] + d)
+                    m.add(start[j][t] >= sent + delay[j][i, t])
+                    if problem.platform.link.channels:
+                        r = m.new_int_var(0, P - 1, "")
+                        m.add(sent == m.new_int_var(0, horizon // P, "") * P + r)
+                        folded.setdefault("link", []).extend(m.new_fixed_size_interval_var(r + shift, delay[j][i, t], "") for shift in link.shifts(delay[j][i, t], P))
             if not succs[i]:
                 m.add(latency >= start[j][i] + d - rel[j])
             residue = m.new_int_var(0, P - 1, "")
@@ -221,8 +264,8 @@ def bottleneck_first(problem: Problem, period: int, unroll: int, cores: list[lis
                     circle[x].extend(m.new_optional_fixed_size_interval_var(residue + shift, d, lit, "") for shift in (0, P))
     for intervals in circle.values():
         m.add_no_overlap(intervals)
-    for c, intervals in folded.items():  # the other types' cores, counted only
-        m.add_cumulative(intervals, [1] * len(intervals), problem.platform.cores(c))
+    for c, intervals in folded.items():  # the other types' cores, counted only; the link's channels
+        m.add_cumulative(intervals, [1] * len(intervals), problem.platform.link.channels if c == "link" else problem.platform.cores(c))
     m.minimize(latency)
     solver = interruptible.new_solver(time_limit, workers, seed)
     if interruptible.solve(solver, m) not in (cp_model.OPTIMAL, cp_model.FEASIBLE):

@@ -1,6 +1,7 @@
 """A modulo schedule made concrete: many periods of batches as one ordinary
-Schedule of a stream Problem, checked by `validate`, replayed by the
-simulator, and measured (period and latency) from the replay."""
+Schedule of a stream Problem (with its transfers over the link), checked by
+`validate`, replayed by the simulator, and measured (period and latency)
+from the replay."""
 
 from __future__ import annotations
 
@@ -9,8 +10,9 @@ from fractions import Fraction
 
 from prism_cp.outcome import checked
 from prism_cp.problem import Problem, completion_tick
-from prism_cp.schedule import Schedule
+from prism_cp.schedule import Schedule, Transfer
 from prism_cp.simulate import replay
+from prism_cp.steady.link import edges
 from prism_cp.steady.modulo import ModuloSchedule, most_ticks
 from prism_cp.latency import batch_latencies
 
@@ -34,7 +36,8 @@ def stream_problem(problem: Problem, schedule: ModuloSchedule, batches: int) -> 
 
 
 def unrolled(stream: Problem, schedule: ModuloSchedule) -> Schedule:
-    """Batch b = c * k + j runs copy j's ops c periods later, on copy j's cores."""
+    """Batch b = c * k + j runs copy j's ops and transfers c periods later,
+    the ops on copy j's cores (the transfers' channels: `channels_of`)."""
     n, clock, k, P = stream.n_ops, stream.clock, schedule.unroll, schedule.period
     start, end, ctype, cid = [], [], [], []
     for b in range(stream.nbatch):
@@ -46,12 +49,38 @@ def unrolled(stream: Problem, schedule: ModuloSchedule) -> Schedule:
             end.append(t + stream.workload.times[core[0]][i])
             ctype.append(core[0])
             cid.append(core[1])
-    return Schedule(tuple(start), tuple(end), tuple(ctype), tuple(cid))
+    return Schedule(tuple(start), tuple(end), tuple(ctype), tuple(cid), channels_of(stream, schedule))
+
+
+def channels_of(stream: Problem, schedule: ModuloSchedule) -> tuple[Transfer, ...]:
+    """The unrolled transfers in start order, each on the lowest channel free
+    at its start: a greedy colouring of intervals on a line, which needs no
+    more channels than transfers overlap at any tick (at most the link's
+    channels in a modulo schedule; `validate` checks it)."""
+    if stream.platform.link is None:
+        return ()
+    k, P, clock = schedule.unroll, schedule.period, stream.clock
+    sent = sorted(
+        (c * P + t, b, u, v)
+        for b, (c, j) in ((b, divmod(b, k)) for b in range(stream.nbatch))
+        for (u, v), t in zip(edges(stream), schedule.transfer[j])
+        if t is not None
+    )
+    free: list[int] = []  # per channel, the tick it is free again
+    out = []
+    for tick, b, u, v in sent:
+        producer = schedule.core[b % k][u][0]
+        time_us = stream.transfer_time(u, v, producer)
+        channel = next((h for h, f in enumerate(free) if f <= tick), len(free))
+        done = completion_tick(tick, time_us, clock)
+        free[channel:channel + 1] = [done]
+        out.append(Transfer(b, u, v, tick * clock, tick * clock + time_us, stream.transfer_bytes(u, v, producer), channel))
+    return tuple(out)
 
 
 def check(problem: Problem, schedule: ModuloSchedule, periods: int) -> Measured:
     """Unroll `schedule` over `periods` periods plus the drain (the periods a
-    batch spans), validate it, replay its core sequences with the arrivals,
+    batch spans), validate it, replay its core (and channel) sequences with the arrivals,
     validate the replay and measure it over the second half of the first
     `periods` periods (the drain's batches finish early: nothing follows them).
     Raises AssertionError on any violation: a modulo schedule that does not
@@ -61,7 +90,13 @@ def check(problem: Problem, schedule: ModuloSchedule, periods: int) -> Measured:
     kept = k * periods
     stream = stream_problem(problem, schedule, kept + k * (-(-span // P) + 1))
     concrete = unrolled(stream, schedule)
-    replayed = replay(stream, concrete.sequences())
+    if stream.platform.link is None:
+        replayed = replay(stream, concrete.sequences())
+    else:
+        order: dict[int, list[tuple[int, int, int]]] = {}
+        for t in concrete.transfers:  # in start order
+            order.setdefault(t.channel, []).append((t.batch, t.src, t.dst))
+        replayed = replay(stream, concrete.sequences(), order)
     for name, s in (("unrolled", concrete), ("replayed", replayed)):
         checked(stream, s, f"the {name} modulo schedule")
     half = kept // 2 // k * k
