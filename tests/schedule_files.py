@@ -13,13 +13,14 @@ from prism_cp.platform import Link
 
 GRAI = Path(__file__).parents[1] / "platforms" / "grai.toml"
 LINK_TOML = "[link]\nlatency_us = 10.0\nbytes_per_us = 2000.0\npj_per_byte = 10.0\nchannels = 2\n"
-CPU_POWER_TOML = "[power.cpu]\nactive_mw = 900.0\nidle_mw = 90.0\n"
 
 
-def grai_with(directory: Path, *tables: str) -> Path:
-    """A platform file: the bundled grai plus these TOML tables."""
+def grai_with(directory: Path, *tables: str, power: bool = True) -> Path:
+    """A platform file: the bundled grai plus these TOML tables (without its
+    power figures, which close its file, unless `power`)."""
+    text = GRAI.read_text()
     path = directory / "grai_with.toml"
-    path.write_text("\n".join([GRAI.read_text(), *tables]))
+    path.write_text("\n".join([text if power else text[: text.index("[power.")], *tables]))
     return path
 
 

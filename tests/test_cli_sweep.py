@@ -18,7 +18,7 @@ from typer.testing import CliRunner
 
 from prism_cp.cli import app
 from prism_cp.sweep import Store
-from schedule_files import CPU_POWER_TOML, grai_with
+from schedule_files import grai_with
 
 runner = CliRunner()
 SWEEP = ["sweep", "--models", "xception", "--npus", "1-2", "--cpus", "1,2", "--batches", "2", "--algorithms", "npufirst,staggered"]
@@ -52,15 +52,15 @@ def test_sweep_runs_every_combination_once_then_resumes_exports_and_plots(tmp_pa
 
 
 def test_the_export_carries_each_runs_energy_and_the_plot_can_draw_it(tmp_path: Path) -> None:
-    powered = grai_with(tmp_path, CPU_POWER_TOML)
     db, out, png = tmp_path / "s.db", tmp_path / "out.csv", tmp_path / "e.png"
-    result = run(*SWEEP, "--platforms", str(powered), "--db", str(db), "--export", str(out), "--plot", str(png), "--metric", "energy", "--quiet")
+    result = run(*SWEEP, "--platforms", "grai", "--db", str(db), "--export", str(out), "--plot", str(png), "--metric", "energy", "--quiet")
     assert result.exit_code == 0, result.output
     rows = list(csv.DictReader(out.open()))
     assert len(rows) == 8 and all(float(r["energy_uj"]) == json.loads(Path(r["schedule_path"]).read_text())["energy_uj"] for r in rows)
     assert png.read_bytes()[:4] == b"\x89PNG"
-    assert run(*SWEEP, "--db", str(tmp_path / "bare.db"), "--quiet").exit_code == 0
-    assert_user_error(run("sweep", "--db", str(tmp_path / "bare.db"), "--plot", str(png), "--metric", "energy"), "--metric energy needs the energy of every run, unknown on grai")
+    bare = grai_with(tmp_path, power=False)
+    assert run(*SWEEP, "--platforms", str(bare), "--db", str(tmp_path / "bare.db"), "--quiet").exit_code == 0
+    assert_user_error(run("sweep", "--db", str(tmp_path / "bare.db"), "--plot", str(png), "--metric", "energy"), f"--metric energy needs the energy of every run, unknown on {bare}")
 
 
 def test_failed_and_error_runs_are_listed(tmp_path: Path) -> None:

@@ -18,7 +18,7 @@ import pytest
 from prism_cp import PrismError, Problem, solve
 from prism_cp.io import load_platform, load_workload
 from prism_cp.sweep import DaskCluster, LocalPool, Store, plan, run_all, run_config
-from schedule_files import CPU_POWER_TOML, grai_with
+from schedule_files import grai_with
 
 CONFIGS = plan(["xception"], ["grai"], [1, 2], [1, 2], [2], ["npufirst"])  # 4 runs of a few ms
 
@@ -64,13 +64,13 @@ def test_local_pool_rows_match_solve_and_the_exported_schedules(tmp_path):
 
 
 def test_a_row_carries_the_energy_of_its_schedule_where_the_platform_states_power(tmp_path):
-    powered = grai_with(tmp_path, CPU_POWER_TOML)
-    config, bare = (plan(["xception"], [name], [2], [1], [2], ["npufirst"])[0] for name in (str(powered), "grai"))
+    unpowered = grai_with(tmp_path, power=False)
+    config, bare = (plan(["xception"], [name], [2], [1], [2], ["npufirst"])[0] for name in ("grai", str(unpowered)))
     row = run_config(config, str(tmp_path / "sched"))
-    problem = Problem(load_workload("xception"), load_platform(powered, npus=2, cpus=1), 2)
+    problem = Problem(load_workload("xception"), load_platform("grai", npus=2, cpus=1), 2)
     written = json.loads(Path(row["schedule_path"]).read_text())
     assert row["energy_uj"] == solve(problem, "npufirst").energy_uj == written["energy_uj"] and row["energy_uj"] > 0
-    assert run_config(bare, str(tmp_path / "sched"))["energy_uj"] is None  # grai states no CPU power
+    assert run_config(bare, str(tmp_path / "sched"))["energy_uj"] is None  # without power figures
 
 
 def test_an_impossible_instance_is_a_finished_error_row(tmp_path):
