@@ -91,7 +91,7 @@ class Result:
     mapping: tuple[str, ...]
     lower_bound: float
     status: Status
-    wall_s: float
+    wall_s: float  # the algorithm's own time (s): a heuristic's excludes the bound, the validation and the energy
     log: tuple[str, ...] = field(default=())
     interrupted: bool = False  # Ctrl-C ended the run early: the schedule is the best found until then
     energy_uj: float | None = None
