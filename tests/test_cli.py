@@ -388,3 +388,16 @@ def test_help_mentions_only_options_the_command_has(path: tuple[str, ...], comma
     mentioned = set(re.findall(r"(?<![\w-])--[a-z][a-z-]*", " ".join(text.split())))  # help text wraps inside an option's name
     assert mentioned <= own, f"{' '.join(path)} --help mentions {sorted(mentioned - own)}"
     assert "{" not in text, text.splitlines()[0]
+
+
+def test_extime_picks_the_time_table_of_another_platform(tmp_path: Path) -> None:
+    table = tmp_path / "resnet50_imx93.csv"
+    assert run("extime", "estimate", "resnet50", "--platform", "imx93", "--out", str(table)).exit_code == 0
+    args = ("schedule", "--model", "resnet50", "--platform", "imx93", "--npus", "1", "--cpus", "2", "-a", "heft", "--batches", "2",
+            "--results-dir", str(tmp_path), "--json", "-q")
+    own, other = (json.loads(run(*args, *extra).stdout) for extra in ((), ("--extime", str(table))))
+    expected = solve(Problem(load_workload("resnet50", table), load_platform("imx93", npus=1, cpus=2), 2), "heft").makespan
+    assert other["makespan_us"] == expected != own["makespan_us"]
+    missing = run("schedule", "--extime", str(tmp_path / "missing.csv"))
+    assert_user_error(missing)
+    assert "missing.csv does not exist" in missing.stderr

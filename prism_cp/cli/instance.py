@@ -16,7 +16,7 @@ from typing import Any, Callable, get_type_hints
 from prism_cp import IMPORT_STARTED
 from prism_cp.budget import engine_time_limit
 from prism_cp.cli.options import (
-    BoundsOpt, Batches, Console, CpuRatio, Cpus, JsonOut, Mapping, MappingMode, Model, Npus, PlatformOpt, Quiet, ResultsDir, Seed, StaggerUs,
+    BoundsOpt, Batches, Console, CpuRatio, Cpus, Extime, JsonOut, Mapping, MappingMode, Model, Npus, PlatformOpt, Quiet, ResultsDir, Seed, StaggerUs,
     Stg, StgClock, TimeLimit, Verbose, Workers, split_names,
 )
 from prism_cp.io import load_platform, load_workload
@@ -30,6 +30,7 @@ class RunOptions:
     engines' options, and how much to print."""
 
     model: Model = "xception"
+    extime: Extime = None
     stg: Stg = None
     platform: PlatformOpt = "grai"
     npus: Npus = 4
@@ -60,7 +61,7 @@ class RunOptions:
         if self.stg is not None:
             return Problem(load_stg(self.stg), stg_platform(self.cpus).with_cores(clock_us=self.clock), 1 if batches is None else batches)
         plat = load_platform(self.platform, npus=self.npus, cpus=self.cpus, clock_us=self.clock)
-        return Problem(load_workload(self.model), plat, 16 if batches is None else batches)
+        return Problem(load_workload(self.model, self.extime), plat, 16 if batches is None else batches)
 
     def solve_options(self, algorithm: str) -> dict[str, Any]:
         """The keyword options of `solve` for `algorithm`: the seed, the progress

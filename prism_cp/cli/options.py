@@ -110,6 +110,7 @@ class Console:
 
 
 Model = Annotated[str, typer.Option(help="Bundled model name (e.g. xception) or path to a model file.")]
+Extime = Annotated[str | None, typer.Option("--extime", help="Time table: bundled name or CSV path (default: the model's own, extime/MODEL.csv), e.g. one that prism-cp extime estimate wrote for the platform.")]
 AlgorithmOpt = Annotated[str, typer.Option("--algorithm", "-a", callback=known_algorithm, help=f"Algorithm: {', '.join(algorithms())}.")]
 PlatformOpt = Annotated[str, typer.Option(help="Bundled platform name (grai, mubrain, speck) or path to a platform file.")]
 Npus = Annotated[int, typer.Option(min=0, help="Number of NPUs (0 makes a CPU-only platform).")]
