@@ -337,6 +337,8 @@ def test_an_interrupted_run_writes_everything_says_so_and_exits_130(tmp_path: Pa
     line = next(line for line in text.stdout.splitlines() if "proven lower bound" in line)
     assert line.endswith(", interrupted)")
     assert reference_pickle_path(tmp_path, "cpsat", "grai", 4, 2, "xception").is_file() and (tmp_path / "t.json").is_file()
+    written = reference_pickle_path(tmp_path, "cpsat", "grai", 4, 2, "xception").with_suffix(".json")
+    assert json.loads(written.read_text())["interrupted"] is True
     as_json = run(*base, "--json")
     assert as_json.exit_code == 130 and json.loads(as_json.stdout)["interrupted"] is True
     table = run("compare", "--batches", "2", "--results-dir", str(tmp_path), "--json")

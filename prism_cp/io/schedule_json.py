@@ -44,6 +44,7 @@ def write_schedule_json(path: str | Path, problem: Problem, result: Result, seed
         "gap": result.gap,
         "status": result.status,
         "wall_s": result.wall_s,
+        "interrupted": result.interrupted,
         **energy_fields(problem, result),
         "start_times": list(s.start),
         "end_times": list(s.end),
