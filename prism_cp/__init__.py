@@ -31,4 +31,4 @@ __all__ = [
     "solve",
     "validate",
 ]
-__version__ = "0.2.0"
+__version__ = "0.3.0"

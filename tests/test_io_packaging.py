@@ -58,3 +58,10 @@ def test_non_editable_install_finds_bundled_data(tmp_path):
     assert (got["ops"], got["edges"], got["npu_ops"]) == (134, 145, 15)
     assert "xception" in got["models"] and {"grai", "mubrain", "speck"} <= set(got["platforms"])
     assert got["cpu0"] == float((ROOT / "extime" / "xception.csv").read_text().splitlines()[1].split(",")[2])
+
+
+def test_the_package_version_is_the_one_pyproject_declares() -> None:
+    import prism_cp
+
+    declared = tomllib.loads((Path(__file__).parent.parent / "pyproject.toml").read_text())["project"]["version"]
+    assert prism_cp.__version__ == declared
