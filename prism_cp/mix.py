@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import math
 import tomllib
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from fractions import Fraction
 from pathlib import Path
 
@@ -97,7 +97,14 @@ def load_mix(path: str | Path) -> Mix:
 def mix_problem(mix: Mix, platform: Platform) -> Problem:
     """One batch of the union of every instance's ops, each instance released
     at its arrival and due its deadline later; every model keeps its own time
-    table and op types."""
+    table and op types. A mix of one app at offset 0 is exactly its stream
+    (`count` batches arriving every period), its batches under the app's
+    name: every algorithm gives that stream's results."""
+    if len(mix.apps) == 1 and mix.apps[0].offset_us == 0:
+        app = mix.apps[0]
+        stream = Problem(app.workload, platform, app.count, arrival_us=app.period_us, deadline_us=app.deadline_us)
+        named = tuple(replace(g, app=app.name) for g in stream.groups)
+        return replace(stream, instances=named)
     names: list[str] = []
     types: list[str] = []
     edges: list[np.ndarray] = []
@@ -133,13 +140,8 @@ class AppReport:
     busy_share: dict[str, float]  # per core type: its share of that type's busy time
 
     def as_json(self) -> dict[str, object]:
-        return {"app": self.app, "instances": self.instances, "misses": self.misses,
-                "max_latency_us": self.max_latency_us, "mean_latency_us": self.mean_latency_us}
-
-    def line(self) -> str:
-        shares = ", ".join(f"{c} {100 * s:.1f}%" for c, s in self.busy_share.items())
-        return (f"{self.app}: {self.instances} inferences, {self.misses} missed, latency max {self.max_latency_us:.2f} us "
-                f"mean {self.mean_latency_us:.2f} us, busy share {shares}")
+        return {"app": self.app, "instances": self.instances, "misses": self.misses, "max_latency_us": self.max_latency_us,
+                "mean_latency_us": self.mean_latency_us, "busy_share": self.busy_share}
 
 
 def app_reports(problem: Problem, schedule: Schedule) -> list[AppReport]:

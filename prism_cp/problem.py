@@ -99,8 +99,6 @@ class Problem:
 
     def __post_init__(self) -> None:
         check_count(self.nbatch, "batches")
-        if self.instances is not None and (self.nbatch != 1 or self.arrival_us is not None or self.deadline_us is not None):
-            raise PrismError("a mix is one batch of its instances: it takes no batches, arrival period or deadline of its own")
         for name, value, least in (("arrival period", self.arrival_us, 0), ("deadline", self.deadline_us, None)):
             if value is not None and (
                 isinstance(value, bool) or not isinstance(value, (int, float, Fraction)) or not math.isfinite(value)
@@ -114,6 +112,8 @@ class Problem:
                     f"op {i} ({self.workload.op_names[i]}, {op_type}) cannot run on platform "
                     f"{self.platform.name!r} with {self.platform.cpus} CPUs and {self.platform.npus} NPUs"
                 )
+        if self.instances is not None:
+            self._check_instances()
         if self.horizon_us > MAX_HORIZON_US:
             raise PrismError(
                 f"one op after another this problem takes up to {self.horizon_us:.4g} us, beyond the {MAX_HORIZON_US:.4g} us "
@@ -152,12 +152,23 @@ class Problem:
         deadline misses and latency rather than the makespan alone."""
         return self.arrival_us is not None or self.instances is not None
 
+    def _check_instances(self) -> None:
+        """Instances are a mix's one batch, or relabel a stream's batches."""
+        if self.arrival_us is None:
+            if self.nbatch != 1 or self.deadline_us is not None:
+                raise PrismError("a mix is one batch of its instances: it takes no batches or deadline of its own")
+            return
+        timing = [(g.arrival_us, g.due_us, tuple(g.ops)) for g in self.instances or ()]
+        if timing != [(g.arrival_us, g.due_us, tuple(g.ops)) for g in self._batch_groups()]:
+            raise PrismError("the instances of a stream must be its batches, with their arrivals and due times")
+
     @cached_property
     def groups(self) -> tuple[Instance, ...]:
         """The groups latency and misses are computed over: a mix's instances,
         or one per batch (arrival b * arrival_us, due arrival + deadline_us)."""
-        if self.instances is not None:
-            return self.instances
+        return self._batch_groups() if self.instances is None else self.instances
+
+    def _batch_groups(self) -> tuple[Instance, ...]:
         n, name = self.n_ops, self.workload.name
         due = None if self.deadline_us is None else Fraction(self.deadline_us)
         return tuple(
@@ -187,7 +198,7 @@ class Problem:
         """Per op of one batch: its release tick relative to its batch's
         (its instance's release in a mix; all 0 otherwise)."""
         out = [0] * self.n_ops
-        for group in self.instances or ():
+        for group in self.instances if self.arrival_us is None and self.instances else ():
             for g in group.ops:
                 out[g] = self.group_release(group)
         return tuple(out)
