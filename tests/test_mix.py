@@ -266,3 +266,14 @@ def test_compare_workload_reports_every_app_per_algorithm(tmp_path: Path) -> Non
     for row in data["results"]:
         assert [a["app"] for a in row["apps"]] == ["detector", "mobilenetv2"]
         assert row["deadline_misses"] == sum(a["misses"] for a in row["apps"])
+
+
+def test_a_workload_of_one_app_prints_its_app_line(tmp_path: Path) -> None:
+    from test_cli import json_line, run
+
+    path = write(tmp_path, '[[app]]\nname = "cam"\nmodel = "mobilenetv2"\nperiod_us = 15000\ndeadline_us = 9000\ncount = 3\n')
+    data = json_line(run("schedule", "--workload", str(path), "-a", "npufirst", "--results-dir", str(tmp_path), "--json"))
+    problem = Problem(load_mix(path).apps[0].workload, load_platform("grai"), 3, arrival_us=15000, deadline_us=9000)
+    schedule = solve(problem, "npufirst").schedule
+    assert [a["app"] for a in data["apps"]] == ["cam"] and data["apps"][0]["max_latency_us"] == max(batch_latencies(problem, schedule))
+    assert data["deadline_misses"] == misses(problem, schedule)

@@ -30,7 +30,7 @@ DEFAULT_MODEL = "xception"
 
 @dataclass(frozen=True)
 class RunOptions:
-    """The instance (model or STG file, platform, cores, batches, clock), the
+    """The instance (model, STG or workload file, platform, cores, batches, clock), the
     engines' options, and how much to print."""
 
     model: Model = None

@@ -110,7 +110,7 @@ def schedule(
     out.result(f"{name} : proven lower bound = ", result.lower_bound, "us ; gap = ", f"{100 * result.gap:.2f}", "%", f"({_outcome(result)})")
     _energy_line(out, name, result)
     out.result(f"[info] schedule written to  {path} (and {path.with_suffix('.json').name})")
-    stream = stream_lines(out, problem, result.schedule) if problem.arrival_us is not None else mix_lines(out, problem, result.schedule) if problem.timed else {}
+    stream = mix_lines(out, problem, result.schedule) if problem.instances is not None else stream_lines(out, problem, result.schedule) if problem.timed else {}
     for view in write_views(timeline_of(problem, result), plot, trace):
         out.result(f"[info] written  {view}")
     if options.json_out:
