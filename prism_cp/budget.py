@@ -78,7 +78,7 @@ class Budget:
         search_s = time_limit * (1 - FINISH_SHARE) - finish
         common = {"hill_climb": HILL_CLIMB_SHARE, "columns": COLUMNS_SHARE, "step": STEP_S, "justify": JUSTIFY_S}
         finish += time_limit * FINISH_SHARE
-        if problem.arrival_us is not None:
+        if problem.timed:
             return cls(time_limit, STREAM_SEED_SHARE * search_s, startup=STARTUP_SHARE * search_s, single_type=0.0, finish=finish, search_s=search_s, **common)
         if problem.size > max_ops:
             return cls(time_limit, time_limit, startup=0.0, single_type=0.0, finish=finish, search_s=search_s, **common)

@@ -1,20 +1,28 @@
-"""Per-batch latency and deadline misses of a stream's schedule: what the
-CP-SAT stream engine optimises and the steady-state report measures."""
+"""Per-group latency and deadline misses of a timed schedule (the batches
+of a stream, the instances of a mix: `Problem.groups`): what the CP-SAT
+stream engine optimises and the stream and mix reports measure."""
 
 from __future__ import annotations
 
-from prism_cp.problem import Problem
+from prism_cp.problem import Instance, Problem
 from prism_cp.schedule import Schedule
 
 
+def group_latency(group: Instance, schedule: Schedule) -> float:
+    """The group's last end minus its arrival (us)."""
+    return float(max(schedule.end[g] for g in group.ops) - group.arrival_us)
+
+
+def group_missed(group: Instance, schedule: Schedule) -> bool:
+    """Does the group's last op end after its due time (never without one)?"""
+    return group.due_us is not None and max(schedule.end[g] for g in group.ops) > group.due_us
+
+
 def batch_latencies(problem: Problem, schedule: Schedule) -> list[float]:
-    """Per batch: its last end minus its arrival (us)."""
-    n = problem.n_ops
-    return [float(max(schedule.end[b * n : (b + 1) * n]) - problem.arrival(b)) for b in range(problem.nbatch)]
+    """Per group (per batch of a stream): its last end minus its arrival (us)."""
+    return [group_latency(group, schedule) for group in problem.groups]
 
 
 def misses(problem: Problem, schedule: Schedule) -> int:
-    """Batches completing after arrival + deadline (0 without a deadline)."""
-    if problem.deadline_us is None:
-        return 0
-    return sum(latency > problem.deadline_us for latency in batch_latencies(problem, schedule))
+    """Groups completing after their due time (0 without deadlines)."""
+    return sum(group_missed(group, schedule) for group in problem.groups)

@@ -1,7 +1,11 @@
 """The unrolled scheduling problem: a workload replicated over `nbatch`
 independent batches on one platform, and the conversion of times to ticks.
 A stream (`arrival_us`) releases batch b at the first tick at or after
-b * arrival_us; it may carry a relative `deadline_us` per batch.
+b * arrival_us; it may carry a relative `deadline_us` per batch. A mix
+(`instances`, prism_cp.mix) is one batch of a union workload whose
+instances each have their own arrival and due time. Either way the
+*groups* (`Problem.groups`) are what releases, latencies and deadline
+misses are computed over: the batches of a stream, the instances of a mix.
 
 Global op index `g = b * n_ops + i` (batch b, op i) everywhere a schedule is
 flat. `join` and `split` name that arithmetic for callers of the API; inner
@@ -11,6 +15,7 @@ loops write it inline (`g % n_ops` is op i).
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 from dataclasses import dataclass
 from fractions import Fraction
 from functools import cached_property
@@ -61,6 +66,20 @@ def occupancy_range(time_us: float, clock_us: int, horizon_us: int) -> tuple[int
 
 
 @dataclass(frozen=True)
+class Instance:
+    """A group of ops released together and due together: one inference of
+    one app. `ops` are global op indices; `arrival_us` and `due_us` are
+    absolute and exact (`due_us` None: no deadline)."""
+
+    app: str
+    model: str
+    index: int
+    arrival_us: Fraction
+    due_us: Fraction | None
+    ops: Sequence[int]
+
+
+@dataclass(frozen=True)
 class Problem:
     """`nbatch` copies of `workload` sharing the cores of `platform`.
 
@@ -76,6 +95,7 @@ class Problem:
     nbatch: int = 1
     arrival_us: float | Fraction | None = None
     deadline_us: float | None = None
+    instances: tuple[Instance, ...] | None = None
 
     def __post_init__(self) -> None:
         check_count(self.nbatch, "batches")
@@ -92,6 +112,8 @@ class Problem:
                     f"op {i} ({self.workload.op_names[i]}, {op_type}) cannot run on platform "
                     f"{self.platform.name!r} with {self.platform.cpus} CPUs and {self.platform.npus} NPUs"
                 )
+        if self.instances is not None:
+            self._check_instances()
         if self.horizon_us > MAX_HORIZON_US:
             raise PrismError(
                 f"one op after another this problem takes up to {self.horizon_us:.4g} us, beyond the {MAX_HORIZON_US:.4g} us "
@@ -123,6 +145,73 @@ class Problem:
     def arrival(self, batch: int) -> Fraction:
         """Arrival time of `batch` (us, exact)."""
         return batch * Fraction(self.arrival_us or 0)
+
+    @property
+    def timed(self) -> bool:
+        """Do ops arrive over time (a stream or a mix)? Then solvers minimise
+        deadline misses and latency rather than the makespan alone."""
+        return self.arrival_us is not None or self.instances is not None
+
+    def _check_instances(self) -> None:
+        """Instances are a mix's one batch, or relabel a stream's batches."""
+        if self.arrival_us is None:
+            if self.nbatch != 1 or self.deadline_us is not None:
+                raise PrismError("a mix is one batch of its instances: it takes no batches or deadline of its own")
+            return
+        timing = [(g.arrival_us, g.due_us, tuple(g.ops)) for g in self.instances or ()]
+        if timing != [(g.arrival_us, g.due_us, tuple(g.ops)) for g in self._batch_groups()]:
+            raise PrismError("the instances of a stream must be its batches, with their arrivals and due times")
+
+    @cached_property
+    def groups(self) -> tuple[Instance, ...]:
+        """The groups latency and misses are computed over: a mix's instances,
+        or one per batch (arrival b * arrival_us, due arrival + deadline_us)."""
+        return self._batch_groups() if self.instances is None else self.instances
+
+    def _batch_groups(self) -> tuple[Instance, ...]:
+        n, name = self.n_ops, self.workload.name
+        due = None if self.deadline_us is None else Fraction(self.deadline_us)
+        return tuple(
+            Instance(name, name, b, self.arrival(b), None if due is None else self.arrival(b) + due, range(b * n, (b + 1) * n))
+            for b in range(self.nbatch)
+        )
+
+    @cached_property
+    def group_index(self) -> tuple[int, ...]:
+        """Per global op: the index of its group in `groups`."""
+        out = [0] * self.size
+        for k, group in enumerate(self.groups):
+            for g in group.ops:
+                out[g] = k
+        return tuple(out)
+
+    @property
+    def has_deadline(self) -> bool:
+        return any(g.due_us is not None for g in self.groups)
+
+    def group_release(self, group: Instance) -> int:
+        """The first tick at or after the group's arrival."""
+        return math.ceil(group.arrival_us / self.clock)
+
+    @cached_property
+    def op_release(self) -> tuple[int, ...]:
+        """Per op of one batch: its release tick relative to its batch's
+        (its instance's release in a mix; all 0 otherwise)."""
+        out = [0] * self.n_ops
+        for group in self.instances if self.arrival_us is None and self.instances else ():
+            for g in group.ops:
+                out[g] = self.group_release(group)
+        return tuple(out)
+
+    def release_of(self, g: int) -> int:
+        """The first tick global op g may start at."""
+        n = self.n_ops
+        return self.release[g // n] + self.op_release[g % n]
+
+    @cached_property
+    def last_release(self) -> int:
+        """The latest release tick of any op."""
+        return self.release[-1] + max(self.op_release)
 
     def join(self, batch: int, op: int) -> int:
         """Global index of op `op` of batch `batch`."""
@@ -158,7 +247,7 @@ class Problem:
         slowest = [max(max(1, math.ceil(Fraction(times[c][i]) / self.clock)) for c in self.allowed(i)) for i in range(self.n_ops)]
         # each transfer in turn after its producer, at its slower producer type
         moves = [max(max(1, math.ceil(Fraction(ts[e]) / self.clock)) for ts in self._transfer_times.values()) for e in self.edge_tokens] if self._transfer_times else []
-        return (self.release[-1] + self.nbatch * (sum(slowest) + sum(moves))) * self.clock
+        return (self.last_release + self.nbatch * (sum(slowest) + sum(moves))) * self.clock
 
     @cached_property
     def occupancy(self) -> dict[str, tuple[tuple[int, int], ...]]:

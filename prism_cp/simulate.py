@@ -222,9 +222,9 @@ class _State:
         st.tick, st.max_end = 0, 0
         st.waiting = list(problem.indegree)
         sources = [g for g in range(problem.size) if not st.waiting[g]]
-        release = problem.release
-        st.newly = [g for g in sources if not release[g // problem.n_ops]]
-        st.pending = [(release[g // problem.n_ops], g) for g in sources if release[g // problem.n_ops]]
+        release = problem.release_of
+        st.newly = [g for g in sources if not release(g)]
+        st.pending = [(release(g), g) for g in sources if release(g)]
         heapify(st.pending)
         st.free = {c: list(range(problem.platform.cores(c))) for c in ("cpu", "npu")}
         st.running, st.fifo = [], []
@@ -392,7 +392,7 @@ def replay(
             nxt[prev[g]] = g
     link = None if plat.link is None else (_Link(plat.link.channels) if channels is None else _Static(problem, core_of, channels))
     indeg = [d + (prev[g] >= 0) for g, d in enumerate(problem.indegree)]
-    ready_tick = [problem.release[g // n] for g in range(size)]
+    ready_tick = [problem.release_of(g) for g in range(size)]
     start = [0] * size
     end = [0.0] * size
     transfers: list[Transfer] = []
@@ -465,8 +465,8 @@ def validate(problem: Problem, schedule: Schedule, makespan: float | None = None
         if not isinstance(t0, int) or t0 < 0 or t0 % clock:
             out.append(f"{name(g)}: start {t0!r} is not a tick boundary (multiple of {clock} us)")
             continue
-        if t0 < problem.release[g // n] * clock:
-            out.append(f"{name(g)}: starts at {t0} before its batch arrives (tick {problem.release[g // n]})")
+        if t0 < problem.release_of(g) * clock:
+            out.append(f"{name(g)}: starts at {t0} before its batch arrives (tick {problem.release_of(g)})")
         dur = problem.global_times[c][g]
         if s.end[g] != t0 + dur:
             out.append(f"{name(g)}: end {s.end[g]!r} != start {t0} + {c} time {dur!r}")

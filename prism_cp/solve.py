@@ -93,7 +93,7 @@ def check_objective(problem: Problem, algorithm: str, objective: str, makespan_c
         raise PrismError(f"the energy objective needs the cpsat algorithm, got {algorithm!r}")
     if powers(problem.platform) is None:
         raise PrismError(f"platform {problem.platform.name!r} states no power figures ([power.cpu], [power.npu]) for its cores: energy is unknown")
-    if problem.arrival_us is not None:
+    if problem.timed:
         raise PrismError("the energy objective does not apply to a stream (arrivals)")
     if makespan_cap_us is None:
         return float(problem.horizon_us)

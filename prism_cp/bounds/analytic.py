@@ -20,9 +20,12 @@ from prism_cp.problem import Problem
 
 def critical_path_bound(problem: Problem) -> float:
     """Longest path with every op on its fastest allowed core type, from the
-    last batch's release (tick 0 without a stream), in us."""
-    t, last = op_timing(problem), problem.release[-1]
-    return float(max((last + t.head[i]) * problem.clock + t.rest[i] for i in range(problem.n_ops)))
+    last batch's release plus the op's own release (`Problem.op_release`: a
+    mix's instance; 0 otherwise), in us. Sound with per-op releases: edges
+    stay within an instance, whose ops share one release, so every
+    predecessor chain of op i starts at or after i's release."""
+    t, last, own = op_timing(problem), problem.release[-1], problem.op_release
+    return float(max((last + own[i] + t.head[i]) * problem.clock + t.rest[i] for i in range(problem.n_ops)))
 
 
 def load_bounds(problem: Problem) -> dict[str, float]:
@@ -30,7 +33,9 @@ def load_bounds(problem: Problem) -> dict[str, float]:
 
     All batches' c-only work W (ticks) needs ceil(W / cores) ticks on the c cores,
     none of it can start before the earliest head among those ops, and the op
-    that completes last is followed by at least its `after` time.
+    that completes last is followed by at least its `after` time. An op
+    starts no earlier than its own release (`Problem.op_release`) plus its
+    head, so the earliest of those still bounds when the work can begin.
     """
     head, after = op_timing(problem).head, op_timing(problem).after
     out: dict[str, float] = {}
@@ -40,7 +45,7 @@ def load_bounds(problem: Problem) -> dict[str, float]:
             continue
         work = problem.nbatch * sum(problem.min_ticks[c][i] for i in only)
         k = problem.platform.cores(c)
-        span = min(head[i] for i in only) + -(-work // k)
+        span = min(problem.op_release[i] + head[i] for i in only) + -(-work // k)
         out[c] = float(span * problem.clock + min(after[i] for i in only))
     return out
 

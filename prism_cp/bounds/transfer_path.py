@@ -16,7 +16,7 @@ after its producer's completion tick and completes at least its fewest
 ticks, `Problem.transfer_ticks`, true at every start an optimal schedule can
 use, later: the consumer starts no earlier; the channels only delay), and
 the makespan's exact value is at least its start * clock + rest[i][c*]. So
-the makespan is at least the least over c of (last release + head[i][c]) *
+the makespan is at least the least over c of (last release + op i's own release + head[i][c]) *
 clock + rest[i][c], for every op i of the last batch; an exact rational X
 below an exact end, so the float makespan is at least float(X) (rounding is
 monotone), as in `bounds.analytic`. Without a link it is the critical path
@@ -53,5 +53,5 @@ def transfer_path_bounds(problem: Problem) -> list[float]:
         for c in problem.allowed(i):
             after = [min(hop(i, s, c, d) * clock + rest[s][d] for d in problem.allowed(s)) for s in succs[i]]
             rest[i][c] = max([Fraction(times[c][i])] + after)
-    last = problem.release[-1]
-    return [float(max(min((last + head[i][c]) * clock + rest[i][c] for c in problem.allowed(i)) for i in range(n)))]
+    last, own = problem.release[-1], problem.op_release  # a mix's edges stay within an instance: one release
+    return [float(max(min((last + own[i] + head[i][c]) * clock + rest[i][c] for c in problem.allowed(i)) for i in range(n)))]

@@ -17,20 +17,25 @@ from prism_cp import IMPORT_STARTED
 from prism_cp.budget import engine_time_limit
 from prism_cp.cli.options import (
     BoundsOpt, Batches, Console, CpuRatio, Cpus, Extime, JsonOut, Mapping, MappingMode, Model, Npus, PlatformOpt, Quiet, ResultsDir, Seed, StaggerUs,
-    Stg, StgClock, TimeLimit, Verbose, Workers, split_names,
+    Stg, StgClock, TimeLimit, Verbose, Workers, WorkloadFile, split_names,
 )
+from prism_cp.errors import PrismError
 from prism_cp.io import load_platform, load_workload
 from prism_cp.io.stg import load_stg, stg_platform
 from prism_cp.problem import Problem
 
 
+DEFAULT_MODEL = "xception"
+
+
 @dataclass(frozen=True)
 class RunOptions:
-    """The instance (model or STG file, platform, cores, batches, clock), the
+    """The instance (model, STG or workload file, platform, cores, batches, clock), the
     engines' options, and how much to print."""
 
-    model: Model = "xception"
+    model: Model = None
     extime: Extime = None
+    workload: WorkloadFile = None
     stg: Stg = None
     platform: PlatformOpt = "grai"
     npus: Npus = 4
@@ -58,10 +63,23 @@ class RunOptions:
         file is one task graph: one batch unless asked otherwise; a model runs
         the reference's 16."""
         batches = self.batches if batches is None else batches
+        if self.workload is not None:
+            return self._mix_problem(batches)
         if self.stg is not None:
             return Problem(load_stg(self.stg), stg_platform(self.cpus).with_cores(clock_us=self.clock), 1 if batches is None else batches)
         plat = load_platform(self.platform, npus=self.npus, cpus=self.cpus, clock_us=self.clock)
-        return Problem(load_workload(self.model, self.extime), plat, 16 if batches is None else batches)
+        return Problem(load_workload(self.model or DEFAULT_MODEL, self.extime), plat, 16 if batches is None else batches)
+
+    def _mix_problem(self, batches: int | None) -> Problem:
+        """The problem of --workload; a one-line error if --model, --extime,
+        --stg or --batches was given too (the file names models and counts)."""
+        from prism_cp.mix import load_mix, mix_problem
+
+        given = [f"--{name}" for name, value in (("model", self.model), ("extime", self.extime), ("stg", self.stg), ("batches", batches)) if value is not None]
+        if given:
+            raise PrismError(f"--workload names the models and their counts: drop {', '.join(given)}")
+        plat = load_platform(self.platform, npus=self.npus, cpus=self.cpus, clock_us=self.clock)
+        return mix_problem(load_mix(self.workload), plat)
 
     def solve_options(self, algorithm: str) -> dict[str, Any]:
         """The keyword options of `solve` for `algorithm`: the seed, the progress

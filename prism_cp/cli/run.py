@@ -15,7 +15,8 @@ from prism_cp.cli.instance import RunOptions, run_options
 from prism_cp.cli.options import (
     AlgorithmOpt, ArrivalPeriod, ComparisonPlot, Console, Deadline, MakespanCap, Objective, ObjectiveOpt, PlotOut, TraceOut, batch_sizes, positive,
 )
-from prism_cp.cli.stream import check_steady_options, steady_lines, stream_lines, with_stream
+from prism_cp.cli.stream import app_line, check_steady_options, mix_fields, mix_lines, steady_lines, stream_lines, with_stream
+from prism_cp.errors import PrismError
 from prism_cp.io import reference_pickle_path, write_reference_pickle, write_schedule_json
 from prism_cp.problem import Problem
 from prism_cp.schedule import Result, Status
@@ -29,10 +30,10 @@ CAP_EXIT = {Status.INFEASIBLE: 3, Status.UNKNOWN: 4}  # an energy run whose make
 def schedule_path(results_dir: Path, problem: Problem, algorithm: str) -> Path:
     """Where a schedule goes: the reference's layout under <dir>/performance/
     (users' scripts read it) for a batch run; the same layout under
-    <dir>/stream/ for a stream, so that it never replaces a batch run's schedule."""
+    <dir>/stream/ for a stream or a mix, so that it never replaces a batch run's schedule."""
     plat = problem.platform
     path = reference_pickle_path(results_dir, algorithm, plat.name, plat.npus, plat.cpus, problem.workload.name)
-    return path if problem.arrival_us is None else results_dir / "stream" / path.relative_to(results_dir / "performance")
+    return path if not problem.timed else results_dir / "stream" / path.relative_to(results_dir / "performance")
 
 
 def _export(out: Console, options: RunOptions, problem: Problem, result: Result) -> Path:
@@ -93,6 +94,9 @@ def schedule(
     check_view_paths(plot, trace)
     out = options.console
     t0 = time.perf_counter()
+    given = [name for name, value in (("--arrival-period-us", arrival_period_us), ("--deadline-us", deadline_us)) if value is not None]
+    if options.workload is not None and given:
+        raise PrismError(f"--workload gives each app its period and deadline: drop {' and '.join(given)}")
     problem = with_stream(options.problem(), arrival_period_us, deadline_us)
     compile_s = time.perf_counter() - t0
     name = problem.workload.name
@@ -106,7 +110,7 @@ def schedule(
     out.result(f"{name} : proven lower bound = ", result.lower_bound, "us ; gap = ", f"{100 * result.gap:.2f}", "%", f"({_outcome(result)})")
     _energy_line(out, name, result)
     out.result(f"[info] schedule written to  {path} (and {path.with_suffix('.json').name})")
-    stream = {} if problem.arrival_us is None else stream_lines(out, problem, result.schedule)
+    stream = mix_lines(out, problem, result.schedule) if problem.instances is not None else stream_lines(out, problem, result.schedule) if problem.timed else {}
     for view in write_views(timeline_of(problem, result), plot, trace):
         out.result(f"[info] written  {view}")
     if options.json_out:
@@ -142,7 +146,7 @@ def _energy_line(out: Console, name: str, result: Result) -> None:
                    "uJ ; gap = ", f"{100 * (result.energy_gap or 0.0):.2f}", "%", f"(makespan cap {result.makespan_cap_us!r} us)")
 
 
-@run_options(omit=("batches", "results_dir"))
+@run_options(omit=("batches", "results_dir", "workload"))
 def throughput(
     options: RunOptions,
     algorithm: AlgorithmOpt = "prism",
@@ -226,7 +230,7 @@ def compare(options: RunOptions, plot: ComparisonPlot = None) -> None:
             "wall_s": r.wall_s,
             "energy_uj": r.energy_uj,
             "output": str(path),
-        }
+        } | (mix_fields(problem, r.schedule) if problem.instances is not None else {})
         for r, (_, path) in zip(judged, rows)
     ]
     if plot is not None:
@@ -240,11 +244,14 @@ def compare(options: RunOptions, plot: ComparisonPlot = None) -> None:
 
 
 def _print_table(problem: Problem, bound: float, table: list[dict[str, Any]], results_dir: Path) -> None:
+    what = f"{problem.nbatch} batches" if problem.instances is None else f"{len(problem.groups)} inferences"
     print(f"{problem.workload.name} on {problem.platform.name} ({problem.platform.npus} NPUs, {problem.platform.cpus} CPUs), "
-          f"{problem.nbatch} batches; best proven lower bound {bound!r} us", *_estimated(problem))
+          f"{what}; best proven lower bound {bound!r} us", *_estimated(problem))
     energy = table[0]["energy_uj"] is not None
     print(f"{'algorithm':<10} {'makespan (us)':>18} {'vs best (%)':>12} {'gap (%)':>8}  {'status':<9} {'wall (s)':>9}" + (f" {'energy (uJ)':>14}" if energy else ""))
     for row in table:
         print(f"{row['algorithm']:<10} {row['makespan_us']:>18.2f} {100 * row['vs_best']:>12.2f} {100 * row['gap']:>8.2f}  "
               f"{row['status']:<9} {row['wall_s']:>9.2f}" + (f" {row['energy_uj']:>14.2f}" if energy else "") + ("  interrupted" if row["interrupted"] else ""))
-    print(f"[info] schedules written under {results_dir / 'performance'}")
+        for app in row.get("apps", ()):
+            print(f"    {app_line(app)}")
+    print(f"[info] schedules written under {results_dir / ('stream' if problem.timed else 'performance')}")

@@ -1,5 +1,6 @@
 """Console lines and JSON fields of the stream options (`schedule
---arrival-period-us/--deadline-us`, `throughput --steady-state`): parsing of
+--arrival-period-us/--deadline-us`, `throughput --steady-state`) and of
+mixes (`--workload`): parsing of
 their combinations and printing only; the work is `prism_cp.steady`'s."""
 
 from __future__ import annotations
@@ -34,6 +35,30 @@ def stream_lines(out: Console, problem: Problem, schedule: Schedule) -> dict[str
     verdict = "sustainable" if report.sustainable else "NOT sustainable: batches arrive faster than any schedule can serve them"
     out.result(f"{name} : arrival period {float(problem.arrival_us):g} us vs steady-state bound {report.bound_period_us:.2f} us: {verdict}")
     return report.summary()
+
+
+def mix_fields(problem: Problem, schedule: Schedule) -> dict[str, Any]:
+    """The JSON fields of a mix's schedule: per app (`apps`) and the total `deadline_misses`."""
+    from prism_cp.latency import misses
+    from prism_cp.mix import app_reports
+
+    return {"apps": [r.as_json() for r in app_reports(problem, schedule)], "deadline_misses": misses(problem, schedule)}
+
+
+def app_line(app: dict[str, Any]) -> str:
+    """One app of a mix's `apps` in a line."""
+    shares = ", ".join(f"{c} {100 * s:.1f}%" for c, s in app["busy_share"].items())
+    return (f"{app['app']} : {app['instances']} inferences, {app['misses']} missed ; latency max = {app['max_latency_us']:.2f} us ; "
+            f"mean = {app['mean_latency_us']:.2f} us ; share of busy time {shares}")
+
+
+def mix_lines(out: Console, problem: Problem, schedule: Schedule) -> dict[str, Any]:
+    """Print one line per app of a mix's schedule and its total misses; return its JSON fields."""
+    fields = mix_fields(problem, schedule)
+    for app in fields["apps"]:
+        out.result(app_line(app))
+    out.result(f"{problem.workload.name} : deadline misses = {fields['deadline_misses']} of {len(problem.groups)} inferences")
+    return fields
 
 
 def check_steady_options(steady: bool, unroll: int | None, deadline_us: float | None) -> None:

@@ -75,7 +75,7 @@ def solve_cpsat(
     budget = Budget.plan(time_limit, problem, max_ops=max_ops)
     say(budget.line())
     deadline = t0 + budget.search_s
-    if problem.arrival_us is not None:
+    if problem.timed:
         return solve_stream(problem, seed=seed, say=say, budget=budget, t0=t0, workers=workers, mapping=mapping, bounds=selected)
     analytic = max(lower_bound(problem, selected), proven_bound_us)
     too_big = problem.size > max_ops

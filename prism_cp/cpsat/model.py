@@ -171,7 +171,7 @@ def build(
     hood = Neighbourhood.of(problem, incumbent, free, far, energy.cap_us if energy else 0.0)
     m = cp_model.CpModel()
     v = variables(m, problem, hood, mapping)
-    stream = problem.arrival_us is not None
+    stream = problem.timed
     if stream:
         releases(m, problem, v)
     precedence(m, problem, v, hood)
@@ -376,15 +376,15 @@ def releases(m: cp_model.CpModel, problem: Problem, v: Variables) -> None:
     """No op starts before its batch's release tick (its successors follow)."""
     n = problem.n_ops
     for g, start in v.start.items():
-        if not problem.preds[g] and problem.release[g // n]:
-            m.add(start >= problem.release[g // n])
+        if not problem.preds[g] and problem.release_of(g):
+            m.add(start >= problem.release_of(g))
 
 
 def late_after(problem: Problem, g: int, c: str) -> int:
     """The last start tick at which op g on core type c still ends (float end,
-    as the simulator computes it) by its batch's due time; -1 if none."""
+    as the simulator computes it) by its group's due time; -1 if none."""
     clock, t = problem.clock, problem.global_times[c][g]
-    due = problem.arrival(g // problem.n_ops) + Fraction(problem.deadline_us)
+    due = problem.groups[problem.group_index[g]].due_us
     k = math.floor((due - Fraction(t)) / clock)
     while Fraction((k + 1) * clock + t) <= due:
         k += 1
@@ -395,21 +395,22 @@ def late_after(problem: Problem, g: int, c: str) -> int:
 
 def stream_objective(m: cp_model.CpModel, problem: Problem, v: Variables, hood: Neighbourhood, span: cp_model.IntVar) -> cp_model.LinearExprT:
     """Deadline misses, then the maximum latency in ticks (completion tick
-    of a batch's last op minus its release tick), then the makespan: one
-    weighted sum whose weights keep the order strict. A batch misses when an
-    op without successors starts after `late_after`."""
-    n = problem.n_ops
+    of a group's last op minus the group's release tick), then the makespan:
+    one weighted sum whose weights keep the order strict. A group (a batch of
+    a stream, an instance of a mix) misses when one of its ops without
+    successors starts after `late_after` its due time."""
     sinks = [g for g in v.start if not problem.succs[g]]
     most = hood.horizon  # no modelled op completes later
     latency = m.new_int_var(0, most, "latency")
-    late = {b: m.new_bool_var(f"late{b}") for b in range(problem.nbatch)} if problem.deadline_us is not None else {}
+    group_of = problem.group_index
+    late = {k: m.new_bool_var(f"late{k}") for k, group in enumerate(problem.groups) if group.due_us is not None}
     for g in sinks:
-        b = g // n
+        group = problem.groups[group_of[g]]
         for c, lit in v.choices(g):
             chosen = [] if lit is None else [lit]
-            m.add(latency >= v.start[g] + v.duration(g, c) - problem.release[b]).only_enforce_if(chosen)
-            if late:
-                m.add(v.start[g] <= late_after(problem, g, c)).only_enforce_if([~late[b], *chosen])
+            m.add(latency >= v.start[g] + v.duration(g, c) - problem.group_release(group)).only_enforce_if(chosen)
+            if group_of[g] in late:
+                m.add(v.start[g] <= late_after(problem, g, c)).only_enforce_if([~late[group_of[g]], *chosen])
     weight = objective(problem, hood.incumbent) + 1  # above the makespan's largest value
     return (most + 1) * weight * sum(late.values()) + weight * latency + span
 

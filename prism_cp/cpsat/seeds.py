@@ -57,7 +57,7 @@ def seed_schedules(
         if usable(schedule):
             yielded = True
             yield name, schedule
-    mirrored = problem.arrival_us is None and problem.size <= MIRROR_OPS
+    mirrored = not problem.timed and problem.size <= MIRROR_OPS
     searches = [("staggered-search", staggered_search)] + ([("mirrored-search", mirrored_search)] if mirrored else [])
     for k, (name, search) in enumerate(searches):
         now = time.perf_counter()

@@ -59,7 +59,7 @@ def input_ready(problem: Problem, g: int, c: str, done: list[int], ctype: list[s
     inputs from `c` completed, inputs from the other type completed and sent
     at once over the link (no channel contention)."""
     n, clock = problem.n_ops, problem.clock
-    ready = problem.release[g // n]
+    ready = problem.release_of(g)
     for p in problem.preds[g]:
         at = done[p]
         if problem.platform.link is not None and ctype[p] != c:
@@ -108,7 +108,7 @@ def heft_schedule(problem: Problem, *, seed: int = 42, progress: Progress | None
     start, end = [0] * size, [0.0] * size
     ctype, cid = [""] * size, [0] * size
     done = [0] * size
-    for g in sorted(range(size), key=lambda g: (problem.release[g // n], -rank[g % n], position[g % n], g // n)):
+    for g in sorted(range(size), key=lambda g: (problem.release_of(g), -rank[g % n], position[g % n], g // n)):
         best = None
         for c in problem.allowed(g % n):
             ready = input_ready(problem, g, c, done, ctype)

@@ -91,7 +91,7 @@ def serial_pass(
     profiles = {c: Profile(problem.platform.cores(c)) for c in ("cpu", "npu") if problem.platform.cores(c)}
     start, done, ctype = [0] * problem.size, [0] * problem.size, [""] * problem.size
     for g in order:
-        earliest = max([done[q] for q in before[g]] + [problem.release[g // n] if released else 0])
+        earliest = max([done[q] for q in before[g]] + [problem.release_of(g) if released else 0])
         best: tuple[tuple[int, bool], str, int] | None = None
         for c in (home[g],) if margin is None else problem.allowed(g % n):
             s = profiles[c].first_fit(earliest, lambda k: occupancy(g, c, k))

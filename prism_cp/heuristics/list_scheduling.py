@@ -67,7 +67,7 @@ def list_schedule(
         start[g], end[g], ctype[g], cid[g] = t, t + dur, c, heappop(free[c])
         heappush(running, (completion_tick(tick, dur, clock), g))
 
-    arrivals = [(problem.release[g // n], g) for g in range(size) if not waiting[g]]
+    arrivals = [(problem.release_of(g), g) for g in range(size) if not waiting[g]]
     heapify(arrivals)
     tick = 0
     while True:

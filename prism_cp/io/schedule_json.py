@@ -6,12 +6,13 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
+from fractions import Fraction
 from pathlib import Path
 from typing import Any
 
 from prism_cp.errors import PrismError
 from prism_cp.io.files import atomic_write, read_text
-from prism_cp.problem import Problem
+from prism_cp.problem import Instance, Problem
 from prism_cp.schedule import Result, Schedule, Transfer
 from prism_cp.simulate import check_mapping
 from prism_cp.workload import CORE_TYPES
@@ -28,6 +29,9 @@ def write_schedule_json(path: str | Path, problem: Problem, result: Result, seed
     The energy (`energy_uj`, null without power figures) comes with what
     recomputes it from the file alone (`energy_fields`).
     `transfers`: every tensor moved over the link (empty without one).
+    `instances`: the groups latencies and deadline misses are computed over
+    (`Problem.groups`: a stream's batches, a mix's inferences), each with its
+    absolute arrival and due time and its global op indices.
     """
     plat, s = problem.platform, result.schedule
     doc = {
@@ -57,6 +61,11 @@ def write_schedule_json(path: str | Path, problem: Problem, result: Result, seed
             {"batch": t.batch, "src": t.src, "dst": t.dst, "start_us": t.start, "end_us": t.end, "bytes": t.bytes, "channel": t.channel}
             for t in s.transfers
         ],
+        "instances": [
+            {"app": g.app, "model": g.model, "index": g.index, "arrival_us": float(g.arrival_us),
+             "due_us": None if g.due_us is None else float(g.due_us), "ops": list(g.ops)}
+            for g in problem.groups
+        ],
     }
     return atomic_write(path, json.dumps(doc) + "\n")
 
@@ -78,7 +87,7 @@ class ScheduleDocument:
     """What a schedule JSON holds that a reader can use. `op_names`, `op_types`
     (per op of one batch), `lower_bound_us`, `status`, `npus`, `cpus` and
     `clock_us` are None in files that do not carry them (the golden files
-    carry no bound)."""
+    carry no bound); `instances` None in files written before they were."""
 
     model: str
     platform: str
@@ -92,6 +101,7 @@ class ScheduleDocument:
     op_names: tuple[str, ...] | None
     op_types: tuple[str, ...] | None
     clock_us: int | None = None
+    instances: tuple[Instance, ...] | None = None
 
 
 def read_schedule_json(path: str | Path) -> ScheduleDocument:
@@ -140,6 +150,7 @@ def read_schedule_json(path: str | Path) -> ScheduleDocument:
         per_batch["op_names"],
         per_batch["op_types"],
         counts["clock_us"],
+        _instances(doc.get("instances"), size, where),
     )
 
 
@@ -153,6 +164,25 @@ def _transfers(value: Any, batches: int, n: int, where: str) -> tuple[Transfer, 
     if any(not (0 <= t["batch"] < batches and 0 <= t["src"] < n and 0 <= t["dst"] < n and t["bytes"] >= 0 and t["channel"] >= 0) for t in value):
         raise PrismError(f"{where} (a transfer names a batch or op that does not exist, or has negative bytes or channel)")
     return tuple(Transfer(t["batch"], t["src"], t["dst"], t["start_us"], float(t["end_us"]), t["bytes"], t["channel"]) for t in value)
+
+
+INSTANCE_FIELDS = {"app": (str,), "model": (str,), "index": (int,), "arrival_us": (int, float), "ops": (list,)}
+
+
+def _instances(value: Any, size: int, where: str) -> tuple[Instance, ...] | None:
+    """The `instances` list of a schedule JSON (None in files written before it)."""
+    if value is None:
+        return None
+    def valid(g: Any) -> bool:
+        return (isinstance(g, dict) and g.keys() == {*INSTANCE_FIELDS, "due_us"} and all(_is(g[k], kinds) for k, kinds in INSTANCE_FIELDS.items())
+                and (g["due_us"] is None or _is(g["due_us"], (int, float))) and bool(g["ops"])
+                and all(_is(i, (int,)) and 0 <= i < size for i in g["ops"]))
+    if not isinstance(value, list) or not all(valid(g) for g in value):
+        raise PrismError(f"{where} (instances must list objects with app, model, index, arrival_us, due_us (or null) and ops: op indices of the schedule)")
+    return tuple(
+        Instance(g["app"], g["model"], g["index"], Fraction(g["arrival_us"]), None if g["due_us"] is None else Fraction(g["due_us"]), tuple(g["ops"]))
+        for g in value
+    )
 
 
 def _is(value: Any, kinds: tuple[type, ...]) -> bool:
