@@ -1,0 +1,113 @@
+"""Mixes of apps on grai / 4 NPUs + 2 CPUs: measure every algorithm on the example workload files.
+
+    PYTHONPATH=. python benchmarks/bench_mixed.py [--time-limit 60] [--workers 2] [--only finite]
+
+Mix A is models/mixes/perception.toml (xception at 5/s, mobilenetv2 at 20/s),
+mix B models/mixes/classifiers.toml (resnet50 + mobilenetv2 near 80% load).
+Each mix is first described: its apps, its load (the work-split bound of one
+hyperperiod's inferences over the hyperperiod, `period_bound`).
+
+Section `finite`: the files' finite run (2 hyperperiods) with every
+algorithm: deadline misses, makespan, wall and CPU time of the `solve` call
+(bound and validation included; CPU time sums CP-SAT's threads and is the
+figure to trust on a loaded machine), and per app the max and mean latency.
+Target: cpsat (with --time-limit) never has more misses than the best
+heuristic on the same mix, this run. Exit status 1 if a target is missed.
+"""
+
+from __future__ import annotations
+
+import argparse
+import math
+import sys
+import time
+from dataclasses import replace
+from functools import partial
+from pathlib import Path
+from typing import Callable
+
+from prism_cp import Platform, Result, solve
+from prism_cp.io import load_platform
+from prism_cp.latency import misses
+from prism_cp.mix import Mix, app_reports, load_mix, mix_problem
+from prism_cp.solve import algorithms
+from prism_cp.steady.bound import period_bound
+
+MIXES = Path(__file__).resolve().parent.parent / "models" / "mixes"
+FILES = {"A": MIXES / "perception.toml", "B": MIXES / "classifiers.toml"}
+
+
+def grai() -> Platform:
+    return load_platform("grai", npus=4, cpus=2)
+
+
+def hyperperiod_us(mix: Mix) -> int:
+    """The least common multiple of the apps' periods (whole us in the example files)."""
+    return math.lcm(*(int(app.period_us) for app in mix.apps))
+
+
+def load(mix: Mix, platform: Platform) -> float:
+    """The work-split bound of one hyperperiod's inferences over the hyperperiod:
+    above 1, no schedule keeps up with the arrivals."""
+    hyper = hyperperiod_us(mix)
+    one = mix_problem(Mix(tuple(replace(app, count=hyper // int(app.period_us)) for app in mix.apps)), platform)
+    return float(period_bound(one).ticks * one.clock) / hyper
+
+
+def describe(label: str, mix: Mix, platform: Platform) -> None:
+    """Print the mix's apps, hyperperiod and load."""
+    named = {a.name: a.name if a.name == a.workload.name else f"{a.name} ({a.workload.name})" for a in mix.apps}
+    apps = ", ".join(f"{named[a.name]} x{a.count} every {a.period_us:g} us, deadline {a.deadline_us:g} us" for a in mix.apps)
+    print(f"mix {label} ({FILES[label].name}): {apps}")
+    print(f"  hyperperiod {hyperperiod_us(mix)} us, load {load(mix, platform):.4f} (work-split bound of one hyperperiod / hyperperiod)")
+
+
+def timed(run: Callable[[], Result]) -> tuple[Result, float, float]:
+    """The result, wall s and CPU s (all threads) of `run`."""
+    wall, cpu = time.perf_counter(), time.process_time()
+    result = run()
+    return result, time.perf_counter() - wall, time.process_time() - cpu
+
+
+def finite(args: argparse.Namespace) -> bool:
+    """Every algorithm on each mix's finite run; the misses target, per mix and overall."""
+    platform = grai()
+    met = True
+    for label, path in FILES.items():
+        mix = load_mix(path)
+        describe(label, mix, platform)
+        problem = mix_problem(mix, platform)
+        latency_heads = "".join(f" {a.name + ' max/mean ms':>26}" for a in mix.apps)
+        print(f"  {'algorithm':10} {'misses':>6} {'makespan us':>12} {'status':9} {'wall s':>7} {'cpu s':>7}{latency_heads}")
+        missed: dict[str, int] = {}
+        for algorithm in algorithms():
+            options = {"time_limit": args.time_limit, "workers": args.workers} if algorithm == "cpsat" else {}
+            r, wall, cpu = timed(partial(solve, problem, algorithm, seed=args.seed, **options))
+            missed[algorithm] = misses(problem, r.schedule)
+            latencies = "".join(f" {rep.max_latency_us / 1000:12.2f} / {rep.mean_latency_us / 1000:11.2f}" for rep in app_reports(problem, r.schedule))
+            print(f"  {algorithm:10} {missed[algorithm]:6d} {r.makespan:12.1f} {r.status:9} {wall:7.2f} {cpu:7.2f}{latencies}", flush=True)
+        best = min(n for a, n in missed.items() if a != "cpsat")
+        ok = missed["cpsat"] <= best
+        met = met and ok
+        tied = ", ".join(a for a, n in missed.items() if a != "cpsat" and n == best)
+        print(f"  mix {label}: cpsat {missed['cpsat']} misses, best heuristic {best} ({tied}): {'met' if ok else 'NOT MET'}\n")
+    print(f"cpsat never more misses than the best heuristic ({args.time_limit:g} s): {'met' if met else 'NOT MET'}")
+    return met
+
+
+SECTIONS: dict[str, Callable[[argparse.Namespace], bool]] = {"finite": finite}
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--time-limit", type=float, default=60.0, help="cpsat's time limit per mix (s)")
+    ap.add_argument("--workers", type=int, default=2)
+    ap.add_argument("--seed", type=int, default=42)
+    ap.add_argument("--only", nargs="+", choices=sorted(SECTIONS), default=list(SECTIONS), help="the sections to run (default: all)")
+    args = ap.parse_args()
+    met = [SECTIONS[name](args) for name in SECTIONS if name in args.only]
+    return 0 if all(met) else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
