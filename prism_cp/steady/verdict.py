@@ -156,6 +156,7 @@ class Verdict:
             "workload_name": f.problem.workload.name,
             "verdict": f.verdict,
             "reason": f.reason,
+            "proof": f.reason if f.verdict == NOT_SCHEDULABLE else None,
             "hyperperiod_us": float(f.hyperperiod_us),
             "inferences_per_hyperperiod": len(f.problem.groups),
             "load": f.load,
