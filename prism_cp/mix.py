@@ -105,6 +105,12 @@ def mix_problem(mix: Mix, platform: Platform) -> Problem:
         stream = Problem(app.workload, platform, app.count, arrival_us=app.period_us, deadline_us=app.deadline_us)
         named = tuple(replace(g, app=app.name) for g in stream.groups)
         return replace(stream, instances=named)
+    return union_problem(mix, platform)
+
+
+def union_problem(mix: Mix, platform: Platform) -> Problem:
+    """`mix_problem` always in its general form, one batch of the union
+    workload, whatever the apps: the steady state lays every mix out this way."""
     names: list[str] = []
     types: list[str] = []
     edges: list[np.ndarray] = []

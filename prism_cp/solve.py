@@ -18,7 +18,10 @@ from prism_cp.progress import Progress, ProgressLog
 from prism_cp.schedule import Result, Status
 
 if TYPE_CHECKING:
+    from prism_cp.mix import Mix
+    from prism_cp.platform import Platform
     from prism_cp.steady import SteadyState
+    from prism_cp.steady.verdict import Verdict
 
 
 def algorithms() -> tuple[str, ...]:
@@ -135,3 +138,36 @@ def steady_state(problem: Problem, *, progress: Progress | None = None, **option
     period_us = found.schedule.period * found.clock / found.schedule.unroll
     status = Status.judge(period_us, found.bound.us(found.clock))
     return SteadyState(found.bound, found.clock, status, found.reason, found.schedule, found.least, measured)
+
+
+CHECK_HYPERPERIODS = 20  # hyperperiods unrolled to check a mix's periodic schedule (plus its drain)
+
+
+def mix_verdict(mix: Mix, platform: Platform, *, progress: Progress | None = None, **options: Any) -> Verdict:
+    """Is `mix` schedulable on `platform` forever (`steady.verdict`: its
+    options)? Any periodic schedule found is unrolled over CHECK_HYPERPERIODS
+    hyperperiods plus the ones an inference spans, validated, replayed in the
+    simulator and validated again; a schedule on time in the model and late
+    in the simulator is a bug (AssertionError), never a verdict."""
+    from prism_cp.latency import misses
+    from prism_cp.mix import app_reports
+    from prism_cp.steady.hyper import unrolled_mix
+    from prism_cp.steady.modulo import most_ticks
+    from prism_cp.steady.unroll import replayed
+    from prism_cp.steady.verdict import SCHEDULABLE, Verdict, search_verdict
+
+    say = progress or (lambda _line: None)
+    t0 = time.perf_counter()
+    found = search_verdict(mix, platform, progress=say, **options)
+    if found.schedule is None:
+        return Verdict(found, time.perf_counter() - t0)
+    one, s = found.problem, found.schedule
+    span = max(t + most_ticks(one)[c][g] for g, (t, (c, _)) in enumerate(zip(s.start[0], s.core[0])))
+    copies = CHECK_HYPERPERIODS + -(-span // s.period)
+    problem, schedule = unrolled_mix(mix, platform, s, found.hyperperiod_us, copies)
+    again = replayed(problem, schedule)
+    late, late_again = misses(problem, schedule), misses(problem, again)
+    if found.verdict == SCHEDULABLE and (late or late_again):
+        raise AssertionError(f"a periodic schedule on time in the model misses {late} deadlines unrolled, {late_again} replayed")
+    say(f"[verdict] checked over {copies} hyperperiods ({len(problem.groups)} inferences): {late} missed")
+    return Verdict(found, time.perf_counter() - t0, copies, problem, schedule, late, tuple(app_reports(problem, schedule)))

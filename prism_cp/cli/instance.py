@@ -11,7 +11,7 @@ import inspect
 import time
 from dataclasses import dataclass, fields
 from pathlib import Path
-from typing import Any, Callable, get_type_hints
+from typing import TYPE_CHECKING, Any, Callable, get_type_hints
 
 from prism_cp import IMPORT_STARTED
 from prism_cp.budget import engine_time_limit
@@ -23,6 +23,10 @@ from prism_cp.errors import PrismError
 from prism_cp.io import load_platform, load_workload
 from prism_cp.io.stg import load_stg, stg_platform
 from prism_cp.problem import Problem
+
+if TYPE_CHECKING:
+    from prism_cp.mix import Mix
+    from prism_cp.platform import Platform
 
 
 DEFAULT_MODEL = "xception"
@@ -71,15 +75,22 @@ class RunOptions:
         return Problem(load_workload(self.model or DEFAULT_MODEL, self.extime), plat, 16 if batches is None else batches)
 
     def _mix_problem(self, batches: int | None) -> Problem:
-        """The problem of --workload; a one-line error if --model, --extime,
-        --stg or --batches was given too (the file names models and counts)."""
-        from prism_cp.mix import load_mix, mix_problem
+        """The problem of --workload; a one-line error if --batches was given too (the file names the counts)."""
+        from prism_cp.mix import mix_problem
 
-        given = [f"--{name}" for name, value in (("model", self.model), ("extime", self.extime), ("stg", self.stg), ("batches", batches)) if value is not None]
+        if batches is not None:
+            raise PrismError("--workload names the models and their counts: drop --batches")
+        return mix_problem(*self.mix())
+
+    def mix(self) -> tuple[Mix, Platform]:
+        """The mix of --workload and the platform it shares; a one-line error
+        if --model, --extime or --stg was given too."""
+        from prism_cp.mix import load_mix
+
+        given = [f"--{name}" for name, value in (("model", self.model), ("extime", self.extime), ("stg", self.stg)) if value is not None]
         if given:
             raise PrismError(f"--workload names the models and their counts: drop {', '.join(given)}")
-        plat = load_platform(self.platform, npus=self.npus, cpus=self.cpus, clock_us=self.clock)
-        return mix_problem(load_mix(self.workload), plat)
+        return load_mix(self.workload), load_platform(self.platform, npus=self.npus, cpus=self.cpus, clock_us=self.clock)
 
     def solve_options(self, algorithm: str) -> dict[str, Any]:
         """The keyword options of `solve` for `algorithm`: the seed, the progress

@@ -122,7 +122,7 @@ ResultsDir = Annotated[Path, typer.Option(help="Where schedules are written: <di
 JsonOut = Annotated[bool, typer.Option("--json", help="Print one JSON line with the results on stdout and nothing else (progress goes to stderr).")]
 Clock = Annotated[int | None, typer.Option(min=1, help="Clock period in whole microseconds (default: the platform's, 100 us).")]
 StgClock = Annotated[int | None, typer.Option("--clock", min=1, help="Clock period in whole microseconds (default: the platform's, 100 us; 1 with --stg).")]
-WorkloadFile = Annotated[Path | None, typer.Option("--workload", help="Workload file (TOML, [[app]] tables): several models sharing the SoC, each arriving periodically with a deadline (replaces --model and --batches; see docs/streams.md#mixes).")]
+WorkloadFile = Annotated[Path | None, typer.Option("--workload", help="Workload file (TOML, [[app]] tables): several models sharing the SoC, each arriving periodically with a deadline; it replaces --model and names its own counts (see docs/streams.md#mixes).")]
 Stg = Annotated[Path | None, typer.Option(help="Standard Task Graph file: schedule it as a CPU-only workload with clock 1 (replaces --model, --platform and --npus).")]
 TimeLimit = Annotated[float, typer.Option(callback=positive, help="cpsat: seconds for the whole run, seeding included (> 0).")]
 Workers = Annotated[int | None, typer.Option(min=1, help="cpsat: parallel search workers (default: the engine's).")]

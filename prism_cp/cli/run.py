@@ -15,7 +15,7 @@ from prism_cp.cli.instance import RunOptions, run_options
 from prism_cp.cli.options import (
     AlgorithmOpt, ArrivalPeriod, ComparisonPlot, Console, Deadline, MakespanCap, Objective, ObjectiveOpt, PlotOut, TraceOut, batch_sizes, positive,
 )
-from prism_cp.cli.stream import app_line, check_steady_options, mix_fields, mix_lines, steady_lines, stream_lines, with_stream
+from prism_cp.cli.stream import app_line, check_steady_options, verdict_lines, mix_fields, mix_lines, steady_lines, stream_lines, with_stream
 from prism_cp.errors import PrismError
 from prism_cp.io import reference_pickle_path, write_reference_pickle, write_schedule_json
 from prism_cp.problem import Problem
@@ -24,6 +24,8 @@ from prism_cp.solve import algorithms, solve, under_best_bound
 from prism_cp.views import check_view_paths, plot_comparison, timeline_of, write_views
 
 INTERRUPTED = 130  # the exit status of a run stopped by Ctrl-C, as a shell reports it
+DEFAULT_BATCH_SIZES = "2,4,8,16,32,64,128"
+VERDICT_EXIT = {"schedulable": 0, "not schedulable": 3, "unknown": 4}
 CAP_EXIT = {Status.INFEASIBLE: 3, Status.UNKNOWN: 4}  # an energy run whose makespan cap is unreachable, or was not reached
 
 
@@ -146,11 +148,11 @@ def _energy_line(out: Console, name: str, result: Result) -> None:
                    "uJ ; gap = ", f"{100 * (result.energy_gap or 0.0):.2f}", "%", f"(makespan cap {result.makespan_cap_us!r} us)")
 
 
-@run_options(omit=("batches", "results_dir", "workload"))
+@run_options(omit=("batches",))
 def throughput(
     options: RunOptions,
     algorithm: AlgorithmOpt = "prism",
-    batch_sizes: Annotated[str, typer.Option(callback=batch_sizes, help="Comma-separated batch counts to schedule, each from scratch.")] = "2,4,8,16,32,64,128",
+    batch_sizes: Annotated[str, typer.Option(callback=batch_sizes, help="Comma-separated batch counts to schedule, each from scratch.")] = DEFAULT_BATCH_SIZES,
     steady_state: Annotated[bool, typer.Option("--steady-state", help="Also the proven period bound and a validated periodic schedule (CP-SAT, within --time-limit).")] = False,
     unroll: Annotated[int | None, typer.Option(min=1, help="--steady-state: batches launched per period (default 1).")] = None,
     deadline_us: Annotated[float | None, typer.Option(callback=positive, help="--steady-state: the least period whose latency is at most this (us).")] = None,
@@ -158,8 +160,13 @@ def throughput(
     """Average execution time per batch: the plain mean over the batch sizes of
     makespan / batches, the algorithm re-run at every size (PRISM's throughput).
     With --steady-state, also the steady-state bound and periodic schedule.
+    With --workload and --steady-state: is the mix schedulable forever? Exit
+    status 0 if so (witness validated), 3 if not (proof), 4 if unknown.
     Ctrl-C stops it with exit status 130 (a mean over fewer sizes would mislead)."""
     check_steady_options(steady_state, unroll, deadline_us)
+    if options.workload is not None:
+        _verdict(options, steady_state, unroll, deadline_us, batch_sizes != DEFAULT_BATCH_SIZES)
+        return
     sizes = [int(s) for s in batch_sizes.split(",")]
     out = options.console
     t0 = time.perf_counter()
@@ -198,6 +205,39 @@ def throughput(
             | {"energies_uj": [r.energy_uj for r in results]}
             | steady
         )
+
+
+def _verdict(options: RunOptions, steady_state: bool, unroll: int | None, deadline_us: float | None, sizes_given: bool) -> None:
+    """`throughput --steady-state --workload`: the verdict on the mix, its
+    lines or JSON, and its witness written as a schedule JSON."""
+    from prism_cp.bounds import lower_bound
+    from prism_cp.cost.energy import energy_uj
+    from prism_cp.solve import mix_verdict
+
+    if not steady_state:
+        raise PrismError("throughput --workload answers whether the mix is schedulable forever: add --steady-state")
+    if unroll is not None or deadline_us is not None or sizes_given:
+        raise PrismError("--workload's apps carry their own periods, deadlines and counts: drop --unroll, --deadline-us and --batch-sizes")
+    out = options.console
+    mix, platform = options.mix()
+    engine = {"time_limit": options.engine_time_limit(), "seed": options.seed, "progress": out.solver_progress}
+    engine |= {"workers": options.workers} if options.workers else {}
+    verdict = mix_verdict(mix, platform, name=str(options.workload), **engine)
+    witness = None
+    if verdict.schedule is not None:
+        problem, schedule = verdict.problem, verdict.schedule
+        bound = lower_bound(problem, ("critical-path", "total-work", "load"))
+        result = Result("verdict", schedule, schedule.core_type, bound, Status.judge(schedule.makespan, bound), verdict.wall_s,
+                        energy_uj=energy_uj(problem, schedule))
+        witness = schedule_path(options.results_dir, problem, "verdict").with_suffix(".json")
+        write_schedule_json(witness, problem, result, seed=options.seed)
+    fields = verdict.summary() | {"witness": None if witness is None else str(witness)}
+    if options.json_out:
+        plat = platform
+        out.data({"workload": str(options.workload), "platform": plat.name, "npus": plat.npus, "cpus": plat.cpus} | fields)
+    else:
+        verdict_lines(out, fields)
+    raise typer.Exit(VERDICT_EXIT[verdict.verdict])
 
 
 @run_options()

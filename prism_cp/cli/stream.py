@@ -86,3 +86,19 @@ def steady_lines(out: Console, problem: Problem, average_us: float, *, unroll: i
                f"measured over {s['checked_batches']} replayed batches: period {s['measured_period_us']:.2f} us")
     out.result(f"{name} : reference-style average = {average_us:.2f} us per batch")
     return s
+
+
+def verdict_lines(out: Console, fields: dict[str, Any]) -> None:
+    """Print a mix's verdict (`Verdict.summary` fields and the witness's path)."""
+    name = fields["workload_name"]
+    loads = ", ".join(f"{c} {100 * x:.1f}%" for c, x in fields["load"].items())
+    out.result(f"{name} : hyperperiod = {fields['hyperperiod_us']:g} us ({fields['inferences_per_hyperperiod']} inferences); "
+               f"least load per core over it (work-split LP) {loads}")
+    out.result(f"{name} : {fields['verdict'].upper()}: {fields['reason']}")
+    if fields["checked_hyperperiods"]:
+        out.result(f"{name} : periodic schedule unrolled over {fields['checked_hyperperiods']} hyperperiods, validated and replayed in the simulator: "
+                   f"{fields['misses']} of {sum(a['instances'] for a in fields['apps'])} inferences missed")
+        for app in fields["apps"]:
+            out.result(app_line(app))
+        out.result(f"{name} : schedule written to  {fields['witness']}")
+    out.result(f"{name} : verdict in {fields['wall_s']:.2f} s")

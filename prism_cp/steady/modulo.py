@@ -167,67 +167,90 @@ def improve_latency(
     (latest end of a batch minus its arrival) found in `time_limit` seconds,
     at most `deadline_us` if given, hinted with `incumbent`. 'infeasible'
     proves that no schedule of this period meets the deadline."""
-    n, clock, k, P = problem.n_ops, problem.clock, incumbent.unroll, incumbent.period
-    timing = op_timing(problem)
+    clock, k, P = problem.clock, incumbent.unroll, incumbent.period
     times, succs = problem.workload.times, problem.workload.successors()
-    rel = release_ticks(P, k)
-    options = [_cores(problem, i, P) for i in range(n)]
-    horizon = max(max(row) for row in incumbent.start) + max(most_ticks(problem)[c][i] for i in range(n) for c in problem.allowed(i)) + P
-    if problem.platform.link is not None:
-        horizon += max((reserved(problem, e, c) for e in edges(problem) for c in problem.allowed(e[0])), default=0)
-    m = cp_model.CpModel()
-    per_core: dict[Core, list[cp_model.IntervalVar]] = {}
-    per_type: dict[str, list[cp_model.IntervalVar]] = {"cpu": [], "npu": []}
+    horizon = max(max(row) for row in incumbent.start) + max(most_ticks(problem)[c][i] for i in range(problem.n_ops) for c in problem.allowed(i)) + P
+    model = CircleModel(problem, incumbent, horizon)
+    m = model.m
     upper = latency_units(problem, incumbent)
-    latency = m.new_int_var(0, max(upper, k * horizon * clock), "latency")
-    start = [[m.new_int_var(rel[j] + timing.head[i], horizon, "") for i in range(n)] for j in range(k)]
-    assign: list[list[dict[Core, cp_model.IntVar]]] = [[{} for _ in range(n)] for _ in range(k)]
-    for j in range(k):
-        for i in range(n):
-            s = start[j][i]
-            m.add_hint(s, incumbent.start[j][i])
-            residue = m.new_int_var(0, P - 1, "")
-            m.add(s == m.new_int_var(0, horizon // P, "") * P + residue)
-            lits = assign[j][i]
-            for core, d in options[i]:
-                lit = lits[core] = m.new_bool_var("")
-                m.add_hint(lit, incumbent.core[j][i] == core)
-                per_core.setdefault(core, []).extend(m.new_optional_fixed_size_interval_var(residue + shift, d, lit, "") for shift in (0, P))
-                if not succs[i]:
-                    m.add(latency >= k * clock * s + math.ceil(k * Fraction(times[core[0]][i])) - j * P * clock).only_enforce_if(lit)
-            m.add_exactly_one(lits.values())
-            for c in problem.allowed(i):
-                typed = [lit for core, lit in lits.items() if core[0] == c]
-                if typed and problem.platform.cores(c) > 1:
-                    present = m.new_bool_var("")
-                    m.add(present == sum(typed))
-                    per_type[c].extend(m.new_optional_fixed_size_interval_var(residue + shift, most_ticks(problem)[c][i], present, "") for shift in (0, P))
-            for t in succs[i]:
-                m.add(start[j][t] >= s + sum(d * lits[core] for core, d in options[i]))
-    for intervals in per_core.values():
-        m.add_no_overlap(intervals)
-    for c, intervals in per_type.items():
-        if intervals:
-            m.add_cumulative(intervals, [1] * len(intervals), problem.platform.cores(c))
-    sent = _transfers(problem, m, incumbent, start, assign, options, horizon) if problem.platform.link is not None else None
+    latency = m.new_int_var(0, max(upper, k * model.horizon * clock), "latency")
+    for j, row in enumerate(model.assign):
+        for i, lits in enumerate(row):
+            for core, lit in lits.items() if not succs[i] else ():
+                m.add(latency >= k * clock * model.start[j][i] + math.ceil(k * Fraction(times[core[0]][i])) - j * P * clock).only_enforce_if(lit)
     if deadline_us is not None:
         m.add(latency <= math.floor(k * Fraction(deadline_us)))
     m.add_hint(latency, upper)
     m.minimize(latency)
-    solver = interruptible.new_solver(time_limit, workers, seed)
-    status = interruptible.solve(solver, m)
-    if status == cp_model.INFEASIBLE:
-        return "infeasible", None
-    if status not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
-        return "unknown", None
-    found = ModuloSchedule(
-        P,
-        k,
-        tuple(tuple(solver.value(start[j][i]) for i in range(n)) for j in range(k)),
-        tuple(tuple(next(core for core, lit in assign[j][i].items() if solver.boolean_value(lit)) for i in range(n)) for j in range(k)),
-        () if sent is None else tuple(tuple(solver.value(t) if any(solver.boolean_value(p) for p in present) else None for t, present in row) for row in sent),
-    )
-    return ("optimal" if status == cp_model.OPTIMAL else "feasible"), found
+    return model.solve(time_limit, workers, seed)
+
+
+class CircleModel:
+    """The CP-SAT model every modulo schedule of the incumbent's period and
+    unroll satisfies, without an objective: per op copy a start tick (at or
+    after its copy's release, its own release in a mix, and its heads), a
+    core, its arcs on that core's circle and, with a link, its transfers
+    folded onto the channels; hinted with `incumbent`. Starts are below
+    `horizon` (ticks; the link's longest transfer is added)."""
+
+    def __init__(self, problem: Problem, incumbent: ModuloSchedule, horizon: int) -> None:
+        n, k, P = problem.n_ops, incumbent.unroll, incumbent.period
+        timing, succs = op_timing(problem), problem.workload.successors()
+        rel = release_ticks(P, k)
+        self.problem, self.period, self.unroll = problem, P, k
+        self.options = options = [_cores(problem, i, P) for i in range(n)]
+        if problem.platform.link is not None:
+            horizon += max((reserved(problem, e, c) for e in edges(problem) for c in problem.allowed(e[0])), default=0)
+        self.horizon = horizon
+        self.m = m = cp_model.CpModel()
+        per_core: dict[Core, list[cp_model.IntervalVar]] = {}
+        per_type: dict[str, list[cp_model.IntervalVar]] = {"cpu": [], "npu": []}
+        self.start = start = [[m.new_int_var(rel[j] + problem.op_release[i] + timing.head[i], horizon, "") for i in range(n)] for j in range(k)]
+        self.assign: list[list[dict[Core, cp_model.IntVar]]] = [[{} for _ in range(n)] for _ in range(k)]
+        for j in range(k):
+            for i in range(n):
+                s = start[j][i]
+                m.add_hint(s, incumbent.start[j][i])
+                residue = m.new_int_var(0, P - 1, "")
+                m.add(s == m.new_int_var(0, horizon // P, "") * P + residue)
+                lits = self.assign[j][i]
+                for core, d in options[i]:
+                    lit = lits[core] = m.new_bool_var("")
+                    m.add_hint(lit, incumbent.core[j][i] == core)
+                    per_core.setdefault(core, []).extend(m.new_optional_fixed_size_interval_var(residue + shift, d, lit, "") for shift in (0, P))
+                m.add_exactly_one(lits.values())
+                for c in problem.allowed(i):
+                    typed = [lit for core, lit in lits.items() if core[0] == c]
+                    if typed and problem.platform.cores(c) > 1:
+                        present = m.new_bool_var("")
+                        m.add(present == sum(typed))
+                        per_type[c].extend(m.new_optional_fixed_size_interval_var(residue + shift, most_ticks(problem)[c][i], present, "") for shift in (0, P))
+                for t in succs[i]:
+                    m.add(start[j][t] >= s + sum(d * lits[core] for core, d in options[i]))
+        for intervals in per_core.values():
+            m.add_no_overlap(intervals)
+        for c, intervals in per_type.items():
+            if intervals:
+                m.add_cumulative(intervals, [1] * len(intervals), problem.platform.cores(c))
+        self.sent = _transfers(problem, m, incumbent, start, self.assign, options, horizon) if problem.platform.link is not None else None
+
+    def solve(self, time_limit: float, workers: int, seed: int) -> tuple[str, ModuloSchedule | None]:
+        """('optimal' | 'feasible' | 'infeasible' | 'unknown', the best schedule found)."""
+        solver = interruptible.new_solver(time_limit, workers, seed)
+        status = interruptible.solve(solver, self.m)
+        if status == cp_model.INFEASIBLE:
+            return "infeasible", None
+        if status not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
+            return "unknown", None
+        n, k, sent = self.problem.n_ops, self.unroll, self.sent
+        found = ModuloSchedule(
+            self.period,
+            k,
+            tuple(tuple(solver.value(self.start[j][i]) for i in range(n)) for j in range(k)),
+            tuple(tuple(next(core for core, lit in self.assign[j][i].items() if solver.boolean_value(lit)) for i in range(n)) for j in range(k)),
+            () if sent is None else tuple(tuple(solver.value(t) if any(solver.boolean_value(p) for p in present) else None for t, present in row) for row in sent),
+        )
+        return ("optimal" if status == cp_model.OPTIMAL else "feasible"), found
 
 
 def _transfers(

@@ -107,7 +107,7 @@ def _iterative(
         j, i = op
         c = cores[j][i][0]
         d = ticks[c][i]
-        ready = max([rel[j]] + [placed[j, p][0] + ticks[placed[j, p][1][0]][p] + delay[j][p, i] for p in preds[i] if (j, p) in placed])
+        ready = max([rel[j] + problem.op_release[i]] + [placed[j, p][0] + ticks[placed[j, p][1][0]][p] + delay[j][p, i] for p in preds[i] if (j, p) in placed])
         mine = [(c, x) for x in range(problem.platform.cores(c))]
         fits = [min((t for t in range(ready, ready + P) if circles.free[core][t % P] >= d), default=None) for core in mine]
         options = [(t, core) for t, core in zip(fits, mine) if t is not None]
@@ -193,7 +193,7 @@ def _starts(
     for j in range(unroll):
         delay = link.delays(problem, cores[j])
         for i in op_timing(problem).order:
-            ready = rel[j]
+            ready = rel[j] + problem.op_release[i]  # an inference of a mix: its arrival
             for p in preds[i]:
                 done = start[j][p] + most_ticks(problem)[cores[j][p][0]][p]
                 if delay[p, i]:

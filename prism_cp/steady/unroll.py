@@ -53,29 +53,48 @@ def unrolled(stream: Problem, schedule: ModuloSchedule) -> Schedule:
 
 
 def channels_of(stream: Problem, schedule: ModuloSchedule) -> tuple[Transfer, ...]:
-    """The unrolled transfers in start order, each on the lowest channel free
-    at its start: a greedy colouring of intervals on a line, which needs no
-    more channels than transfers overlap at any tick (at most the link's
-    channels in a modulo schedule; `validate` checks it)."""
+    """The unrolled transfers of `schedule`, each on a channel (`coloured`)."""
     if stream.platform.link is None:
         return ()
-    k, P, clock = schedule.unroll, schedule.period, stream.clock
-    sent = sorted(
-        (c * P + t, b, u, v)
+    k, P = schedule.unroll, schedule.period
+    return coloured(stream, [
+        (c * P + t, b, u, v, schedule.core[j][u][0])
         for b, (c, j) in ((b, divmod(b, k)) for b in range(stream.nbatch))
         for (u, v), t in zip(edges(stream), schedule.transfer[j])
         if t is not None
-    )
+    ])
+
+
+def coloured(stream: Problem, sent: list[tuple[int, int, int, int, str]]) -> tuple[Transfer, ...]:
+    """Transfers (start tick, batch, src, dst, producer's core type) in
+    start order, each on the lowest channel free at its start: a greedy
+    colouring of intervals on a line, which needs no more channels than
+    transfers overlap at any tick (at most the link's channels in a modulo
+    schedule; `validate` checks it)."""
+    clock = stream.clock
     free: list[int] = []  # per channel, the tick it is free again
     out = []
-    for tick, b, u, v in sent:
-        producer = schedule.core[b % k][u][0]
+    for tick, b, u, v, producer in sorted(sent):
         time_us = stream.transfer_time(u, v, producer)
         channel = next((h for h, f in enumerate(free) if f <= tick), len(free))
         done = completion_tick(tick, time_us, clock)
         free[channel:channel + 1] = [done]
         out.append(Transfer(b, u, v, tick * clock, tick * clock + time_us, stream.transfer_bytes(u, v, producer), channel))
     return tuple(out)
+
+
+def replayed(stream: Problem, concrete: Schedule) -> Schedule:
+    """The simulator's run of `concrete`'s core sequences (and channel
+    orders), both validated."""
+    checked(stream, concrete, "the unrolled periodic schedule")
+    if stream.platform.link is None:
+        again = replay(stream, concrete.sequences())
+    else:
+        order: dict[int, list[tuple[int, int, int]]] = {}
+        for t in concrete.transfers:  # in start order
+            order.setdefault(t.channel, []).append((t.batch, t.src, t.dst))
+        again = replay(stream, concrete.sequences(), order)
+    return checked(stream, again, "the replayed periodic schedule")
 
 
 def check(problem: Problem, schedule: ModuloSchedule, periods: int) -> Measured:
@@ -89,18 +108,9 @@ def check(problem: Problem, schedule: ModuloSchedule, periods: int) -> Measured:
     span = max(schedule.start[j][i] + most_ticks(problem)[schedule.core[j][i][0]][i] for j in range(k) for i in range(n))
     kept = k * periods
     stream = stream_problem(problem, schedule, kept + k * (-(-span // P) + 1))
-    concrete = unrolled(stream, schedule)
-    if stream.platform.link is None:
-        replayed = replay(stream, concrete.sequences())
-    else:
-        order: dict[int, list[tuple[int, int, int]]] = {}
-        for t in concrete.transfers:  # in start order
-            order.setdefault(t.channel, []).append((t.batch, t.src, t.dst))
-        replayed = replay(stream, concrete.sequences(), order)
-    for name, s in (("unrolled", concrete), ("replayed", replayed)):
-        checked(stream, s, f"the {name} modulo schedule")
+    again = replayed(stream, unrolled(stream, schedule))
     half = kept // 2 // k * k
     times, clock = stream.global_times, stream.clock
-    done = [max(completion_tick(replayed.start[g] // clock, times[replayed.core_type[g]][g], clock) for g in range(b * n, (b + 1) * n)) for b in range(kept)]
-    latency = batch_latencies(stream, replayed)[kept - half : kept]
+    done = [max(completion_tick(again.start[g] // clock, times[again.core_type[g]][g], clock) for g in range(b * n, (b + 1) * n)) for b in range(kept)]
+    latency = batch_latencies(stream, again)[kept - half : kept]
     return Measured(kept, (done[-1] - done[-1 - half]) * clock / half, max(latency), sum(latency) / len(latency))

@@ -1,0 +1,132 @@
+"""A periodic schedule of one hyperperiod's inferences without a solver:
+modulo list scheduling, least laxity first.
+
+Each op reserves its most ticks (`modulo.most_ticks`) on a circle of P
+ticks per core, as in every modulo schedule here (see `modulo`); with a
+link of limited channels each crossing edge's transfer reserves its most
+ticks on one of `channels` circles. Ops go in order of their latest start
+(their inference's due tick less their fewest ticks to its end), which is
+a topological order within an inference; each goes on the core where it
+completes first, at the first tick after its release and its inputs at
+which that core's circle has room for it.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+from prism_cp.bounds import op_timing
+from prism_cp.problem import Problem
+from prism_cp.steady.link import edges, reserved
+from prism_cp.steady.modulo import Core, ModuloSchedule, most_ticks
+
+
+class Circle:
+    """The held ticks of a circle of `period` ticks and, per residue, the
+    free run starting there (at most `period`)."""
+
+    def __init__(self, period: int) -> None:
+        self.period = period
+        self.held = np.zeros(period, dtype=bool)
+        self.run = np.full(period, period, dtype=np.int64)
+
+    def first(self, tick: int, ticks: int) -> int | None:
+        """The first tick at or after `tick` from which `ticks` ticks are free (None: nowhere)."""
+        fits = np.flatnonzero(np.roll(self.run, -(tick % self.period)) >= ticks)
+        return None if fits.size == 0 else tick + int(fits[0])
+
+    def take(self, tick: int, ticks: int) -> None:
+        P = self.period
+        self.held[(tick + np.arange(ticks)) % P] = True
+        twice = np.concatenate([self.held, self.held])
+        nxt = np.minimum.accumulate(np.where(twice, np.arange(2 * P), 2 * P)[::-1])[::-1]
+        self.run = np.minimum(nxt[:P] - np.arange(P), P)
+
+
+def due_ticks(problem: Problem) -> list[int]:
+    """Per op: the last tick its inference's due time allows it to end at (in
+    whole ticks; with no deadline, far beyond any schedule)."""
+    far = problem.horizon_us // problem.clock + 1
+    due = [far] * problem.n_ops
+    for group in problem.groups:
+        if group.due_us is not None:
+            for g in group.ops:
+                due[g] = math.floor(group.due_us / problem.clock)
+    return due
+
+
+def least_laxity(problem: Problem, period: int) -> ModuloSchedule | None:
+    """A modulo schedule of period `period` ticks for `problem` (one batch:
+    one hyperperiod's inferences), or None if some op finds no room."""
+    P, n, clock = period, problem.n_ops, problem.clock
+    ticks, timing = most_ticks(problem), op_timing(problem)
+    preds = problem.workload.predecessors()
+    due = due_ticks(problem)
+    circles = {(c, x): Circle(P) for c in ("cpu", "npu") for x in range(problem.platform.cores(c))}
+    link = problem.platform.link
+    channels = [Circle(P) for _ in range(link.channels)] if link is not None and link.channels else []
+    start: list[int] = [0] * n
+    core: list[Core] = [("cpu", 0)] * n
+    sent: dict[tuple[int, int], int] = {}
+
+    def arrives(p: int, i: int, c: str, commit: bool) -> int | None:
+        """When op p's output can be at op i on core type c (its transfer
+        placed on the soonest channel if `commit`)."""
+        done = start[p] + ticks[core[p][0]][p]
+        if link is None or core[p][0] == c:
+            return done
+        d = reserved(problem, (p, i), core[p][0])
+        if not channels:
+            at = done
+        else:
+            slots = [(t, h) for h, ch in enumerate(channels) if (t := ch.first(done, d)) is not None]
+            if not slots:
+                return None
+            at, h = min(slots)
+            if commit:
+                channels[h].take(at, d)
+        if commit:
+            sent[p, i] = at
+        return at + d
+
+    for i in sorted(range(n), key=lambda i: (due[i] - timing.tail[i], i)):
+        best: tuple[int, int, Core] | None = None
+        for c in problem.allowed(i):
+            d = ticks[c][i]
+            inputs = [arrives(p, i, c, False) for p in preds[i]]
+            if d > P or None in inputs:
+                continue
+            ready = max([problem.op_release[i] + timing.head[i], *inputs])
+            for x in range(problem.platform.cores(c)):
+                t = circles[c, x].first(ready, d)
+                if t is not None and (best is None or (t + d, t, (c, x)) < best):
+                    best = (t + d, t, (c, x))
+        if best is None:
+            return None
+        c = best[2][0]
+        inputs = [arrives(p, i, c, True) for p in preds[i]]  # placing the transfers may delay the op
+        if None in inputs:
+            return None
+        t = circles[best[2]].first(max([best[1], *inputs]), ticks[c][i])
+        if t is None:
+            return None
+        circles[best[2]].take(t, ticks[c][i])
+        start[i], core[i] = t, best[2]
+    transfer = () if link is None else (tuple(sent.get(e) for e in edges(problem)),)
+    return ModuloSchedule(P, 1, (tuple(start),), (tuple(core),), transfer)
+
+
+def late_groups(problem: Problem, schedule: ModuloSchedule) -> list[int]:
+    """Per inference of `problem` (one hyperperiod's): how many whole us its
+    last op may end after its due time, in every repetition of the modulo
+    schedule (0: it meets it). Counted in whole us with each op's time
+    rounded up: a float end within clock * start + ceil(T) <= floor(due)
+    never exceeds the due time, whatever the hyperperiod it falls in."""
+    clock, times = problem.clock, problem.workload.times
+    out = []
+    for group in problem.groups:
+        end = max(clock * schedule.start[0][g] + math.ceil(times[schedule.core[0][g][0]][g]) for g in group.ops)
+        out.append(0 if group.due_us is None else max(0, end - math.floor(group.due_us)))
+    return out
