@@ -1,12 +1,12 @@
 """A periodic schedule of one hyperperiod's inferences without a solver:
-modulo list scheduling, least laxity first.
+modulo list scheduling in a few priority orders (`priorities`).
 
 Each op reserves its most ticks (`modulo.most_ticks`) on a circle of P
 ticks per core, as in every modulo schedule here (see `modulo`); with a
 link of limited channels each crossing edge's transfer reserves its most
-ticks on one of `channels` circles. Ops go in order of their latest start
-(their inference's due tick less their fewest ticks to its end), which is
-a topological order within an inference; each goes on the core where it
+ticks on one of `channels` circles. Ops go in a priority order that is
+topological within an inference (least laxity first: by latest start,
+their inference's due tick less their fewest ticks to its end); each goes on the core where it
 completes first, at the first tick after its release and its inputs at
 which that core's circle has room for it.
 """
@@ -57,13 +57,32 @@ def due_ticks(problem: Problem) -> list[int]:
     return due
 
 
-def least_laxity(problem: Problem, period: int) -> ModuloSchedule | None:
+def priorities(problem: Problem) -> dict[str, list[int]]:
+    """Orders to place the ops in, each topological within an inference: by
+    latest start (least laxity first); by latest start with the inference of
+    the most work first (long inferences, late in a hyperperiod, otherwise
+    find the circles cut into short gaps); by the inference's arrival, then
+    its longest tail first."""
+    timing, due = op_timing(problem), due_ticks(problem)
+    work = [0] * len(problem.groups)
+    for k, group in enumerate(problem.groups):
+        work[k] = sum(timing.fastest[g] for g in group.ops)
+    group = problem.group_index
+    ops = range(problem.n_ops)
+    return {
+        "least laxity": sorted(ops, key=lambda i: (due[i] - timing.tail[i], i)),
+        "most work": sorted(ops, key=lambda i: (-work[group[i]], due[i] - timing.tail[i], i)),
+        "arrival": sorted(ops, key=lambda i: (problem.op_release[i], group[i], timing.head[i], -timing.tail[i], i)),
+    }
+
+
+def circle_list_schedule(problem: Problem, period: int, order: list[int] | None = None) -> ModuloSchedule | None:
     """A modulo schedule of period `period` ticks for `problem` (one batch:
-    one hyperperiod's inferences), or None if some op finds no room."""
-    P, n, clock = period, problem.n_ops, problem.clock
+    one hyperperiod's inferences), its ops placed in `order` (default: least
+    laxity first, `priorities`), or None if some op finds no room."""
+    P, n = period, problem.n_ops
     ticks, timing = most_ticks(problem), op_timing(problem)
     preds = problem.workload.predecessors()
-    due = due_ticks(problem)
     circles = {(c, x): Circle(P) for c in ("cpu", "npu") for x in range(problem.platform.cores(c))}
     link = problem.platform.link
     channels = [Circle(P) for _ in range(link.channels)] if link is not None and link.channels else []
@@ -91,7 +110,7 @@ def least_laxity(problem: Problem, period: int) -> ModuloSchedule | None:
             sent[p, i] = at
         return at + d
 
-    for i in sorted(range(n), key=lambda i: (due[i] - timing.tail[i], i)):
+    for i in order or priorities(problem)["least laxity"]:
         best: tuple[int, int, Core] | None = None
         for c in problem.allowed(i):
             d = ticks[c][i]

@@ -9,8 +9,10 @@ not schedulable: a proof that holds for every schedule, of two kinds.
     plus the longest deadline, which fails for N large enough.
 schedulable: a modulo schedule with the hyperperiod as its period in which
   every inference is on time, counted in whole us with op times rounded up
-  (`laxity.late_groups`), so on time in every repetition; found by least
-  laxity first (`laxity`) or, failing that, CP-SAT (`deadlines`). The
+  (`laxity.late_groups`), so on time in every repetition; found by list
+  scheduling on the cores' circles in a few priority orders (`laxity`), or
+  from a packing of the cores (`modulo.pack`, `placement.place`) improved
+  by CP-SAT (`deadlines`). The
   caller checks it in the simulator (`prism_cp.solve.mix_verdict`).
 unknown: neither within the time limit; the best schedule found is kept.
 """
@@ -32,11 +34,11 @@ from prism_cp.schedule import Schedule
 from prism_cp.steady.bound import period_bound, stream_ticks
 from prism_cp.steady.deadlines import fewest_late
 from prism_cp.steady.hyper import hyper_problem
-from prism_cp.steady.laxity import late_groups, least_laxity
+from prism_cp.steady.laxity import circle_list_schedule, late_groups, priorities
 from prism_cp.steady.modulo import ModuloSchedule, pack
 from prism_cp.steady.placement import place
 
-PACK_SHARE = 0.25  # of the time limit, for packing the cores when least laxity first finds no room
+PACK_SHARE = 0.25  # of the time limit, for packing the cores when list scheduling finds no room
 SCHEDULABLE, NOT_SCHEDULABLE, UNKNOWN = "schedulable", "not schedulable", "unknown"
 
 
@@ -110,8 +112,12 @@ def search_verdict(
     if why is not None:
         return Found(NOT_SCHEDULABLE, why, problem, hyper, load)
     period = int(hyper / problem.clock)
-    best, late = _least_late(problem, [least_laxity(problem, period)])
-    say("[verdict] least laxity first: " + ("no room on the circles" if late is None else f"{sum(x > 0 for x in late)} late of {len(late)}"))
+    best, late = None, None
+    for name, order in priorities(problem).items():
+        best, late = _least_late(problem, [best, circle_list_schedule(problem, period, order)])
+        say(f"[verdict] list scheduling, {name} first: " + ("no room on the circles" if late is None else f"{sum(x > 0 for x in late)} late of {len(late)}"))
+        if late is not None and not any(late):
+            break
     if late is None or any(late):
         status, cores = pack(problem, period, 1, time_limit=PACK_SHARE * (end - time.perf_counter()), workers=workers, seed=seed)
         if cores is not None:
