@@ -1,6 +1,7 @@
 """Per-group latency and deadline misses of a timed schedule (the batches
 of a stream, the instances of a mix: `Problem.groups`): what the CP-SAT
-stream engine optimises and the stream and mix reports measure."""
+stream engine optimises, the stream and mix reports measure and `compare`
+ranks timed runs by (`stream_key`)."""
 
 from __future__ import annotations
 
@@ -26,3 +27,9 @@ def batch_latencies(problem: Problem, schedule: Schedule) -> list[float]:
 def misses(problem: Problem, schedule: Schedule) -> int:
     """Groups completing after their due time (0 without deadlines)."""
     return sum(group_missed(group, schedule) for group in problem.groups)
+
+
+def stream_key(problem: Problem, schedule: Schedule) -> tuple[int, float, float]:
+    """What a timed schedule (a stream or a mix) is judged by, in order:
+    deadline misses, maximum latency (us), makespan (us). Smaller is better."""
+    return misses(problem, schedule), max(batch_latencies(problem, schedule)), schedule.makespan

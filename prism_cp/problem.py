@@ -79,6 +79,15 @@ class Instance:
     ops: Sequence[int]
 
 
+def group_index(groups: Sequence[Instance], size: int) -> tuple[int, ...]:
+    """Per global op of `size`: the index of its group in `groups` (0 for ops no group holds)."""
+    out = [0] * size
+    for k, group in enumerate(groups):
+        for g in group.ops:
+            out[g] = k
+    return tuple(out)
+
+
 @dataclass(frozen=True)
 class Problem:
     """`nbatch` copies of `workload` sharing the cores of `platform`.
@@ -179,11 +188,7 @@ class Problem:
     @cached_property
     def group_index(self) -> tuple[int, ...]:
         """Per global op: the index of its group in `groups`."""
-        out = [0] * self.size
-        for k, group in enumerate(self.groups):
-            for g in group.ops:
-                out[g] = k
-        return tuple(out)
+        return group_index(self.groups, self.size)
 
     @property
     def has_deadline(self) -> bool:

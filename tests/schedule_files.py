@@ -32,3 +32,20 @@ def schedule_files(directory: Path, batches: int = 2, algorithm: str = "npufirst
     pkl = write_reference_pickle(directory / f"{algorithm}_b{batches}.pkl", problem, result.schedule, result.mapping)
     doc = write_schedule_json(directory / f"{algorithm}_b{batches}.json", problem, result)
     return problem, result, pkl, doc
+
+
+def mix_files(directory: Path, algorithm: str = "heft", link: Link | None = None, apps: tuple[tuple[str, str, int], ...] | None = None) -> tuple[Problem, Result, Path, Path]:
+    """A mix on grai (with `link`, if given): by default two xception
+    "detector" inferences 200 ms apart (each outlasts the period, so they
+    overlap) and three mobilenetv2 ones every 50 ms; `apps`: (name, model,
+    count) each, every 50 ms. The problem, a result, its pickle and JSON."""
+    from prism_cp.mix import App, Mix, mix_problem
+
+    specs = apps or (("detector", "xception", 2), ("mobilenetv2", "mobilenetv2", 3))
+    period = {"detector": 200000.0}
+    mix = Mix(tuple(App(name, load_workload(model), period.get(name, 50000.0), 400000.0, count) for name, model, count in specs))
+    problem = mix_problem(mix, dataclasses.replace(load_platform("grai"), link=link))
+    result = solve(problem, algorithm)
+    pkl = write_reference_pickle(directory / f"mix_{algorithm}.pkl", problem, result.schedule, result.mapping)
+    doc = write_schedule_json(directory / f"mix_{algorithm}.json", problem, result)
+    return problem, result, pkl, doc

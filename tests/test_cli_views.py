@@ -12,7 +12,7 @@ import pytest
 from prism_cp.io import load_platform
 from prism_cp.summary import summarize
 from prism_cp.views import read_timeline
-from schedule_files import LINK_TOML, grai_with, schedule_files
+from schedule_files import LINK_TOML, grai_with, mix_files, schedule_files
 from test_cli import DATA, FAST, assert_user_error, json_line, run
 
 NOT_OURS = {"model": "x", "batches": 1, "start": [0]}
@@ -112,3 +112,17 @@ def test_without_matplotlib_plotting_says_what_to_install(tmp_path: Path, files,
     assert_user_error(result)
     assert "pip install 'prism_cp[plot]'" in result.stderr
     assert run("trace", str(files[3]), "-o", str(tmp_path / "t.json")).exit_code == 0  # traces need no matplotlib
+
+
+def test_plot_colours_a_mix_by_app_unless_asked_and_says_when_it_cannot(tmp_path: Path) -> None:
+    _, _, pkl, doc = mix_files(tmp_path)
+    for args, legend in (((), "<!-- detector -->"), (("--color", "app"), "<!-- mobilenetv2 -->"), (("--color", "batch"), "<!-- batch 0 -->")):
+        result = run("plot", str(doc), "-o", str(tmp_path / "m.svg"), *args)
+        assert result.exit_code == 0, result.output
+        assert legend in (tmp_path / "m.svg").read_text()
+    alone = tmp_path / "alone.pkl"
+    alone.write_bytes(pkl.read_bytes())
+    result = run("plot", str(alone), "-o", str(tmp_path / "a.svg"), "--color", "app")
+    assert_user_error(result)
+    assert "colour by batch, type or op" in result.stderr
+    assert "app for a mix of several apps" in " ".join(run("plot", "--help").stdout.split())

@@ -259,13 +259,48 @@ def test_workload_with_an_instance_option_is_a_user_error(tmp_path: Path, extra:
     assert extra[0] in result.stderr
 
 
-def test_compare_workload_reports_every_app_per_algorithm(tmp_path: Path) -> None:
+def file_key(schedule_json: Path) -> tuple[int, float, float]:
+    """(misses, max latency, makespan) of a schedule file, from its instances and end times alone."""
+    doc = json.loads(schedule_json.read_text())
+    ends = [max(doc["end_times"][g] for g in i["ops"]) for i in doc["instances"]]
+    missed = sum(i["due_us"] is not None and end > i["due_us"] for i, end in zip(doc["instances"], ends))
+    return missed, max(end - i["arrival_us"] for i, end in zip(doc["instances"], ends)), doc["makespan_us"]
+
+
+def test_compare_workload_reports_every_app_and_ranks_by_misses_then_latency_then_makespan(tmp_path: Path) -> None:
     from test_cli import json_line, run
 
-    data = json_line(run("compare", "--workload", str(write(tmp_path, PERCEPTION)), "--time-limit", "4", "--workers", "1", "--results-dir", str(tmp_path), "--json"))
-    for row in data["results"]:
+    path = write(tmp_path, PERCEPTION)
+    data = json_line(run("compare", "--workload", str(path), "--time-limit", "4", "--workers", "1", "--results-dir", str(tmp_path), "--json"))
+    rows = data["results"]
+    assert sorted(r["algorithm"] for r in rows) == sorted(algorithms()) and data["inferences"] == 5
+    keys = [file_key(Path(row["output"]).with_suffix(".json")) for row in rows]
+    for row, key in zip(rows, keys):
         assert [a["app"] for a in row["apps"]] == ["detector", "mobilenetv2"]
         assert row["deadline_misses"] == sum(a["misses"] for a in row["apps"])
+        assert (row["deadline_misses"], row["max_latency_us"], row["makespan_us"]) == key
+    assert keys == sorted(keys)  # best first
+    assert [r["rank"] for r in rows] == [1 + sum(other < key for other in keys) for key in keys]
+    assert [r["vs_best"] for r in rows] == [(key[1] - keys[0][1]) / keys[0][1] for key in keys]
+    text = run("compare", "--workload", str(path), "--time-limit", "4", "--workers", "1", "--results-dir", str(tmp_path), "--quiet").stdout.splitlines()
+    assert "ranked by deadline misses, then max latency, then makespan; vs best: max latency over the best's" in text
+    header = text.index(next(line for line in text if line.startswith("algorithm")))
+    assert text[header].split()[:7] == ["algorithm", "rank", "misses", "max", "latency", "(us)", "makespan"]
+    table = [line.split() for line in text[header + 1:] if line.split() and line.split()[0] in algorithms()]
+    assert len(table) == len(algorithms()) and [int(r[1]) for r in table] == sorted(int(r[1]) for r in table)
+    assert "5 inferences;" in text[header - 2]  # the title, above the ranking line
+
+
+def test_a_workload_counts_its_inferences_on_the_console(tmp_path: Path) -> None:
+    from test_cli import json_line, run
+
+    path = write(tmp_path, PERCEPTION)
+    args = ("schedule", "--workload", str(path), "-a", "heft", "--results-dir", str(tmp_path))
+    assert json_line(run(*args, "--json"))["inferences"] == 5
+    makespan = solve(mix_problem(load_mix(path), load_platform("grai")), "heft").makespan
+    text = run(*args, "--quiet").stdout
+    assert f"detector+mobilenetv2 : execution time for  5  inferences =  [{makespan!r}] us (estimated times)\n" in text
+    assert "batches" not in text
 
 
 def test_a_workload_of_one_app_prints_its_app_line(tmp_path: Path) -> None:

@@ -1,6 +1,6 @@
 """Gantt charts are real PNG, SVG and PDF files with one rectangle per op shown,
 on the core that runs it, and one per transfer shown, on its link channel's
-row; matplotlib stays optional."""
+row; a mix of several apps is coloured by app; matplotlib stays optional."""
 
 from __future__ import annotations
 
@@ -14,13 +14,13 @@ from pathlib import Path
 
 import pytest
 
-from prism_cp import PrismError
+from prism_cp import PrismError, solve
 from prism_cp.platform import Link
 from prism_cp.schedule import gap
 from prism_cp.views import Timeline, Window, plot_comparison, plot_gantt, read_timeline, timeline_of
-from prism_cp.views.gantt import AUTO_ZOOM_OPS_PER_ROW, DPI, LINK_COLOUR, LINK_LEGEND, PALETTE
+from prism_cp.views.gantt import AUTO_ZOOM_OPS_PER_ROW, DPI, LINK_COLOUR, LINK_LEGEND, PALETTE, auto_window
 from prism_cp.views.timeline import core_label
-from schedule_files import schedule_files
+from schedule_files import mix_files, schedule_files
 
 SVG = "{http://www.w3.org/2000/svg}"
 
@@ -186,11 +186,17 @@ def linked(tmp_path_factory) -> Timeline:
     return read_timeline(doc)
 
 
+def fills(svg: Path, kind: str) -> dict[str, list[str]]:
+    """Per row of `kind` ('ops' or 'transfers'; ids `<kind>-<row>`, or
+    `<kind>-<panel>-<row>`): the fill colour of each rectangle, in order."""
+    root = ET.parse(svg).getroot()
+    return {g.get("id")[len(kind) + 1:]: [re.search(r"fill: (#\w+)", p.get("style"))[1] for p in g.iter(f"{SVG}path")]
+            for g in root.iter(f"{SVG}g") if g.get("id", "").startswith(f"{kind}-")}
+
+
 def transfer_fills(svg: Path) -> dict[str, list[str]]:
     """Per link row (`transfers-link<c>`, or `transfers-<panel>-link<c>`): the fill colour of each rectangle, in order."""
-    root = ET.parse(svg).getroot()
-    return {g.get("id")[10:]: [re.search(r"fill: (#\w+)", p.get("style"))[1] for p in g.iter(f"{SVG}path")]
-            for g in root.iter(f"{SVG}g") if g.get("id", "").startswith("transfers-")}
+    return fills(svg, "transfers")
 
 
 @pytest.mark.parametrize("window", [Window(), Window((1, 1)), Window(None, 30, 45.5)])
@@ -234,3 +240,82 @@ def test_a_comparison_draws_the_link_rows_of_each_panel(tmp_path: Path, linked: 
     fills = transfer_fills(out)
     assert {row for row in fills} == {f"linked-link{c}" for c in linked.links}
     assert sum(map(len, fills.values())) == len(linked.transfers)
+
+
+# -- mixes: coloured by app ----------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def mix(tmp_path_factory):
+    """Two apps (2 xception "detector" + 3 mobilenetv2 inferences) scheduled by heft: problem, result, pickle, JSON."""
+    return mix_files(tmp_path_factory.mktemp("gantt_mix"))
+
+
+def app_colours(t: Timeline, ops: list[int]) -> dict[str, list[str]]:
+    """Per core row: the colour of each op's app (PALETTE in the workload file's order), in op order."""
+    s, apps = t.schedule, ["detector", "mobilenetv2"]
+    out: dict[str, list[str]] = {}
+    for g in ops:
+        out.setdefault(core_label(s.core_type[g], s.core_id[g]), []).append(PALETTE[apps.index(t.group(g).app)])
+    return out
+
+
+@pytest.mark.parametrize("source", ["result", "json", "pickle beside its json"])
+def test_a_mix_is_coloured_by_app_by_default_and_the_legend_names_the_apps(tmp_path: Path, mix, source: str) -> None:
+    problem, result, pkl, doc = mix
+    t = {"result": lambda: timeline_of(problem, result), "json": lambda: read_timeline(doc), "pickle beside its json": lambda: read_timeline(pkl)}[source]()
+    out = plot_gantt(t, tmp_path / "g.svg", Window())
+    assert fills(out, "ops") == app_colours(t, list(range(t.size)))
+    text = out.read_text()
+    assert "<!-- detector -->" in text and "<!-- mobilenetv2 -->" in text and "<!-- app -->" in text and "batch 0" not in text
+    assert "<!-- detector+mobilenetv2, heft, 5 inferences on grai (4 NPUs, 2 CPUs) -->" in text
+
+
+def test_a_zoom_keeps_every_app_its_colour(tmp_path: Path, mix) -> None:
+    t = read_timeline(mix[3])
+    window = Window(None, 250, 400)  # after the last mobilenetv2 inference: detector alone
+    shown = window.ops(t)
+    assert {t.group(g).app for g in shown} == {"detector"}
+    out = plot_gantt(t, tmp_path / "g.svg", window)
+    assert fills(out, "ops") == app_colours(t, shown) and "<!-- mobilenetv2 -->" in out.read_text()
+
+
+def test_a_comparison_of_a_mix_colours_every_panel_by_app(tmp_path: Path, mix) -> None:
+    problem, result, _, _ = mix
+    other = solve(problem, "npufirst")
+    timelines = [timeline_of(problem, r) for r in (result, other)]
+    out = plot_comparison(timelines, ["heft", "npufirst"], tmp_path / "c.svg", bound=None)
+    rows, window = fills(out, "ops"), auto_window(timelines) or Window()
+    for label, t in zip(("heft", "npufirst"), timelines):
+        assert {k.split("-", 1)[1]: v for k, v in rows.items() if k.startswith(f"{label}-")} == app_colours(t, window.ops(t))
+
+
+def test_other_colourings_of_a_mix_still_work_and_one_app_keeps_batch_colours(tmp_path: Path, mix) -> None:
+    t = read_timeline(mix[3])
+    assert "<!-- batch 0 -->" in plot_gantt(t, tmp_path / "b.svg", Window(), color="batch").read_text()
+    one = mix_files(tmp_path, "npufirst", apps=(("cam", "mobilenetv2", 2),))
+    text = plot_gantt(read_timeline(one[3]), tmp_path / "one.svg").read_text()
+    assert "<!-- batch 0 -->" in text and "<!-- batch 1 -->" in text and "<!-- cam -->" not in text
+    assert "<!-- cam -->" in plot_gantt(read_timeline(one[3]), tmp_path / "app.svg", color="app").read_text()
+
+
+def test_colouring_by_app_needs_the_instances(tmp_path: Path, mix) -> None:
+    alone = tmp_path / "alone.pkl"
+    alone.write_bytes(mix[2].read_bytes())  # a pickle without its JSON: no apps known
+    t = read_timeline(alone)
+    with pytest.raises(PrismError, match="colouring by app needs the schedule's instances") as info:
+        plot_gantt(t, tmp_path / "g.svg", color="app")
+    assert "\n" not in str(info.value)
+    assert "<!-- batch 0 -->" in plot_gantt(t, tmp_path / "g.svg").read_text()  # the default: by batch
+
+
+def test_transfers_of_a_mix_take_their_app_colour(tmp_path: Path) -> None:
+    problem, result, _, doc = mix_files(tmp_path, link=Link(10.0, 2000.0, 10.0, 2))
+    t = read_timeline(doc)
+    assert t.transfers
+    out = plot_gantt(t, tmp_path / "g.svg", Window())
+    apps = ["detector", "mobilenetv2"]
+    expected: dict[str, list[str]] = {}
+    for x in t.transfers:
+        expected.setdefault(f"link{x.channel}", []).append(PALETTE[apps.index(t.group(x.batch * t.n_ops + x.src).app)])
+    assert transfer_fills(out) == expected and LINK_LEGEND not in out.read_text()

@@ -1,6 +1,7 @@
 """Traces follow the Trace Event Format (JSON Object Format) that Perfetto and
 chrome://tracing read: checked field by field, event by event, and the busy
-counters against a direct count; every transfer once on its channel's track."""
+counters against a direct count; every transfer once on its channel's track;
+a mix's ops name their app, and each app's inferences have their own process."""
 
 from __future__ import annotations
 
@@ -14,8 +15,9 @@ import pytest
 from prism_cp import PrismError
 from prism_cp.views import Timeline, read_timeline, timeline_of, trace_events, write_trace
 from prism_cp.platform import Link
-from prism_cp.views.trace import LINK_PID, PID
-from schedule_files import schedule_files
+from prism_cp.latency import group_latency, group_missed
+from prism_cp.views.trace import APP_PID, LINK_PID, PID
+from schedule_files import mix_files, schedule_files
 
 GOLDEN = Path(__file__).parent / "golden"
 METADATA = {"process_name": "name", "process_labels": "labels", "process_sort_index": "sort_index", "thread_name": "name", "thread_sort_index": "sort_index"}
@@ -59,9 +61,9 @@ def check_trace_of(t: Timeline, doc: dict) -> None:
     in args; a thread per core and per link channel."""
     check_trace_event_format(doc)
     s, events = t.schedule, doc["traceEvents"]
-    ops = sorted((e for e in events if e["ph"] == "X" and e["pid"] != LINK_PID), key=lambda e: e["args"]["global_op"])
+    ops = sorted((e for e in events if e["ph"] == "X" and e["pid"] in PID.values()), key=lambda e: e["args"]["global_op"])
     assert [e["args"]["global_op"] for e in ops] == list(range(t.size))
-    threads = {(e["pid"], e["tid"]): e["args"]["name"] for e in events if e["name"] == "thread_name"}
+    threads = {(e["pid"], e["tid"]): e["args"]["name"] for e in events if e["name"] == "thread_name" and e["pid"] < APP_PID}
     processes = {e["pid"]: e["args"]["name"] for e in events if e["name"] == "process_name"}
     for g, e in enumerate(ops):
         assert (e["ts"], e["ts"] + e["dur"]) == (s.start[g], s.start[g] + (s.end[g] - s.start[g]))
@@ -133,3 +135,30 @@ def test_every_transfer_is_one_event_on_its_channel_track(tmp_path: Path) -> Non
 
 def test_a_trace_without_transfers_has_no_link_process(files) -> None:
     assert all(e["pid"] != LINK_PID for e in trace_events(read_timeline(files[3]))["traceEvents"])
+
+
+def test_a_mix_names_each_ops_app_and_gives_every_app_its_inferences(tmp_path: Path) -> None:
+    problem, result, _, doc = mix_files(tmp_path)
+    t = read_timeline(doc)
+    loaded = json.loads(write_trace(t, tmp_path / "t.json").read_text(), parse_constant=lambda c: pytest.fail(f"{c} is not JSON"))
+    check_trace_of(t, loaded)  # the format, and every op on its core
+    events = loaded["traceEvents"]
+    for e in (e for e in events if e["ph"] == "X" and e["pid"] in PID.values()):
+        group = problem.groups[problem.group_index[e["args"]["global_op"]]]
+        assert (e["args"]["app"], e["args"]["inference"], e["cat"]) == (group.app, group.index, f"{group.app},{e['args']['layer_type']}")
+    processes = {e["pid"]: e["args"]["name"] for e in events if e["name"] == "process_name" and e["pid"] >= APP_PID}
+    assert processes == {APP_PID: "app detector", APP_PID + 1: "app mobilenetv2"} and loaded["otherData"]["apps"] == ["detector", "mobilenetv2"]
+    spans = sorted((e for e in events if e["ph"] == "X" and e["pid"] >= APP_PID), key=lambda e: (e["pid"], e["args"]["inference"]))
+    assert [(processes[e["pid"]], e["name"]) for e in spans] == [(f"app {g.app}", f"{g.app}#{g.index}") for g in problem.groups]
+    for e, group in zip(spans, problem.groups):
+        assert e["ts"] == float(group.arrival_us) and e["ts"] + e["dur"] == max(result.schedule.end[g] for g in group.ops)
+        assert e["args"]["latency_us"] == group_latency(group, result.schedule) and e["args"]["missed"] == group_missed(group, result.schedule)
+        assert e["cat"] == ("inference,missed" if e["args"]["missed"] else "inference")
+    lanes = {(e["pid"], e["tid"]): e["args"]["name"] for e in events if e["name"] == "thread_name" and e["pid"] >= APP_PID}
+    assert lanes == {(APP_PID, 1): "inferences", (APP_PID, 2): "inferences 2", (APP_PID + 1, 1): "inferences"}  # the detectors overlap
+
+
+def test_a_trace_of_one_model_names_no_app(files) -> None:
+    events = trace_events(read_timeline(files[3]))["traceEvents"]
+    assert all(e["pid"] < APP_PID and "app" not in e.get("args", {}) for e in events)
+    assert {e["cat"] for e in events if e["ph"] == "X"} <= set(files[0].workload.op_types)

@@ -15,9 +15,10 @@ from prism_cp.cli.instance import RunOptions, run_options
 from prism_cp.cli.options import (
     AlgorithmOpt, ArrivalPeriod, ComparisonPlot, Console, Deadline, MakespanCap, Objective, ObjectiveOpt, PlotOut, TraceOut, batch_sizes, positive,
 )
-from prism_cp.cli.stream import app_line, check_steady_options, verdict_lines, mix_fields, mix_lines, steady_lines, stream_lines, with_stream
+from prism_cp.cli.stream import app_line, check_steady_options, counted, mix_fields, mix_lines, steady_lines, stream_lines, verdict_lines, with_stream
 from prism_cp.errors import PrismError
 from prism_cp.io import reference_pickle_path, write_reference_pickle, write_schedule_json
+from prism_cp.latency import stream_key
 from prism_cp.problem import Problem
 from prism_cp.schedule import Result, Status
 from prism_cp.solve import algorithms, solve, under_best_bound
@@ -50,13 +51,17 @@ def _export(out: Console, options: RunOptions, problem: Problem, result: Result)
 
 
 def _summary(problem: Problem) -> dict[str, Any]:
+    """The instance's JSON fields; a workload file's add its `inferences`."""
     plat = problem.platform
     estimated = {"estimated_times": True} if problem.workload.estimated_times else {}
-    return {"model": problem.workload.name, "platform": plat.name, "npus": plat.npus, "cpus": plat.cpus, "batches": problem.nbatch} | estimated
+    inferences = {} if problem.instances is None else {"inferences": len(problem.groups)}
+    return {"model": problem.workload.name, "platform": plat.name, "npus": plat.npus, "cpus": plat.cpus, "batches": problem.nbatch} | inferences | estimated
 
 
 def _execution_line(out: Console, problem: Problem, makespan: float) -> None:
-    out.result(problem.workload.name, ": execution time for ", problem.nbatch, " batches = ", [makespan], "us", *_estimated(problem))
+    """The reference's line ('... execution time for  16  batches = ...'); a workload file counts its inferences."""
+    count, what = counted(problem)
+    out.result(problem.workload.name, ": execution time for ", count, f" {what} = ", [makespan], "us", *_estimated(problem))
 
 
 def _estimated(problem: Problem) -> tuple[str, ...]:
@@ -244,6 +249,8 @@ def _verdict(options: RunOptions, steady_state: bool, unroll: int | None, deadli
 def compare(options: RunOptions, plot: ComparisonPlot = None) -> None:
     """Run every algorithm on the same instance, export every schedule, and print
     a table: makespan, distance to the best, gap to the best proven lower bound.
+    A stream or a mix ranks them by deadline misses, then max latency, then
+    makespan (what cpsat minimises): best first, with those columns.
     If Ctrl-C stops an algorithm, its best schedule counts, the rest are not
     run, and the exit status is 130."""
     check_view_paths(plot)
@@ -257,22 +264,23 @@ def compare(options: RunOptions, plot: ComparisonPlot = None) -> None:
         if result.interrupted:
             break
     judged = under_best_bound([r for r, _ in rows])
-    best = min(r.makespan for r in judged)
+    vs_best, ranking = _ranking(problem, judged)
     bound = judged[0].lower_bound
     table = [
         {
             "algorithm": r.algorithm,
             "makespan_us": r.makespan,
-            "vs_best": (r.makespan - best) / best if best else 0.0,
+            "vs_best": distance,
             "gap": r.gap,
             "status": r.status,
             "interrupted": r.interrupted,
             "wall_s": r.wall_s,
             "energy_uj": r.energy_uj,
             "output": str(path),
-        } | (mix_fields(problem, r.schedule) if problem.instances is not None else {})
-        for r, (_, path) in zip(judged, rows)
+        } | ranked | (mix_fields(problem, r.schedule) if problem.instances is not None else {})
+        for r, (_, path), distance, ranked in zip(judged, rows, vs_best, ranking)
     ]
+    table.sort(key=lambda row: row.get("rank", 0))  # stable: untimed rows keep the algorithms' order
     if plot is not None:
         plot_comparison([timeline_of(problem, r) for r, _ in rows], [r.algorithm for r, _ in rows], plot, bound)
     if options.json_out:
@@ -283,14 +291,36 @@ def compare(options: RunOptions, plot: ComparisonPlot = None) -> None:
         raise typer.Exit(INTERRUPTED)
 
 
+def _ranking(problem: Problem, results: tuple[Result, ...]) -> tuple[list[float], list[dict[str, Any]]]:
+    """Per result: how far it is from the best (`vs_best`), and the fields that
+    rank it. Untimed: its makespan over the least, no fields. A stream or a
+    mix: the best has the least `stream_key` (misses, max latency, makespan),
+    vs_best is the max latency over the best's, and the fields are `rank` (1:
+    best; equal keys share one), `deadline_misses` and `max_latency_us`."""
+    if not problem.timed:
+        best = min(r.makespan for r in results)
+        return [(r.makespan - best) / best if best else 0.0 for r in results], [{} for _ in results]
+    keys = [stream_key(problem, r.schedule) for r in results]
+    latency = min(keys)[1]
+    ranks = [1 + sum(other < key for other in keys) for key in keys]
+    return ([(key[1] - latency) / latency if latency else 0.0 for key in keys],
+            [{"rank": rank, "deadline_misses": key[0], "max_latency_us": key[1]} for rank, key in zip(ranks, keys)])
+
+
 def _print_table(problem: Problem, bound: float, table: list[dict[str, Any]], results_dir: Path) -> None:
-    what = f"{problem.nbatch} batches" if problem.instances is None else f"{len(problem.groups)} inferences"
+    """The table of `compare`; a stream or a mix adds its rank, misses and max latency first."""
+    count, what = counted(problem)
     print(f"{problem.workload.name} on {problem.platform.name} ({problem.platform.npus} NPUs, {problem.platform.cpus} CPUs), "
-          f"{what}; best proven lower bound {bound!r} us", *_estimated(problem))
+          f"{count} {what}; best proven lower bound {bound!r} us", *_estimated(problem))
     energy = table[0]["energy_uj"] is not None
-    print(f"{'algorithm':<10} {'makespan (us)':>18} {'vs best (%)':>12} {'gap (%)':>8}  {'status':<9} {'wall (s)':>9}" + (f" {'energy (uJ)':>14}" if energy else ""))
+    timed = problem.timed
+    if timed:
+        print("ranked by deadline misses, then max latency, then makespan; vs best: max latency over the best's")
+    ranking = f" {'rank':>4} {'misses':>6} {'max latency (us)':>18}" if timed else ""
+    print(f"{'algorithm':<10}{ranking} {'makespan (us)':>18} {'vs best (%)':>12} {'gap (%)':>8}  {'status':<9} {'wall (s)':>9}" + (f" {'energy (uJ)':>14}" if energy else ""))
     for row in table:
-        print(f"{row['algorithm']:<10} {row['makespan_us']:>18.2f} {100 * row['vs_best']:>12.2f} {100 * row['gap']:>8.2f}  "
+        ranked = f" {row['rank']:>4} {row['deadline_misses']:>6} {row['max_latency_us']:>18.2f}" if timed else ""
+        print(f"{row['algorithm']:<10}{ranked} {row['makespan_us']:>18.2f} {100 * row['vs_best']:>12.2f} {100 * row['gap']:>8.2f}  "
               f"{row['status']:<9} {row['wall_s']:>9.2f}" + (f" {row['energy_uj']:>14.2f}" if energy else "") + ("  interrupted" if row["interrupted"] else ""))
         for app in row.get("apps", ()):
             print(f"    {app_line(app)}")

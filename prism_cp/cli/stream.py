@@ -37,6 +37,12 @@ def stream_lines(out: Console, problem: Problem, schedule: Schedule) -> dict[str
     return report.summary()
 
 
+def counted(problem: Problem) -> tuple[int, str]:
+    """What a run schedules, counted: (batches, 'batches'), or for a workload
+    file, whose one batch holds every inference, (inferences, 'inferences')."""
+    return (problem.nbatch, "batches") if problem.instances is None else (len(problem.groups), "inferences")
+
+
 def mix_fields(problem: Problem, schedule: Schedule) -> dict[str, Any]:
     """The JSON fields of a mix's schedule: per app (`apps`) and the total `deadline_misses`."""
     from prism_cp.latency import misses

@@ -20,6 +20,7 @@ class Coloring(str, Enum):
     batch = "batch"
     type = "type"
     op = "op"
+    app = "app"
 
 
 ScheduleFile = Annotated[Path, typer.Argument(metavar="FILE", help="Schedule file: our JSON (.json), or a schedule pickle written by prism-cp or the reference (loaded safely: no code runs).")]
@@ -31,7 +32,8 @@ def plot(
     batches: Annotated[str | None, typer.Option(help="Show only these batches: one number, or a range like 0-3.")] = None,
     from_ms: Annotated[float | None, typer.Option(help="Zoom: start of the time axis, in ms.")] = None,
     to_ms: Annotated[float | None, typer.Option(help="Zoom: end of the time axis, in ms.")] = None,
-    color: Annotated[Coloring, typer.Option(help="Colour the ops by batch, layer type (core type when the file has no layer types), or op index.")] = Coloring.batch,
+    color: Annotated[Coloring | None, typer.Option(help="Colour the ops by batch, layer type (core type when the file has no layer types), op index, "
+                                                   "or app (needs the file's instances). Default: app for a mix of several apps, else batch.")] = None,
 ) -> None:
     """Draw a schedule file as a Gantt chart: one row per core, the makespan and
     (when the file carries it) the proven lower bound marked. Without --batches,
@@ -39,7 +41,7 @@ def plot(
     first ones (the title says which). Needs matplotlib."""
     asked = (batches, from_ms, to_ms) != (None, None, None)  # none asked: everything, or the first ops when they are many
     window = Window(None if batches is None else batch_range(batches), from_ms, to_ms) if asked else None
-    print(f"[info] chart written to  {plot_gantt(read_timeline(schedule_file), output, window, color.value)}")
+    print(f"[info] chart written to  {plot_gantt(read_timeline(schedule_file), output, window, None if color is None else color.value)}")
 
 
 def trace(

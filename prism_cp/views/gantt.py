@@ -1,6 +1,7 @@
 """Gantt charts of schedules: one row per core, one rectangle per op, one
 row per link channel with a rectangle per transfer, the makespan and the
-proven lower bound marked. Needs matplotlib (the optional
+proven lower bound marked; a mix of several apps coloured by app unless
+asked otherwise. Needs matplotlib (the optional
 extra `plot`), imported only when a chart is drawn."""
 
 from __future__ import annotations
@@ -21,11 +22,11 @@ if TYPE_CHECKING:
     from matplotlib.figure import Figure
 
 FORMATS = (".png", ".svg", ".pdf")
-COLORINGS = ("batch", "type", "op")
+COLORINGS = ("batch", "type", "op", "app")
 INSTALL_HINT = "pip install 'prism_cp[plot]'"
 DPI = 120
 ROW_INCHES = 0.42
-#: Up to 20 batches or layer types get these colours, in order: tab10's ten
+#: Up to 20 batches, layer types or apps get these colours, in order: tab10's ten
 #: hues, then their light variants reordered so that no two neighbours share a
 #: hue family (matplotlib's tab20 pairs each hue with its light variant, so
 #: batches 0 and 1 were both blue). Batches close in number run at the same
@@ -34,7 +35,7 @@ PALETTE = (
     "#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd", "#8c564b", "#e377c2", "#7f7f7f", "#bcbd22", "#17becf",
     "#ffbb78", "#98df8a", "#ff9896", "#c5b0d5", "#c49c94", "#f7b6d2", "#9edae5", "#c7c7c7", "#dbdb8d", "#aec7e8",
 )
-#: Transfers not coloured by batch: a charcoal no palette or colour scale uses.
+#: Transfers not coloured by batch or app: a charcoal no palette or colour scale uses.
 LINK_COLOUR = "#333333"
 LINK_LEGEND = "transfer over the link"
 #: Transfers last tens of us while a chart spans tens of ms: an edge of this
@@ -71,42 +72,68 @@ class _Colouring:
     def colour(self, timeline: Timeline, g: int) -> Any:
         return self.of[category(timeline, g, self.by)]
 
-    def transfer_colour(self, transfer: Transfer) -> Any:
-        """Its batch's colour, else the one link colour."""
-        return self.of[transfer.batch] if self.by == "batch" else LINK_COLOUR
+    def transfer_colour(self, timeline: Timeline, transfer: Transfer) -> Any:
+        """Its batch's colour, or its app's (that of the op producing it: the
+        link is shared, and which app holds it is what a mix's chart is
+        read for; link rows hold transfers alone, so they cannot be taken
+        for ops), else the one link colour."""
+        if self.by == "batch":
+            return self.of[transfer.batch]
+        if self.by == "app":
+            return self.of[category(timeline, transfer.batch * timeline.n_ops + transfer.src, "app")]
+        return LINK_COLOUR
 
 
 def category(timeline: Timeline, g: int, by: str) -> int | str:
-    """What op `g` is coloured by: its batch, its op index, or its layer type
-    (its core type, 'CPU' or 'NPU', when the timeline carries no layer types)."""
+    """What op `g` is coloured by: its batch, its op index, its app, or its
+    layer type (its core type, 'CPU' or 'NPU', when the timeline carries no
+    layer types)."""
     if by == "batch":
         return timeline.split(g)[0]
     if by == "op":
         return timeline.split(g)[1]
+    if by == "app":
+        group = timeline.group(g)
+        assert group is not None  # _colouring refuses timelines without groups
+        return group.app
     return timeline.op_types[g % timeline.n_ops] if timeline.op_types is not None else timeline.schedule.core_type[g].upper()
+
+
+def default_colouring(timelines: Sequence[Timeline]) -> str:
+    """'app' for a mix of several apps (what a chart of one is read for:
+    which app holds the cores), else 'batch'."""
+    return "app" if any(t.mix for t in timelines) else "batch"
 
 
 def _colouring(timelines: Sequence[Timeline], shown: Sequence[tuple[Sequence[int], Sequence[int]]], by: str) -> _Colouring:
     """Distinct colours (PALETTE) and a legend for up to LEGEND_MAX categories
-    (and for layer types, which have no order) of the (ops, transfers) shown
-    of each timeline; beyond that, batch and op numbers map onto a colour scale
-    explained by a colour bar. Transfers not coloured by batch get LINK_COLOUR,
-    in the legend when any is shown."""
+    (and for layer types and apps, which have no order) of the (ops, transfers)
+    shown of each timeline; beyond that, batch and op numbers map onto a colour
+    scale explained by a colour bar. Apps are every app of the timelines, in
+    the workload file's order, shown or not: an app keeps its colour in every
+    zoom. Transfers not coloured by batch or app get LINK_COLOUR, in the
+    legend when any is shown."""
     if by not in COLORINGS:
         raise PrismError(f"unknown colouring {by!r}; choose one of {', '.join(COLORINGS)}")
+    if by == "app" and any(t.groups is None for t in timelines):
+        raise PrismError("colouring by app needs the schedule's instances, which this file lacks (a pickle alone, "
+                         "or a JSON written before mixes): colour by batch, type or op")
     _, _, cm, _ = require_matplotlib()
-    categories = {category(t, g, by) for t, (ops, _) in zip(timelines, shown) for g in ops}
-    if by == "batch":
-        categories |= {t.transfers[k].batch for t, (_, transfers) in zip(timelines, shown) for k in transfers}
-    categories = sorted(categories)
-    link = [(LINK_LEGEND, LINK_COLOUR)] if by != "batch" and any(transfers for _, transfers in shown) else []
+    if by == "app":
+        categories = list(dict.fromkeys(app for t in timelines for app in t.apps))
+    else:
+        found = {category(t, g, by) for t, (ops, _) in zip(timelines, shown) for g in ops}
+        if by == "batch":
+            found |= {t.transfers[k].batch for t, (_, transfers) in zip(timelines, shown) for k in transfers}
+        categories = sorted(found)
+    link = [(LINK_LEGEND, LINK_COLOUR)] if by not in ("batch", "app") and any(transfers for _, transfers in shown) else []
     k = len(categories)
-    if k <= LEGEND_MAX or by == "type":
+    if k <= LEGEND_MAX or by in ("type", "app"):
         palette = PALETTE if k <= LEGEND_MAX else [cm.turbo(i / (k - 1)) for i in range(k)]
         of = dict(zip(categories, palette))
         layer_types = all(t.op_types is not None for t in timelines)
         title = by if by != "type" else "layer type" if layer_types else "core type (no layer types known)"
-        legend = [(str(c) if by == "type" else f"{by} {c}", of[c]) for c in categories]
+        legend = [(str(c) if by in ("type", "app") else f"{by} {c}", of[c]) for c in categories]
         return _Colouring(by, title, of, legend + link, None)
     lo, hi = categories[0], categories[-1]
     return _Colouring(by, f"{by} index", {c: cm.turbo((c - lo) / (hi - lo)) for c in categories}, link, (lo, hi))
@@ -154,7 +181,7 @@ def _draw_rows(ax: Axes, timeline: Timeline, shown: tuple[Sequence[int], Sequenc
     for k in shown[1]:
         per_channel.setdefault(timeline.transfers[k].channel, []).append(timeline.transfers[k])
     for channel, members in per_channel.items():
-        colours = [colouring.transfer_colour(t) for t in members]
+        colours = [colouring.transfer_colour(timeline, t) for t in members]
         ax.broken_barh([(t.start / 1000, (t.end - t.start) / 1000) for t in members], (len(rows) + timeline.links.index(channel) - 0.4, 0.8),
                        facecolors=colours, edgecolors=colours, linewidth=LINK_EDGE, gid=f"transfers{suffix}-link{channel}")
     if timeline.links:
@@ -180,7 +207,7 @@ def _explain(fig: Figure, axes: list[Axes], colouring: _Colouring) -> None:
     _, colors, cm, patches = require_matplotlib()
     handles = [patches.Patch(color=c, label=label) for label, c in colouring.legend]
     handles += axes[0].get_legend_handles_labels()[0]
-    title = colouring.title if colouring.by == "type" else None  # 'batch 3', 'op 7' explain themselves
+    title = colouring.title if colouring.by in ("type", "app") else None  # 'batch 3', 'op 7' explain themselves
     fig.legend(handles=handles, title=title, loc="outside right upper", fontsize="small", title_fontsize="small", ncols=1 + len(handles) // 24, frameon=False)
     if colouring.span is not None:
         lo, hi = colouring.span
@@ -199,13 +226,14 @@ def save_figure(fig: Figure, path: Path) -> Path:
     return atomic_write(path, buf.getvalue())
 
 
-def plot_gantt(timeline: Timeline, path: str | Path, window: Window | None = None, color: str = "batch") -> Path:
+def plot_gantt(timeline: Timeline, path: str | Path, window: Window | None = None, color: str | None = None) -> Path:
     """Draw `timeline` as a Gantt chart into `path` (.png, .svg or .pdf, chosen by the suffix).
 
     Shows the ops and transfers `window` selects (None: all of them, or when
     there are more than AUTO_ZOOM_OPS_PER_ROW ops per core row, the first
-    ones, which the title says), coloured by `color` ('batch', 'type' or
-    'op'; transfers by batch or in one link colour), on a time axis in ms.
+    ones, which the title says), coloured by `color` ('batch', 'type', 'op'
+    or 'app'; transfers by batch or app, else in one link colour; None: by
+    app for a mix of several apps, else by batch), on a time axis in ms.
     Raises PrismError for an unsupported suffix, a missing directory, an
     empty selection, or missing matplotlib.
     """
@@ -213,7 +241,7 @@ def plot_gantt(timeline: Timeline, path: str | Path, window: Window | None = Non
     zoom = auto_window([timeline]) if window is None else None
     window = zoom or window or Window()
     shown = (window.ops(timeline), window.transfers(timeline))
-    colouring = _colouring([timeline], [shown], color)
+    colouring = _colouring([timeline], [shown], color or default_colouring([timeline]))
     figure, *_ = require_matplotlib()
     fig = figure.Figure(figsize=(12, 1.6 + ROW_INCHES * _rows(timeline)), layout="constrained")
     ax = fig.add_subplot()
@@ -230,10 +258,11 @@ def plot_gantt(timeline: Timeline, path: str | Path, window: Window | None = Non
     return save_figure(fig, path)
 
 
-def plot_comparison(timelines: Sequence[Timeline], labels: Sequence[str], path: str | Path, bound: float | None, color: str = "batch") -> Path:
+def plot_comparison(timelines: Sequence[Timeline], labels: Sequence[str], path: str | Path, bound: float | None, color: str | None = None) -> Path:
     """One Gantt panel per schedule on a shared time axis (zoomed to the first
-    ops as `plot_gantt` does when they are many), and a bar chart of their
-    makespans and gaps to the proven lower bound `bound` (us; None: none known)."""
+    ops as `plot_gantt` does when they are many, coloured as it does), and a
+    bar chart of their makespans and gaps to the proven lower bound `bound`
+    (us; None: none known)."""
     path = output_path(path, FORMATS, "chart")
     if not timelines or len(labels) != len(timelines) or len({(t.n_ops, t.nbatch) for t in timelines}) != 1:
         raise PrismError("a comparison needs one label per schedule, and schedules of the same problem")
@@ -247,7 +276,7 @@ def plot_comparison(timelines: Sequence[Timeline], labels: Sequence[str], path: 
         fig.suptitle(_zoom_note(timelines, zoom, "prism-cp plot FILE"), fontsize="small")
     grid = fig.add_gridspec(len(timelines) + 1, 1, height_ratios=[_rows(t) + 1 for t in timelines] + [max(4, len(timelines) + 1)])
     axes: list[Axes] = []
-    colouring = _colouring(timelines, shown, color)
+    colouring = _colouring(timelines, shown, color or default_colouring(timelines))
     for timeline, what, label in zip(timelines, shown, labels):
         ax = fig.add_subplot(grid[len(axes)], sharex=axes[0] if axes else None)
         _draw_rows(ax, timeline, what, colouring, label)

@@ -1,18 +1,20 @@
 """A schedule as pictures see it: every op's core, times, batch, op index,
-layer type and name, and the transfers over the link, whatever file or result
-it came from; and the choice of which ops and transfers a view shows."""
+layer type and name, its app and inference where the source says (a mix),
+and the transfers over the link, whatever file or result it came from; and
+the choice of which ops and transfers a view shows."""
 
 from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from functools import cached_property
 from pathlib import Path
 
 import numpy as np
 
 from prism_cp.errors import PrismError
 from prism_cp.io import read_schedule_json, read_schedule_pickle
-from prism_cp.problem import Problem
+from prism_cp.problem import Instance, Problem, group_index
 from prism_cp.schedule import Result, Schedule, Transfer
 from prism_cp.workload import CORE_TYPES
 
@@ -24,7 +26,9 @@ class Timeline:
     `op_types` and `op_names` are per op of one batch, None when the source
     does not carry them; `lower_bound` is the proven bound when the source
     carries one; `cores` lists every (core type, id) row to draw, CPUs first;
-    `links` every link channel row to draw (none without transfers).
+    `links` every link channel row to draw (none without transfers);
+    `groups` the inferences of a mix (the batches otherwise) with their app,
+    None when the source does not carry them (a pickle, an older JSON).
     """
 
     title: str
@@ -35,6 +39,7 @@ class Timeline:
     op_names: tuple[str, ...] | None = None
     lower_bound: float | None = None
     links: tuple[int, ...] = ()
+    groups: tuple[Instance, ...] | None = None
 
     @property
     def transfers(self) -> tuple[Transfer, ...]:
@@ -66,6 +71,25 @@ class Timeline:
             return self.op_names[i]
         return f"op{i}" if self.op_types is None else f"{self.op_types[i]}_{i}"
 
+    @cached_property
+    def group_of(self) -> tuple[int, ...] | None:
+        """Per global op: the index of its group in `groups` (None without groups)."""
+        return None if self.groups is None else group_index(self.groups, self.size)
+
+    @cached_property
+    def apps(self) -> tuple[str, ...]:
+        """The apps of the groups, in first-group order (the workload file's); none without groups."""
+        return tuple(dict.fromkeys(group.app for group in self.groups or ()))
+
+    @property
+    def mix(self) -> bool:
+        """Does the schedule run several apps (a mix)? Then views tell the apps apart."""
+        return len(self.apps) > 1
+
+    def group(self, g: int) -> Instance | None:
+        """The group (inference or batch) global op `g` belongs to, None without groups."""
+        return None if self.groups is None or self.group_of is None else self.groups[self.group_of[g]]
+
 
 def core_label(core_type: str, core_id: int) -> str:
     """'CPU0', 'NPU3': how rows and threads are named."""
@@ -91,18 +115,21 @@ def _links(schedule: Schedule, channels: int | None) -> tuple[int, ...]:
     return tuple(sorted({t.channel for t in schedule.transfers} | set(range(channels or 0))))
 
 
-def _title(model: str, algorithm: str, batches: int, platform: str, npus: int | None, cpus: int | None) -> str:
+def _title(model: str, algorithm: str, batches: int, platform: str, npus: int | None, cpus: int | None, groups: tuple[Instance, ...] | None = None) -> str:
+    """'<model>, <algorithm>, 16 batches on grai (4 NPUs, 2 CPUs)'; a mix,
+    whose groups are not its batches, counts its inferences instead."""
     cores = "" if npus is None or cpus is None else f" ({npus} NPUs, {cpus} CPUs)"
-    return f"{model}, {algorithm}, {batches} batches on {platform}{cores}"
+    what = f"{batches} batches" if groups is None or len(groups) == batches else f"{len(groups)} inferences"
+    return f"{model}, {algorithm}, {what} on {platform}{cores}"
 
 
 def timeline_of(problem: Problem, result: Result) -> Timeline:
     """The timeline of a result just computed for `problem`."""
     w, plat = problem.workload, problem.platform
-    title = _title(w.name, result.algorithm, problem.nbatch, plat.name, plat.npus, plat.cpus)
+    title = _title(w.name, result.algorithm, problem.nbatch, plat.name, plat.npus, plat.cpus, problem.groups)
     cores = _cores(result.schedule, {"cpu": plat.cpus, "npu": plat.npus})
     links = _links(result.schedule, None if plat.link is None else plat.link.channels)
-    return Timeline(title, result.schedule, w.n_ops, cores, w.op_types, w.op_names, result.lower_bound, links)
+    return Timeline(title, result.schedule, w.n_ops, cores, w.op_types, w.op_names, result.lower_bound, links, problem.groups)
 
 
 def read_timeline(path: str | Path) -> Timeline:
@@ -144,10 +171,10 @@ _RESULTS_LAYOUT = re.compile(r"/([^/]+)/([^/]+)/NPU_(\d+)\.CPU_(\d+)/schedules/[
 
 def _json_timeline(path: Path) -> Timeline:
     doc = read_schedule_json(path)
-    title = _title(doc.model, doc.algorithm, doc.batches, doc.platform, doc.npus, doc.cpus)
+    title = _title(doc.model, doc.algorithm, doc.batches, doc.platform, doc.npus, doc.cpus, doc.instances)
     cores = _cores(doc.schedule, {"cpu": doc.cpus, "npu": doc.npus})
     n_ops = len(doc.schedule.start) // doc.batches
-    return Timeline(title, doc.schedule, n_ops, cores, doc.op_types, doc.op_names, doc.lower_bound_us, _links(doc.schedule, None))
+    return Timeline(title, doc.schedule, n_ops, cores, doc.op_types, doc.op_names, doc.lower_bound_us, _links(doc.schedule, None), doc.instances)
 
 
 def _same_ops(a: Schedule, b: Schedule) -> bool:

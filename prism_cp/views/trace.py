@@ -2,7 +2,8 @@
 and chrome://tracing open): one process per core type, one thread per core,
 one complete event per op, and a counter track of busy cores per type; with
 transfers, a process "link" with one thread per channel and one complete
-event per transfer."""
+event per transfer; for a mix of several apps, one process per app whose
+events are its inferences, each from its arrival to its last op's end."""
 
 from __future__ import annotations
 
@@ -17,13 +18,16 @@ from prism_cp.workload import CORE_TYPES
 #: trace pids per core type (pid 0 is avoided: viewers treat it as the idle task)
 PID = {c: k + 1 for k, c in enumerate(CORE_TYPES)}
 LINK_PID = len(CORE_TYPES) + 1
+APP_PID = LINK_PID + 1  # the first app's; the k-th app (workload file order) has APP_PID + k
 BUSY = "busy cores"
 
 
 def trace_events(timeline: Timeline) -> dict[str, Any]:
     """The trace as a JSON-ready object: `traceEvents` (timestamps and
     durations in us, as the format requires), `displayTimeUnit` ms, and the
-    schedule's makespan and bound under `otherData`."""
+    schedule's makespan and bound under `otherData` (and a mix's `apps`).
+    In a mix each op's `cat` is '<app>,<layer type>' (the format's list of
+    categories) and its args name its app and inference."""
     s = timeline.schedule
     events: list[dict[str, Any]] = []
     for c in CORE_TYPES:
@@ -37,12 +41,17 @@ def trace_events(timeline: Timeline) -> dict[str, Any]:
         batch, op = timeline.split(g)
         c, k = s.core_type[g], s.core_id[g]
         args = {"batch": batch, "op": op, "op_name": timeline.op_name(g), "layer_type": timeline.op_type(g), "global_op": g, "core": core_label(c, k)}
+        cat = timeline.op_type(g) or "op"
+        group = timeline.group(g) if timeline.mix else None
+        if group is not None:
+            args |= {"app": group.app, "inference": group.index}
+            cat = f"{group.app},{cat}"
         events.append(
-            {"name": timeline.op_name(g), "cat": timeline.op_type(g) or "op", "ph": "X", "ts": s.start[g], "dur": s.end[g] - s.start[g],
-             "pid": PID[c], "tid": k + 1, "args": args}
+            {"name": timeline.op_name(g), "cat": cat, "ph": "X", "ts": s.start[g], "dur": s.end[g] - s.start[g], "pid": PID[c], "tid": k + 1, "args": args}
         )
-    events += _busy_counters(timeline) + _link_events(timeline)
+    events += _busy_counters(timeline) + _link_events(timeline) + _app_events(timeline)
     other = {"title": timeline.title, "makespan_us": timeline.makespan, "lower_bound_us": timeline.lower_bound}
+    other |= {"apps": list(timeline.apps)} if timeline.mix else {}
     return {"traceEvents": events, "displayTimeUnit": "ms", "otherData": other}
 
 
@@ -62,6 +71,39 @@ def _link_events(timeline: Timeline) -> list[dict[str, Any]]:
         src, dst = (timeline.op_name(t.batch * timeline.n_ops + i) for i in (t.src, t.dst))
         args = {"batch": t.batch, "src": t.src, "dst": t.dst, "src_name": src, "dst_name": dst, "bytes": t.bytes, "channel": t.channel}
         events.append({"name": f"{src} -> {dst}", "cat": "transfer", "ph": "X", "ts": t.start, "dur": t.end - t.start, "pid": LINK_PID, "tid": t.channel + 1, "args": args})
+    return events
+
+
+def _app_events(timeline: Timeline) -> list[dict[str, Any]]:
+    """A mix's apps, each a process `app <name>` below the cores and the link,
+    its inferences complete events (`<app>#<index>`, cat `inference`, with
+    ',missed' when late) from arrival to the end of its last op: the
+    latency, drawn. Inferences overlap when one arrives before the previous
+    completes; one thread per lane (`inferences`, `inferences 2`, ...), each
+    inference on the first lane free at its arrival, keeps them apart, which
+    Perfetto and chrome://tracing both draw as plain slices (async events
+    would group differently in each, and events overlapping on one thread
+    are drawn nested)."""
+    if not timeline.mix or timeline.groups is None:
+        return []
+    events: list[dict[str, Any]] = []
+    for k, app in enumerate(timeline.apps):
+        pid = APP_PID + k
+        events += [_meta("process_name", pid, 0, name=f"app {app}"), _meta("process_sort_index", pid, 0, sort_index=pid)]
+        lanes: list[float] = []  # per lane: the end of its last inference
+        for group in sorted((g for g in timeline.groups if g.app == app), key=lambda g: g.arrival_us):
+            arrival, end = float(group.arrival_us), max(timeline.schedule.end[g] for g in group.ops)
+            lane = next((i for i, free in enumerate(lanes) if free <= arrival), len(lanes))
+            if lane == len(lanes):
+                lanes.append(end)
+                events += [_meta("thread_name", pid, lane + 1, name="inferences" + (f" {lane + 1}" if lane else "")),
+                           _meta("thread_sort_index", pid, lane + 1, sort_index=lane)]
+            lanes[lane] = end
+            missed = group.due_us is not None and end > group.due_us
+            args = {"app": app, "inference": group.index, "arrival_us": arrival, "due_us": None if group.due_us is None else float(group.due_us),
+                    "latency_us": end - arrival, "missed": missed, "ops": len(group.ops)}
+            events.append({"name": f"{app}#{group.index}", "cat": "inference,missed" if missed else "inference", "ph": "X", "ts": arrival,
+                           "dur": end - arrival, "pid": pid, "tid": lane + 1, "args": args})
     return events
 
 
