@@ -161,3 +161,22 @@ def test_a_hyperperiod_too_large_is_a_user_error_on_the_command_line(tmp_path: P
     result = run("throughput", "--steady-state", "--workload", str(path), "--results-dir", str(tmp_path))
     assert_user_error(result)
     assert "hyperperiod" in result.stderr
+
+
+def test_validate_checks_a_mix_schedule_against_its_workload_file(tmp_path: Path) -> None:
+    from test_cli import assert_user_error, run
+
+    path = write(tmp_path, LIGHT)
+    data = json.loads(run("throughput", "--steady-state", "--workload", str(path), "--results-dir", str(tmp_path), "--json", "--time-limit", "10").stdout)
+    witness = data["witness"]
+    result = run("validate", witness, "--workload", str(path))
+    assert result.exit_code == 0, result.output
+    assert f"deadline misses = 0 of {3 * data['checked_hyperperiods']} inferences" in result.stdout and result.stdout.endswith("valid\n")
+    assert_user_error(run("validate", witness))  # a mix needs its workload file
+    other = tmp_path / "other.toml"
+    other.write_text(LIGHT.replace('name = "second"', 'name = "third"'))
+    assert_user_error(run("validate", witness, "--workload", str(other)))
+    doc = json.loads(Path(witness).read_text())
+    doc["start_times"][0] = doc["start_times"][1]  # the first op of an inference now starts with its successor
+    Path(witness).write_text(json.dumps(doc))
+    assert run("validate", witness, "--workload", str(path)).exit_code == 1

@@ -5,6 +5,9 @@ our schedule JSON, against the instance it was made for, with
 from __future__ import annotations
 
 import re
+from collections import Counter
+from collections.abc import Sequence
+from dataclasses import replace
 from pathlib import Path
 from typing import Annotated
 
@@ -12,7 +15,9 @@ import typer
 
 from prism_cp.errors import PrismError
 from prism_cp.io import load_platform, load_workload, problem_from_reference, read_schedule_json, read_schedule_pickle
-from prism_cp.problem import Problem
+from prism_cp.latency import misses
+from prism_cp.mix import Mix, load_mix, mix_problem
+from prism_cp.problem import Instance, Problem
 from prism_cp.schedule import Schedule
 from prism_cp.simulate import validate
 
@@ -37,13 +42,19 @@ def validate_schedule(
     npus: Annotated[int | None, typer.Option(min=0, help="Number of NPUs (default: the JSON's, or from the pickle's path, else 4).")] = None,
     cpus: Annotated[int | None, typer.Option(min=0, help="Number of CPUs (default: the JSON's, or from the pickle's path, else 2).")] = None,
     clock: Annotated[int | None, typer.Option(min=1, help="Clock period in whole microseconds (default: the JSON's, else the platform's).")] = None,
+    workload: Annotated[Path | None, typer.Option(help="JSON of a mix only: the workload file it schedules (its inferences are taken from the JSON's instances).")] = None,
 ) -> None:
-    """Check a schedule file against precedence, core capacity, core support and
-    occupancy; print its makespan and every violation. Exit status 1 if invalid."""
-    if file.suffix.lower() == ".json":
+    """Check a schedule file against precedence, core capacity, core support,
+    occupancy and releases; print its makespan, a mix's or stream's deadline
+    misses, and every violation. Exit status 1 if invalid."""
+    if file.suffix.lower() != ".json" and (model is not None or workload is not None):
+        raise PrismError(f"{'--model' if model is not None else '--workload'} applies to a schedule JSON only: a pickle carries its model's graph and times")
+    if model is not None and workload is not None:
+        raise PrismError("--model and --workload contradict each other: a schedule is of one model or of one mix")
+    if workload is not None:
+        problem, sched = _mix_from_json(file, workload, platform, npus, cpus, clock)
+    elif file.suffix.lower() == ".json":
         problem, sched = _from_json(file, model, platform, npus, cpus, clock)
-    elif model is not None:
-        raise PrismError("--model applies to a schedule JSON only: a pickle carries its model's graph and times")
     else:
         layout = _layout_of(file)
         plat = load_platform(platform or layout[0] or "grai", npus=_first(npus, layout[1], 4), cpus=_first(cpus, layout[2], 2), clock_us=clock)
@@ -52,6 +63,8 @@ def validate_schedule(
     violations = validate(problem, sched)
     print(f"{file}: {problem.size} ops on {plat.name} ({plat.npus} NPUs, {plat.cpus} CPUs, clock {plat.clock_us} us)")
     print("makespan = ", sched.makespan, "us")
+    if problem.has_deadline:
+        print(f"deadline misses = {misses(problem, sched)} of {len(problem.groups)} inferences")
     for v in violations:
         print("violation:", v)
     if violations:
@@ -63,6 +76,8 @@ def validate_schedule(
 def _from_json(file: Path, model: str | None, platform: str | None, npus: int | None, cpus: int | None, clock: int | None) -> tuple[Problem, Schedule]:
     """The instance a schedule JSON names (options override what it records), and its schedule."""
     doc = read_schedule_json(file)
+    if model is None and any(g.app != doc.model for g in doc.instances or ()):
+        raise PrismError(f"{file} schedules a mix of apps: pass --workload with the workload file it was made for")
     try:
         workload = load_workload(model or doc.model)
     except PrismError as e:
@@ -72,6 +87,27 @@ def _from_json(file: Path, model: str | None, platform: str | None, npus: int | 
                          "pass --model with the model file it was made for")
     plat = load_platform(platform or doc.platform, npus=_first(npus, doc.npus, 4), cpus=_first(cpus, doc.cpus, 2), clock_us=clock or doc.clock_us)
     return Problem(workload, plat, doc.batches), doc.schedule
+
+
+def _mix_from_json(file: Path, workload: Path, platform: str | None, npus: int | None, cpus: int | None, clock: int | None) -> tuple[Problem, Schedule]:
+    """The mix of `workload` with as many inferences of each app as the JSON's
+    `instances` list, checked to be the ones the JSON schedules, and its schedule."""
+    doc = read_schedule_json(file)
+    if doc.instances is None:
+        raise PrismError(f"{file} lists no instances: it is no schedule of a mix")
+    mix = load_mix(workload)
+    counts = Counter(g.app for g in doc.instances)
+    if set(counts) != {a.name for a in mix.apps}:
+        raise PrismError(f"{file} schedules apps {sorted(counts)}, workload {workload} names {sorted(a.name for a in mix.apps)}")
+    plat = load_platform(platform or doc.platform, npus=_first(npus, doc.npus, 4), cpus=_first(cpus, doc.cpus, 2), clock_us=clock or doc.clock_us)
+    problem = mix_problem(Mix(tuple(replace(a, count=counts[a.name]) for a in mix.apps)), plat)
+
+    def timing(groups: Sequence[Instance]) -> list[tuple]:
+        return [(g.app, g.index, float(g.arrival_us), None if g.due_us is None else float(g.due_us), tuple(g.ops)) for g in groups]
+
+    if timing(problem.groups) != timing(doc.instances) or len(doc.schedule.start) != problem.size:
+        raise PrismError(f"{file} does not schedule the inferences of workload {workload} (arrivals, due times or ops differ)")
+    return problem, doc.schedule
 
 
 def _first(*values: int | None) -> int:
