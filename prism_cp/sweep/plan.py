@@ -122,13 +122,11 @@ def file_digest(path: str | Path) -> str:
 def check_workloads(workloads: list[str], platforms: list[str]) -> None:
     """Load every workload file (and the models it names) and platform once,
     so that a typo fails the sweep before it starts."""
-    from prism_cp.io import load_platform
     from prism_cp.mix import load_mix
 
     for workload in workloads:
         load_mix(workload)
-    for platform in platforms:
-        load_platform(platform)
+    check_inputs([], platforms)
 
 
 def plan_verdicts(

@@ -9,8 +9,9 @@ from typing import Any
 
 from prism_cp.errors import PrismError
 from prism_cp.io import load_platform, load_workload, write_schedule_json
+from prism_cp.mix import load_mix
 from prism_cp.problem import Problem
-from prism_cp.solve import solve
+from prism_cp.solve import mix_verdict, solve, witness_result
 from prism_cp.sweep.plan import Config, RunConfig, VerdictConfig, file_digest
 from prism_cp.sweep.state import RunState
 
@@ -43,9 +44,7 @@ def run_model(config: RunConfig, schedules_dir: str, workers: int | None = None)
     with a schedule stores the solver's status and its energy (None where the
     platform states no power figures).
     """
-    from prism_cp import __version__
-
-    row: dict[str, Any] = {"key": config.key, **vars(config), "prism_cp_version": __version__}
+    row = config_row(config)
     t0 = time.perf_counter()
     try:
         platform = load_platform(config.platform, npus=config.npus, cpus=config.cpus)
@@ -72,11 +71,7 @@ def run_verdict(config: VerdictConfig, schedules_dir: str, workers: int | None =
     or the best found), and return its database row: state DONE with the
     verdict, or ERROR with the message of a PrismError (a workload file edited
     since the sweep was planned, a mix that cannot run on these cores)."""
-    from prism_cp import __version__
-    from prism_cp.mix import load_mix
-    from prism_cp.solve import mix_verdict, witness_result
-
-    row: dict[str, Any] = {"key": config.key, **vars(config), "prism_cp_version": __version__}
+    row = config_row(config)
     t0 = time.perf_counter()
     try:
         if file_digest(config.workload) != config.digest:
@@ -114,9 +109,14 @@ def empty_verdict(state: RunState, error: str, wall_s: float | None = None) -> d
             "status": state.value, "wall_s": wall_s, "schedule_path": None, "error": error}
 
 
-def failed_row(config: Config, reason: str) -> dict[str, Any]:
-    """The database row of a run that raised or whose worker died."""
+def config_row(config: Config) -> dict[str, Any]:
+    """The columns of a run's row that do not depend on its result."""
     from prism_cp import __version__
 
+    return {"key": config.key, **vars(config), "prism_cp_version": __version__}
+
+
+def failed_row(config: Config, reason: str) -> dict[str, Any]:
+    """The database row of a run that raised or whose worker died."""
     empty = empty_verdict if isinstance(config, VerdictConfig) else empty_result
-    return {"key": config.key, **vars(config), "prism_cp_version": __version__, **empty(RunState.FAILED, reason)}
+    return config_row(config) | empty(RunState.FAILED, reason)
