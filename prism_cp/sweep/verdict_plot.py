@@ -39,9 +39,10 @@ def plot_verdicts(rows: list[dict[str, Any]], path: str | Path) -> Path:
         for (n, c), verdict in cells.items():
             colour, word = STYLE[verdict]
             x, y = cpus.index(c), npus.index(n)
-            ax.add_patch(Rectangle((x - 0.5, y - 0.5), 1, 1, facecolor=colour, edgecolor="black" if (n, c) in least else "white",
-                                   linewidth=3 if (n, c) in least else 1))
-            ax.text(x, y, f"{word}\n{LEAST_WORD}" if (n, c) in least else word, ha="center", va="center", fontsize="small")
+            marked = (n, c) in least
+            ax.add_patch(Rectangle((x - 0.5, y - 0.5), 1, 1, facecolor=colour, edgecolor="black" if marked else "white",
+                                   linewidth=3 if marked else 1, zorder=2 if marked else 1))  # outlines over the neighbours' edges
+            ax.text(x, y, f"{word}\n{LEAST_WORD}" if marked else word, ha="center", va="center", fontsize="small")
         ax.set_xlim(-0.5, len(cpus) - 0.5)
         ax.set_ylim(-0.5, len(npus) - 0.5)
         ax.set_xticks(range(len(cpus)), [str(c) for c in cpus])
