@@ -171,3 +171,14 @@ def mix_verdict(mix: Mix, platform: Platform, *, progress: Progress | None = Non
         raise AssertionError(f"a periodic schedule on time in the model misses {late} deadlines unrolled, {late_again} replayed")
     say(f"[verdict] checked over {copies} hyperperiods ({len(problem.groups)} inferences): {late} missed")
     return Verdict(found, time.perf_counter() - t0, copies, problem, schedule, late, tuple(app_reports(problem, schedule)))
+
+
+def witness_result(verdict: Verdict) -> Result | None:
+    """The verdict's checked schedule (the witness, or the best one found) as
+    a Result judged against the makespan bounds of its unrolled problem, so it
+    exports like any schedule; None when the verdict has none."""
+    if verdict.schedule is None or verdict.problem is None:
+        return None
+    problem, schedule = verdict.problem, verdict.schedule
+    bound = lower_bound(problem, ("critical-path", "total-work", "load"))
+    return Result("verdict", schedule, schedule.core_type, bound, Status.judge(schedule.makespan, bound), verdict.wall_s, energy_uj=energy_uj(problem, schedule))

@@ -1,9 +1,10 @@
-"""Small schedules written to disk in every format the views read, and grai
-platform files with more in them."""
+"""Small schedules written to disk in every format the views read, grai
+platform files with more in them, and a light workload file."""
 
 from __future__ import annotations
 
 import dataclasses
+import json
 from pathlib import Path
 
 from prism_cp import Problem, Result, solve
@@ -22,6 +23,24 @@ def grai_with(directory: Path, *tables: str, power: bool = True) -> Path:
     path = directory / "grai_with.toml"
     path.write_text("\n".join([text if power else text[: text.index("[power.")], *tables]))
     return path
+
+
+#: two mobilenetv2 apps every 20 ms, each due within its period: one NPU alone
+#: cannot serve them (a proof), one NPU and one CPU or two NPUs can; each verdict takes about a second
+LIGHT_MIX = '[[app]]\nmodel = "mobilenetv2"\nperiod_us = 20000\n[[app]]\nname = "b"\nmodel = "mobilenetv2"\nperiod_us = 20000\n'
+
+
+def light_mix(directory: Path, name: str = "light.toml") -> Path:
+    """LIGHT_MIX written to directory/name."""
+    path = directory / name
+    path.write_text(LIGHT_MIX)
+    return path
+
+
+def misses_in(schedule_json: Path) -> int:
+    """Deadline misses recomputed from a schedule JSON alone (its instances and end times)."""
+    doc = json.loads(schedule_json.read_text())
+    return sum(max(doc["end_times"][o] for o in i["ops"]) > i["due_us"] for i in doc["instances"])
 
 
 def schedule_files(directory: Path, batches: int = 2, algorithm: str = "npufirst", link: Link | None = None) -> tuple[Problem, Result, Path, Path]:

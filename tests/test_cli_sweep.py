@@ -1,5 +1,6 @@
-"""`prism-cp sweep`: runs every combination into the database, resumes, exports
-CSV and plots; bad options are one-line errors; Ctrl-C loses no finished run."""
+"""`prism-cp sweep`: runs every combination (of models, or of workload files:
+verdicts) into the database, resumes, exports CSV and plots; bad options are
+one-line errors; Ctrl-C loses no finished run."""
 
 from __future__ import annotations
 
@@ -18,7 +19,7 @@ from typer.testing import CliRunner
 
 from prism_cp.cli import app
 from prism_cp.sweep import Store
-from schedule_files import grai_with
+from schedule_files import grai_with, light_mix
 
 runner = CliRunner()
 SWEEP = ["sweep", "--models", "xception", "--npus", "1-2", "--cpus", "1,2", "--batches", "2", "--algorithms", "npufirst,staggered"]
@@ -89,6 +90,54 @@ def test_failed_and_error_runs_are_listed(tmp_path: Path) -> None:
 def test_bad_options_are_one_line_errors(tmp_path: Path, args: list[str], mentions: str) -> None:
     base = ["sweep", "--models", "xception", "--batches", "1", "--db", str(tmp_path / "s.db")]
     assert_user_error(run(*base, *args), mentions)
+
+
+def test_a_workload_sweep_records_verdicts_resumes_and_names_and_plots_the_least_core_counts(tmp_path: Path) -> None:
+    db, workload = tmp_path / "r" / "sweep.db", light_mix(tmp_path)
+    args = ["sweep", "--workloads", str(workload), "--npus", "1-2", "--cpus", "0-1", "--time-limit", "5", "--db", str(db), "--quiet"]
+    least = f"[sweep] {workload} on grai: smallest schedulable core counts 1N+1C, 2N+0C (N: NPUs, C: CPUs)"
+    first = run(*args, "--jobs", "2", "--plot", str(tmp_path / "v.svg"), "--export", str(tmp_path / "o.csv"))
+    assert first.exit_code == 0, first.output
+    assert "4 runs, 0 already in" in first.stderr and f"4 of the sweep's 4 runs stored in {db}, 4 new; 0 of them FAILED or ERROR\n{least}\n" in first.stderr
+    assert (tmp_path / "v.svg").read_text().count("<!-- least -->") == 2
+    rows = list(csv.DictReader((tmp_path / "o.csv").open()))
+    assert {(r["npus"], r["cpus"]): r["verdict"] for r in rows} == {("1", "0"): "not schedulable", ("1", "1"): "schedulable", ("2", "0"): "schedulable", ("2", "1"): "schedulable"}
+    assert all(r["workload"] == str(workload) and r["status"] == "DONE" and r["model"] == "" for r in rows)
+    assert all(Path(r["schedule_path"]).is_file() == (r["verdict"] == "schedulable") for r in rows)
+    again = run(*args)
+    assert again.exit_code == 0 and "4 runs, 4 already in" in again.stderr and f"4 of the sweep's 4 runs stored in {db}, 0 new" in again.stderr and least in again.stderr
+    models = run("sweep", "--models", "xception", "--npus", "1", "--cpus", "1", "--batches", "2", "--db", str(db), "--quiet")
+    assert models.exit_code == 0, models.output  # both kinds in one database
+    assert run("sweep", "--db", str(db), "--plot", str(tmp_path / "p.svg")).exit_code == 0  # both kinds: the throughput, as before
+    assert "<!-- npufirst: Pareto front -->" in (tmp_path / "p.svg").read_text()
+    assert run("sweep", "--db", str(db), "--plot", str(tmp_path / "g.svg"), "--metric", "verdict").exit_code == 0
+    assert (tmp_path / "g.svg").read_text().count("<!-- least -->") == 2
+
+
+@pytest.mark.parametrize(
+    "args, mentions",
+    [
+        (["--models", "xception"], "--models and --workloads are two kinds of sweep"),
+        (["--batches", "2"], "--batches and --algorithms do not apply to --workloads"),
+        (["--algorithms", "npufirst"], "--batches and --algorithms do not apply to --workloads"),
+        (["--metric", "throughput"], "--metric throughput draws model runs"),
+        (["--npus", "3-1"], "--npus: the range 3-1 is empty"),
+        (["--workloads", "none.toml"], "cannot read workload file none.toml"),
+        (["--workloads", "mix.toml,"], "--workloads: expected comma-separated names"),
+        (["--time-limit", "0"], "time limit must be > 0"),
+    ],
+)
+def test_bad_workload_sweeps_are_one_line_errors(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, args: list[str], mentions: str) -> None:
+    monkeypatch.chdir(tmp_path)
+    light_mix(tmp_path, "mix.toml")
+    assert_user_error(run("sweep", "--workloads", "mix.toml", *args, "--db", "s.db"), mentions)
+    assert not (tmp_path / "s.db").exists()
+
+
+def test_a_malformed_workload_file_fails_before_the_sweep(tmp_path: Path) -> None:
+    (tmp_path / "bad.toml").write_text('[[app]]\nmodel = "mobilenetv2"\n')
+    assert_user_error(run("sweep", "--workloads", str(tmp_path / "bad.toml"), "--db", str(tmp_path / "s.db")), "no period_us")
+    assert not (tmp_path / "s.db").exists()
 
 
 def test_nothing_to_do_and_no_database(tmp_path: Path) -> None:

@@ -17,8 +17,8 @@ import pytest
 
 from prism_cp import PrismError, Problem, solve
 from prism_cp.io import load_platform, load_workload
-from prism_cp.sweep import DaskCluster, LocalPool, Store, plan, run_all, run_config
-from schedule_files import grai_with
+from prism_cp.sweep import DaskCluster, LocalPool, Store, plan, plan_verdicts, run_all, run_config
+from schedule_files import grai_with, light_mix, misses_in
 
 CONFIGS = plan(["xception"], ["grai"], [1, 2], [1, 2], [2], ["npufirst"])  # 4 runs of a few ms
 
@@ -144,6 +144,17 @@ def test_dask_runs_the_same_code_path(tmp_path, dask_cluster):
             assert rows[c.key]["status"] == "FAILED" and rows[c.key]["error"] == "ZeroDivisionError: a bug"
         else:
             assert rows[c.key]["makespan_us"] == solved(c) if c.algorithm != "cpsat" else rows[c.key]["status"] == "OPTIMAL"
+
+
+def test_dask_runs_verdicts_as_the_local_pool_does(tmp_path, dask_cluster):
+    configs = plan_verdicts([str(light_mix(tmp_path))], ["grai"], [1, 2], [1], time_limit=5)
+    rows = []
+    for name, executor in (("dask", DaskCluster(dask_cluster.scheduler_address)), ("local", LocalPool(2))):
+        with Store(tmp_path / f"{name}.db") as store:
+            assert run_all(configs, store, executor, str(tmp_path / name)) == len(configs)
+            rows.append({r["key"]: (r["verdict"], r["reason"], r["misses"], misses_in(Path(r["schedule_path"]))) for r in store.verdict_rows()})
+    assert rows[0] == rows[1] and set(rows[0]) == {c.key for c in configs}
+    assert set(rows[0].values()) == {("schedulable", "a periodic schedule meets every deadline", 0, 0)}  # the witness on time, recounted from its file
 
 
 def test_a_run_that_kills_its_dask_worker_is_recorded_failed(tmp_path):

@@ -1,19 +1,21 @@
 """The sweep database: rows survive reopening, finished runs are known, a file
-written before the energy column gains it, and a file of another kind,
-version or a damaged one is refused with a clear error."""
+written before the energy column or the verdicts table gains it, the CSV
+holds both kinds of run, and a file of another kind, version or a damaged one
+is refused with a clear error."""
 
 from __future__ import annotations
 
 import csv
 import sqlite3
+from dataclasses import replace
 
 import pytest
 
 from prism_cp import PrismError
-from prism_cp.sweep import RunConfig, Store, export_csv
-from prism_cp.sweep.run import empty_result
+from prism_cp.sweep import RunConfig, Store, VerdictConfig, export_csv
+from prism_cp.sweep.run import empty_result, empty_verdict
 from prism_cp.sweep.state import RunState
-from prism_cp.sweep.store import APPLICATION_ID, COLUMNS
+from prism_cp.sweep.store import APPLICATION_ID, COLUMNS, CSV_COLUMNS, VERDICT_COLUMNS
 
 
 def row(config: RunConfig, status: str = "FEASIBLE", makespan: float | None = 0.1 + 0.2) -> dict:
@@ -158,3 +160,41 @@ def test_a_new_database_has_the_energy_column_where_a_migrated_one_does(tmp_path
         with sqlite3.connect(tmp_path / name) as con:
             columns.append([r[1:3] for r in con.execute("PRAGMA table_info(runs)")])
     assert columns[0] == columns[1] and columns[0][-1] == ("energy_uj", "REAL")
+
+
+V = VerdictConfig("mix.toml", "ab" * 32, "grai", 2, 1, 42, 10.0)
+
+
+def verdict_row(config: VerdictConfig, verdict: str | None = "schedulable") -> dict:
+    return {"key": config.key, **vars(config), "prism_cp_version": "x"} | empty_verdict(RunState.DONE, None, 2.5) | {
+        "workload_name": "a+b", "verdict": verdict, "reason": "why", "hyperperiod_us": 1 / 3, "misses": 0, "schedule_path": "w.json"}
+
+
+def test_a_database_written_before_verdicts_gains_their_table_and_keeps_its_runs_as_they_were(tmp_path):
+    db = tmp_path / "old.db"
+    old_database(db)
+    with sqlite3.connect(db) as con:
+        before = con.execute("SELECT * FROM runs").fetchall()
+    with Store(db, create=False) as store:
+        assert store.verdict_rows() == []
+        store.put(verdict_row(V))
+        store.put(verdict_row(replace(V, npus=1), None) | {"status": "FAILED"})
+        assert store.finished() == {A.key, V.key}  # a FAILED verdict run is run again
+    with sqlite3.connect(db) as con:
+        assert con.execute("SELECT * FROM runs").fetchall() == [(*before[0], None)]  # the old row, energy_uj added empty
+        assert con.execute("SELECT workload, digest, verdict, hyperperiod_us FROM verdicts WHERE status = 'DONE'").fetchall() == [("mix.toml", "ab" * 32, "schedulable", 1 / 3)]
+    with Store(db) as store:  # opening it again adds nothing twice
+        assert [r["key"] for r in store.verdict_rows()] == [V.key, replace(V, npus=1).key]
+
+
+def test_the_csv_holds_model_runs_then_verdict_runs_each_leaving_the_others_columns_empty(tmp_path):
+    with Store(tmp_path / "s.db") as store:
+        store.put(verdict_row(V))
+        store.put(row(A))
+        assert export_csv(store, tmp_path / "out.csv") == 2
+    model, verdict = csv.DictReader((tmp_path / "out.csv").open())
+    assert list(model) == list(CSV_COLUMNS) and list(CSV_COLUMNS)[: len(COLUMNS)] == list(COLUMNS)
+    assert set(CSV_COLUMNS) == {*COLUMNS, *VERDICT_COLUMNS, "finished_at"}
+    assert model["key"] == A.key and model["algorithm"] == "npufirst" and model["verdict"] == model["workload"] == ""
+    assert verdict["key"] == V.key and verdict["model"] == verdict["batches"] == verdict["makespan_us"] == ""
+    assert (verdict["workload"], verdict["npus"], verdict["verdict"], float(verdict["hyperperiod_us"]), verdict["status"]) == ("mix.toml", "2", "schedulable", 1 / 3, "DONE")

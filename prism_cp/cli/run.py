@@ -215,9 +215,7 @@ def throughput(
 def _verdict(options: RunOptions, steady_state: bool, unroll: int | None, deadline_us: float | None, sizes_given: bool) -> None:
     """`throughput --steady-state --workload`: the verdict on the mix, its
     lines or JSON, and its witness written as a schedule JSON."""
-    from prism_cp.bounds import lower_bound
-    from prism_cp.cost.energy import energy_uj
-    from prism_cp.solve import mix_verdict
+    from prism_cp.solve import mix_verdict, witness_result
 
     if not steady_state:
         raise PrismError("throughput --workload answers whether the mix is schedulable forever: add --steady-state")
@@ -228,14 +226,10 @@ def _verdict(options: RunOptions, steady_state: bool, unroll: int | None, deadli
     engine = {"time_limit": options.engine_time_limit(), "seed": options.seed, "progress": out.solver_progress}
     engine |= {"workers": options.workers} if options.workers else {}
     verdict = mix_verdict(mix, platform, name=str(options.workload), **engine)
-    witness = None
-    if verdict.schedule is not None:
-        problem, schedule = verdict.problem, verdict.schedule
-        bound = lower_bound(problem, ("critical-path", "total-work", "load"))
-        result = Result("verdict", schedule, schedule.core_type, bound, Status.judge(schedule.makespan, bound), verdict.wall_s,
-                        energy_uj=energy_uj(problem, schedule))
-        witness = schedule_path(options.results_dir, problem, "verdict").with_suffix(".json")
-        write_schedule_json(witness, problem, result, seed=options.seed)
+    witness, result = None, witness_result(verdict)
+    if result is not None:
+        witness = schedule_path(options.results_dir, verdict.problem, "verdict").with_suffix(".json")
+        write_schedule_json(witness, verdict.problem, result, seed=options.seed)
     fields = verdict.summary() | {"witness": None if witness is None else str(witness)}
     if options.json_out:
         plat = platform

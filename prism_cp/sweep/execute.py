@@ -12,12 +12,11 @@ from __future__ import annotations
 import concurrent.futures as cf
 from collections import deque
 from concurrent.futures.process import BrokenProcessPool
-from typing import Any, Callable, Iterable, Protocol
+from typing import Any, Callable, Iterable, Protocol, Sequence
 
 from prism_cp.errors import PrismError
-from prism_cp.sweep.plan import RunConfig
-from prism_cp.sweep.run import empty_result, run_config
-from prism_cp.sweep.state import RunState
+from prism_cp.sweep.plan import Config
+from prism_cp.sweep.run import failed_row, run_config
 from prism_cp.sweep.store import Store
 
 DASK_CONNECT_S = 3.0  # a scheduler that does not answer within this is reported as unreachable
@@ -102,7 +101,7 @@ class DaskCluster:
 
 
 def run_all(
-    configs: list[RunConfig],
+    configs: Sequence[Config],
     store: Store,
     executor: Executor,
     schedules_dir: str,
@@ -112,7 +111,8 @@ def run_all(
     on_result: Callable[[dict[str, Any]], None] | None = None,
     run: Callable[..., dict[str, Any]] = run_config,
 ) -> int:
-    """Run every config the store has not finished; return how many were stored.
+    """Run every config (model or verdict runs) the store has not finished;
+    return how many were stored.
 
     Each row is stored (and committed) the moment it arrives, so an
     interruption loses only the runs in flight, which a re-run redoes. A run
@@ -125,16 +125,14 @@ def run_all(
     executor is closed on return, or on Ctrl-C after the runs in flight end
     (a terminal's Ctrl-C also reaches local workers: cpsat then stops early).
     """
-    from prism_cp import __version__
-
     done = store.finished()
     queue = deque(c for c in configs if c.key not in done)
-    suspects: deque[RunConfig] = deque()
+    suspects: deque[Config] = deque()
     deaths: dict[str, int] = {}
-    in_flight: dict[Any, RunConfig] = {}
+    in_flight: dict[Any, Config] = {}
     stored = 0
 
-    def submit(source: deque[RunConfig]) -> bool:
+    def submit(source: deque[Config]) -> bool:
         """Hand out the next run of `source`; False (the run stays first) if the pool just broke."""
         c = source.popleft()
         try:
@@ -145,9 +143,6 @@ def run_all(
                 executor.recover()
             return False
         return True
-
-    def failed(c: RunConfig, reason: str) -> dict[str, Any]:
-        return {"key": c.key, **vars(c), "prism_cp_version": __version__, **empty_result(RunState.FAILED, reason)}
 
     try:
         while queue or suspects or in_flight:
@@ -173,9 +168,9 @@ def run_all(
                     if deaths[c.key] <= retries:
                         (queue if executor.attributes_loss else suspects).append(c)
                         continue
-                    row = failed(c, f"its worker process died {deaths[c.key]} times ({type(error).__name__})")
+                    row = failed_row(c, f"its worker process died {deaths[c.key]} times ({type(error).__name__})")
                 elif error is not None:  # a bug in one run is recorded; it does not end the sweep
-                    row = failed(c, f"{type(error).__name__}: {error}")
+                    row = failed_row(c, f"{type(error).__name__}: {error}")
                 else:
                     row = future.result()
                 store.put(row)

@@ -3,10 +3,12 @@ identified by its configuration so that a re-run can skip finished ones."""
 
 from __future__ import annotations
 
+import hashlib
 import itertools
 import json
 import re
 from dataclasses import asdict, dataclass
+from pathlib import Path
 
 from prism_cp.errors import PrismError, check_time_limit
 from prism_cp.solve import algorithms
@@ -35,6 +37,33 @@ class RunConfig:
     def key(self) -> str:
         """The run's identity in the results database: its configuration as canonical JSON."""
         return json.dumps(asdict(self), sort_keys=True)
+
+
+@dataclass(frozen=True)
+class VerdictConfig:
+    """One verdict run of a sweep: is the mix of a workload file schedulable
+    forever on these cores (`prism_cp.solve.mix_verdict`)?
+
+    `digest` is the SHA-256 of the file's bytes when the sweep was planned, so
+    an edited file is a new run, and a run of a file edited since is refused.
+    """
+
+    workload: str
+    digest: str
+    platform: str
+    npus: int
+    cpus: int
+    seed: int = 42
+    time_limit: float = 30.0
+
+    @property
+    def key(self) -> str:
+        """The run's identity in the results database: its configuration as canonical JSON."""
+        return json.dumps(asdict(self), sort_keys=True)
+
+
+#: a run of either kind
+Config = RunConfig | VerdictConfig
 
 
 def parse_counts(text: str, option: str, minimum: int = 0) -> list[int]:
@@ -80,6 +109,36 @@ def check_inputs(models: list[str], platforms: list[str]) -> None:
         load_workload(model)
     for platform in platforms:
         load_platform(platform)
+
+
+def file_digest(path: str | Path) -> str:
+    """The SHA-256 of a file's bytes (hex); PrismError if it cannot be read."""
+    try:
+        return hashlib.sha256(Path(path).read_bytes()).hexdigest()
+    except OSError as e:
+        raise PrismError(f"cannot read workload file {path}: {e.strerror}") from None
+
+
+def check_workloads(workloads: list[str], platforms: list[str]) -> None:
+    """Load every workload file (and the models it names) and platform once,
+    so that a typo fails the sweep before it starts."""
+    from prism_cp.mix import load_mix
+
+    for workload in workloads:
+        load_mix(workload)
+    check_inputs([], platforms)
+
+
+def plan_verdicts(
+    workloads: list[str], platforms: list[str], npus: list[int], cpus: list[int], seed: int = 42, time_limit: float = 30.0
+) -> list[VerdictConfig]:
+    """Every combination, one VerdictConfig each, in a stable order
+    (workloads slowest, CPU counts fastest)."""
+    check_time_limit(time_limit)
+    if not all((workloads, platforms, npus, cpus)):
+        raise PrismError("a sweep needs at least one workload, platform, NPU count and CPU count")
+    digests = {w: file_digest(w) for w in workloads}
+    return [VerdictConfig(w, digests[w], p, n, c, seed, float(time_limit)) for w, p, n, c in itertools.product(workloads, platforms, npus, cpus)]
 
 
 def plan(

@@ -68,14 +68,9 @@ def plot_pareto(rows: list[dict[str, Any]], path: str | Path, metric: str = "thr
         unknown = sorted({r["platform"] for r in rows if r["makespan_us"] and r.get("energy_uj") is None})
         if unknown:
             raise PrismError(f"--metric energy needs the energy of every run, unknown on {', '.join(unknown)} (no power figures for a core type there, or runs stored before energies were)")
-    try:
-        import matplotlib
+    plt = pyplot()
+    from matplotlib.lines import Line2D
 
-        matplotlib.use("Agg")
-        import matplotlib.pyplot as plt
-        from matplotlib.lines import Line2D
-    except ImportError:
-        raise PrismError("--plot needs the optional extra 'plot': pip install 'prism_cp[plot]'") from None
     panels: dict[tuple[str, str, int], dict[str, list[tuple[Cores, float]]]] = defaultdict(lambda: defaultdict(list))
     for r in rows:
         if r["makespan_us"]:
@@ -99,6 +94,25 @@ def plot_pareto(rows: list[dict[str, Any]], path: str | Path, metric: str = "thr
         ax.grid(alpha=0.3)
         handles = ax.get_legend_handles_labels()[0] + [Line2D([], [], marker="o", linestyle="", color="grey", alpha=0.4, markersize=4, label=DOTS_LABEL)]
         ax.legend(handles=handles, fontsize="small")
+    return save(fig, path)
+
+
+def pyplot() -> Any:
+    """matplotlib.pyplot drawing to files only; PrismError naming the extra without it."""
+    try:
+        import matplotlib
+
+        matplotlib.use("Agg")
+        import matplotlib.pyplot as plt
+    except ImportError:
+        raise PrismError("--plot needs the optional extra 'plot': pip install 'prism_cp[plot]'") from None
+    return plt
+
+
+def save(fig: Any, path: str | Path) -> Path:
+    """Write `fig` to the image `path` (its suffix picks the format), then free it."""
+    import matplotlib.pyplot as plt
+
     fig.tight_layout()
     out = Path(path)
     out.parent.mkdir(parents=True, exist_ok=True)

@@ -9,9 +9,10 @@ from typing import Any
 
 from prism_cp.errors import PrismError
 from prism_cp.io import load_platform, load_workload, write_schedule_json
+from prism_cp.mix import load_mix
 from prism_cp.problem import Problem
-from prism_cp.solve import solve
-from prism_cp.sweep.plan import RunConfig
+from prism_cp.solve import mix_verdict, solve, witness_result
+from prism_cp.sweep.plan import Config, RunConfig, VerdictConfig, file_digest
 from prism_cp.sweep.state import RunState
 
 
@@ -22,7 +23,19 @@ def schedule_path(schedules_dir: str | Path, config: RunConfig) -> Path:
     return Path(schedules_dir) / config.algorithm / Path(config.platform).stem / f"NPU_{config.npus}.CPU_{config.cpus}" / name
 
 
-def run_config(config: RunConfig, schedules_dir: str, workers: int | None = None) -> dict[str, Any]:
+def verdict_path(schedules_dir: str | Path, config: VerdictConfig) -> Path:
+    """Where a verdict run's witness goes: one file per configuration and
+    content of the workload file (an edited file keeps the old witnesses)."""
+    name = f"{Path(config.workload).stem}.{config.digest[:12]}.s{config.seed}.t{config.time_limit:g}.json"
+    return Path(schedules_dir) / "verdict" / Path(config.platform).stem / f"NPU_{config.npus}.CPU_{config.cpus}" / name
+
+
+def run_config(config: Config, schedules_dir: str, workers: int | None = None) -> dict[str, Any]:
+    """Run `config` of either kind: its database row (`run_model`, `run_verdict`)."""
+    return (run_verdict if isinstance(config, VerdictConfig) else run_model)(config, schedules_dir, workers)
+
+
+def run_model(config: RunConfig, schedules_dir: str, workers: int | None = None) -> dict[str, Any]:
     """Solve `config`, export its schedule, and return its database row.
 
     A PrismError (an instance that cannot exist, e.g. CPU-only ops and no CPU)
@@ -31,9 +44,7 @@ def run_config(config: RunConfig, schedules_dir: str, workers: int | None = None
     with a schedule stores the solver's status and its energy (None where the
     platform states no power figures).
     """
-    from prism_cp import __version__
-
-    row: dict[str, Any] = {"key": config.key, **vars(config), "prism_cp_version": __version__}
+    row = config_row(config)
     t0 = time.perf_counter()
     try:
         platform = load_platform(config.platform, npus=config.npus, cpus=config.cpus)
@@ -55,6 +66,57 @@ def run_config(config: RunConfig, schedules_dir: str, workers: int | None = None
     }
 
 
+def run_verdict(config: VerdictConfig, schedules_dir: str, workers: int | None = None) -> dict[str, Any]:
+    """Judge the mix of `config`, export the schedule it checked (the witness,
+    or the best found), and return its database row: state DONE with the
+    verdict, or ERROR with the message of a PrismError (a workload file edited
+    since the sweep was planned, a mix that cannot run on these cores)."""
+    row = config_row(config)
+    t0 = time.perf_counter()
+    try:
+        if file_digest(config.workload) != config.digest:
+            raise PrismError(f"workload file {config.workload} changed since the sweep was planned: run the sweep again")
+        platform = load_platform(config.platform, npus=config.npus, cpus=config.cpus)
+        options = {"time_limit": config.time_limit, "seed": config.seed} | ({"workers": workers} if workers else {})
+        verdict = mix_verdict(load_mix(config.workload), platform, name=config.workload, **options)
+    except PrismError as e:
+        return row | empty_verdict(RunState.ERROR, str(e), time.perf_counter() - t0)
+    result, path = witness_result(verdict), None
+    if result is not None:
+        path = str(write_schedule_json(verdict_path(schedules_dir, config), verdict.problem, result, seed=config.seed))
+    found = verdict.found
+    return row | {
+        "workload_name": found.problem.workload.name,
+        "verdict": found.verdict,
+        "reason": found.reason,
+        "hyperperiod_us": float(found.hyperperiod_us),
+        "misses": verdict.misses,
+        "status": RunState.DONE.value,
+        "wall_s": verdict.wall_s,
+        "schedule_path": path,
+        "error": None,
+    }
+
+
 def empty_result(state: RunState, error: str, wall_s: float | None = None) -> dict[str, Any]:
     """The result columns of a run that produced no schedule."""
     return {"makespan_us": None, "lower_bound_us": None, "gap": None, "status": state.value, "wall_s": wall_s, "schedule_path": None, "error": error, "energy_uj": None}
+
+
+def empty_verdict(state: RunState, error: str, wall_s: float | None = None) -> dict[str, Any]:
+    """The result columns of a verdict run that reached no verdict."""
+    return {"workload_name": None, "verdict": None, "reason": None, "hyperperiod_us": None, "misses": None,
+            "status": state.value, "wall_s": wall_s, "schedule_path": None, "error": error}
+
+
+def config_row(config: Config) -> dict[str, Any]:
+    """The columns of a run's row that do not depend on its result."""
+    from prism_cp import __version__
+
+    return {"key": config.key, **vars(config), "prism_cp_version": __version__}
+
+
+def failed_row(config: Config, reason: str) -> dict[str, Any]:
+    """The database row of a run that raised or whose worker died."""
+    empty = empty_verdict if isinstance(config, VerdictConfig) else empty_result
+    return config_row(config) | empty(RunState.FAILED, reason)

@@ -6,7 +6,9 @@ of another kind, another schema version or a damaged one is refused with a
 message instead of being misread or overwritten. Columns added since version 1
 (ADDED_COLUMNS) are added to older files when they are opened: their runs read
 back with those columns null, and an older prism_cp still reads and writes the
-file, naming its columns.
+file, naming its columns. Verdict runs (`VerdictConfig`) have a table of their
+own, `verdicts`, likewise created in older files when opened (an older
+prism_cp does not see it), so model runs keep their rows as they were.
 """
 
 from __future__ import annotations
@@ -20,8 +22,8 @@ from typing import Any
 
 from prism_cp.errors import PrismError
 from prism_cp.io import atomic_write
-from prism_cp.sweep.plan import RunConfig
-from prism_cp.sweep.state import FINISHED
+from prism_cp.sweep.plan import RunConfig, VerdictConfig
+from prism_cp.sweep.state import FINISHED, VERDICT_FINISHED
 
 APPLICATION_ID = 0x50524953  # "PRIS": marks the file as a prism_cp sweep database
 SCHEMA_VERSION = 1
@@ -30,6 +32,20 @@ RESULT_COLUMNS = ("makespan_us", "lower_bound_us", "gap", "status", "wall_s", "s
 #: column -> its SQL type, for each column added to `runs` after the first release of version 1
 ADDED_COLUMNS = {"energy_uj": "REAL"}
 COLUMNS = ("key", *CONFIG_COLUMNS, *RESULT_COLUMNS)
+VERDICT_CONFIG_COLUMNS = tuple(f.name for f in fields(VerdictConfig))
+VERDICT_RESULT_COLUMNS = ("workload_name", "verdict", "reason", "hyperperiod_us", "misses", "status", "wall_s", "schedule_path", "prism_cp_version", "error")
+VERDICT_COLUMNS = ("key", *VERDICT_CONFIG_COLUMNS, *VERDICT_RESULT_COLUMNS)
+#: the CSV export: every column of both tables, those of model runs first
+CSV_COLUMNS = (*COLUMNS, "finished_at", *(c for c in VERDICT_COLUMNS if c not in COLUMNS))
+
+_VERDICTS = """CREATE TABLE IF NOT EXISTS verdicts (
+    key TEXT PRIMARY KEY,
+    workload TEXT NOT NULL, digest TEXT NOT NULL, platform TEXT NOT NULL, npus INTEGER NOT NULL, cpus INTEGER NOT NULL,
+    seed INTEGER NOT NULL, time_limit REAL NOT NULL,
+    workload_name TEXT, verdict TEXT, reason TEXT, hyperperiod_us REAL, misses INTEGER,
+    status TEXT NOT NULL, wall_s REAL, schedule_path TEXT, prism_cp_version TEXT NOT NULL, error TEXT,
+    finished_at TEXT NOT NULL DEFAULT (datetime('now'))
+)"""
 
 _SCHEMA = f"""
 CREATE TABLE meta (name TEXT PRIMARY KEY, value TEXT NOT NULL);
@@ -42,6 +58,7 @@ CREATE TABLE runs (
     finished_at TEXT NOT NULL DEFAULT (datetime('now')),
     energy_uj REAL
 );
+{_VERDICTS};
 PRAGMA application_id = {APPLICATION_ID};
 PRAGMA user_version = {SCHEMA_VERSION};
 """
@@ -92,17 +109,19 @@ class Store:
         problems = [r[0] for r in self.db.execute("PRAGMA quick_check")]
         if problems != ["ok"] or not {"meta", "runs"} <= tables:
             raise PrismError(f"{self.path} is damaged ({'; '.join(problems[:3]) or 'tables missing'}); move it away or choose another --db")
-        self._add_missing_columns()
+        self._upgrade()
 
-    def _add_missing_columns(self) -> None:
-        """Add ADDED_COLUMNS that a file written before them lacks (in one
-        transaction: two sweeps opening it at once add each column once)."""
+    def _upgrade(self) -> None:
+        """Add the ADDED_COLUMNS and the verdicts table that a file written
+        before them lacks (in one transaction: two sweeps opening it at once
+        add each once)."""
         self.db.execute("BEGIN IMMEDIATE")
         try:
             have = {r[1] for r in self.db.execute("PRAGMA table_info(runs)")}
             for name, kind in ADDED_COLUMNS.items():
                 if name not in have:
                     self.db.execute(f"ALTER TABLE runs ADD COLUMN {name} {kind}")
+            self.db.execute(_VERDICTS)
         finally:
             self.db.execute("COMMIT")
 
@@ -116,28 +135,40 @@ class Store:
         self.close()
 
     def finished(self) -> set[str]:
-        """Keys of the runs a resumed sweep skips."""
-        marks = ",".join("?" * len(FINISHED))
-        return {r[0] for r in self.db.execute(f"SELECT key FROM runs WHERE status IN ({marks})", FINISHED)}
+        """Keys of the runs (of both kinds) a resumed sweep skips."""
+        keys: set[str] = set()
+        for table, done in (("runs", FINISHED), ("verdicts", VERDICT_FINISHED)):
+            keys |= {r[0] for r in self.db.execute(f"SELECT key FROM {table} WHERE status IN ({','.join('?' * len(done))})", done)}
+        return keys
 
     def put(self, row: dict[str, Any]) -> None:
-        """Record one run (replacing an earlier FAILED attempt of the same key), committed at once."""
-        self.db.execute(f"INSERT OR REPLACE INTO runs ({', '.join(COLUMNS)}) VALUES ({', '.join('?' * len(COLUMNS))})", [row[c] for c in COLUMNS])
+        """Record one run of either kind (replacing an earlier FAILED attempt of the same key), committed at once."""
+        table, columns = ("verdicts", VERDICT_COLUMNS) if "digest" in row else ("runs", COLUMNS)
+        self.db.execute(f"INSERT OR REPLACE INTO {table} ({', '.join(columns)}) VALUES ({', '.join('?' * len(columns))})", [row[c] for c in columns])
 
     def rows(self) -> list[dict[str, Any]]:
-        """Every run, in the order they finished."""
-        cur = self.db.execute(f"SELECT {', '.join(COLUMNS)}, finished_at FROM runs ORDER BY rowid")
+        """Every model run, in the order they finished."""
+        return self._select("runs", COLUMNS)
+
+    def verdict_rows(self) -> list[dict[str, Any]]:
+        """Every verdict run, in the order they finished."""
+        return self._select("verdicts", VERDICT_COLUMNS)
+
+    def _select(self, table: str, columns: tuple[str, ...]) -> list[dict[str, Any]]:
+        cur = self.db.execute(f"SELECT {', '.join(columns)}, finished_at FROM {table} ORDER BY rowid")
         names = [d[0] for d in cur.description]
         return [dict(zip(names, r)) for r in cur]
 
 
 def export_csv(store: Store, path: str | Path) -> int:
-    """Write one CSV row per run (header first) atomically; the number of rows."""
+    """Write one CSV row per run (header first) atomically, the model runs
+    then the verdict runs, each leaving the other kind's columns empty; the
+    number of rows."""
     if Path(path).resolve() == store.path.resolve():
         raise PrismError(f"--export {path} would overwrite the sweep database itself")
-    rows = store.rows()
+    rows = store.rows() + store.verdict_rows()
     buf = io.StringIO()
-    writer = csv.DictWriter(buf, fieldnames=[*COLUMNS, "finished_at"], lineterminator="\n")
+    writer = csv.DictWriter(buf, fieldnames=CSV_COLUMNS, restval="", lineterminator="\n")
     writer.writeheader()
     writer.writerows(rows)
     atomic_write(path, buf.getvalue())
