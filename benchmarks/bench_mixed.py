@@ -17,13 +17,19 @@ heuristic on the same mix, this run.
 Section `verdict`: each mix's schedulability verdict (`mix_verdict`) and
 its time, with the witness's per-app latencies.
 
+Section `sweep`: `prism-cp sweep --workloads` over mix A, NPUs 1-8 x CPUs
+1-4 (--sweep-time-limit per verdict): the time it took and the smallest
+schedulable core counts.
+
 Exit status 1 if a target is missed.
 """
 
 from __future__ import annotations
 
 import argparse
+import subprocess
 import sys
+import tempfile
 import time
 from fractions import Fraction
 from functools import partial
@@ -116,12 +122,33 @@ def verdict(args: argparse.Namespace) -> bool:
     return met
 
 
-SECTIONS: dict[str, Callable[[argparse.Namespace], bool]] = {"finite": finite, "verdict": verdict}
+def sweep(args: argparse.Namespace) -> bool:
+    """`prism-cp sweep --workloads` over mix A on grai, NPUs 1-8 x CPUs 1-4,
+    --sweep-time-limit per verdict, 2 local processes, into a fresh database: its wall
+    time and the smallest schedulable core counts it prints. Target: the
+    sweep names them."""
+    with tempfile.TemporaryDirectory() as scratch:
+        command = [sys.executable, "-m", "prism_cp", "sweep", "--workloads", str(FILES["A"]), "--npus", "1-8", "--cpus", "1-4",
+                   "--time-limit", f"{args.sweep_time_limit:g}", "--jobs", "2", "--seed", str(args.seed), "--db", str(Path(scratch) / "sweep.db"), "--quiet"]
+        wall = time.perf_counter()
+        done = subprocess.run(command, capture_output=True, text=True, check=True)
+        wall = time.perf_counter() - wall
+    smallest = [line for line in done.stderr.splitlines() + done.stdout.splitlines() if "smallest schedulable" in line]
+    print(f"mix A sweep over 32 core counts ({args.sweep_time_limit:g} s per verdict, 2 processes): {wall:.1f} s")
+    for line in smallest:
+        print(f"  {line}")
+    met = bool(smallest)
+    print(f"the sweep names the smallest schedulable core counts: {'met' if met else 'NOT MET'}\n")
+    return met
+
+
+SECTIONS: dict[str, Callable[[argparse.Namespace], bool]] = {"finite": finite, "verdict": verdict, "sweep": sweep}
 
 
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--time-limit", type=float, default=60.0, help="cpsat's time limit per mix (s)")
+    ap.add_argument("--sweep-time-limit", type=float, default=10.0, help="section sweep: seconds per verdict")
     ap.add_argument("--workers", type=int, default=2)
     ap.add_argument("--seed", type=int, default=42)
     ap.add_argument("--only", nargs="+", choices=sorted(SECTIONS), default=list(SECTIONS), help="the sections to run (default: all)")
