@@ -34,6 +34,7 @@ STEP_S = 2.0  # time limit of one LNS step
 JUSTIFY_S = 5.0  # at most this long per round of justification
 FINISH_SHARE = 0.03  # of the time limit kept for the final replay and validation,
 FINISH_S = 0.5  # plus this, or a tenth of the limit if less, for the process to exit
+VERDICT_CHECK_SHARE = 0.05  # of a verdict's time limit, kept for unrolling, replaying and writing its periodic schedule
 
 
 def engine_time_limit(time_limit: float, spent: float) -> float:

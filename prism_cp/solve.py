@@ -9,8 +9,9 @@ import time
 from typing import TYPE_CHECKING, Any, Collection, Sequence
 
 from prism_cp.bounds import check_bounds, lower_bound
+from prism_cp.budget import VERDICT_CHECK_SHARE
 from prism_cp.cost.energy import energy_uj, powers
-from prism_cp.errors import PrismError
+from prism_cp.errors import PrismError, check_time_limit
 from prism_cp.heuristics import HEURISTICS
 from prism_cp.outcome import Outcome, checked
 from prism_cp.problem import Problem
@@ -145,7 +146,8 @@ CHECK_HYPERPERIODS = 20  # hyperperiods unrolled to check a mix's periodic sched
 
 def mix_verdict(mix: Mix, platform: Platform, *, progress: Progress | None = None, **options: Any) -> Verdict:
     """Is `mix` schedulable on `platform` forever (`steady.verdict`: its
-    options)? Any periodic schedule found is unrolled over CHECK_HYPERPERIODS
+    options; `time_limit` covers the check too, VERDICT_CHECK_SHARE of it
+    kept for it)? Any periodic schedule found is unrolled over CHECK_HYPERPERIODS
     hyperperiods plus the ones an inference spans, validated, replayed in the
     simulator and validated again; a schedule on time in the model and late
     in the simulator is a bug (AssertionError), never a verdict."""
@@ -158,6 +160,9 @@ def mix_verdict(mix: Mix, platform: Platform, *, progress: Progress | None = Non
 
     say = progress or (lambda _line: None)
     t0 = time.perf_counter()
+    if "time_limit" in options:
+        check_time_limit(options["time_limit"])
+        options["time_limit"] *= 1 - VERDICT_CHECK_SHARE
     found = search_verdict(mix, platform, progress=say, **options)
     if found.schedule is None:
         return Verdict(found, time.perf_counter() - t0)
