@@ -13,14 +13,14 @@ import pytest
 from hypothesis import strategies as st
 
 from prism_cp import Platform, PrismError, validate
-from prism_cp.io import load_platform
+from prism_cp.io import load_platform, load_workload
 from prism_cp.io.schedule_json import read_schedule_json
 from prism_cp.mix import App, Mix, load_mix, union_problem
 from prism_cp.solve import mix_verdict
 from prism_cp.steady.hyper import hyper_problem, hyperperiod_us, repeated
 from prism_cp.steady.verdict import NOT_SCHEDULABLE, SCHEDULABLE
 from oracle import compacted
-from strategies import checked, examples, tricky_times
+from strategies import LINKS, checked, examples, tricky_times
 from test_mix import chain, judged, write
 
 LIGHT = """
@@ -54,16 +54,17 @@ def test_a_hyperperiod_too_large_to_model_is_a_one_line_error() -> None:
 @st.composite
 def tiny_periodic_mixes(draw) -> tuple[Mix, Platform]:
     """Two apps of tiny chains with periods whose hyperperiod holds at most
-    4 ops, deadlines from tight to loose, offsets; one or two cores."""
+    4 ops, deadlines from tight to loose, offsets; one or two cores, the
+    two with or without a link between them."""
     clock = draw(st.sampled_from([1, 10]))
     apps = []
     for name, period in zip("xy", draw(st.sampled_from([(20, 20), (20, 40), (30, 60), (40, 20)]))):
         n = draw(st.integers(1, 2 if period > 20 or name == "y" else 1))
         times = tuple(draw(tricky_times(clock)) + draw(st.sampled_from([0.0, 5.0, 15.0])) for _ in range(n))
-        apps.append(App(name, chain(f"m{name}", times, ("A",) * n), float(period), float(draw(st.integers(5, 90))), 1,
-                        float(draw(st.sampled_from([0, 3, 10])))))
-    platform = Platform("tiny", frozenset({"A"}), clock, draw(st.integers(0, 1)), 1)
-    return Mix(tuple(apps)), platform
+        apps.append(App(name, chain(f"m{name}", times, ("A",) * n), float(period), float(draw(st.integers(5, 90))), 1, float(draw(st.sampled_from([0, 3, 10])))))
+    npus = draw(st.integers(0, 1))
+    link = draw(st.none() | LINKS) if npus else None
+    return Mix(tuple(apps)), Platform("tiny", frozenset({"A"}), clock, npus, 1, link=link)
 
 
 def test_verdicts_agree_with_brute_force_on_tiny_mixes() -> None:
@@ -180,3 +181,14 @@ def test_validate_checks_a_mix_schedule_against_its_workload_file(tmp_path: Path
     doc["start_times"][0] = doc["start_times"][1]  # the first op of an inference now starts with its successor
     Path(witness).write_text(json.dumps(doc))
     assert run("validate", witness, "--workload", str(path)).exit_code == 1
+
+
+def test_a_mix_on_a_linked_platform_gets_a_witness_whose_transfers_hold() -> None:
+    """imx93's link (one channel): the witness moves tensors between the NPU
+    and the CPUs, and its unrolled run is validated with them (mix_verdict
+    raises otherwise) and on time, recomputed here."""
+    mix = Mix(tuple(App(m, load_workload(m), p, 2 * p, 1) for m, p in (("resnet50", 100000.0), ("mobilenetv2", 50000.0))))
+    verdict = mix_verdict(mix, load_platform("imx93", npus=1, cpus=2), time_limit=20, workers=1)
+    assert verdict.verdict == SCHEDULABLE
+    assert len(verdict.schedule.transfers) >= verdict.hyperperiods
+    assert validate(verdict.problem, verdict.schedule) == [] and judged(verdict.problem, verdict.schedule)[0] == 0
