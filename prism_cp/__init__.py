@@ -31,4 +31,4 @@ __all__ = [
     "solve",
     "validate",
 ]
-__version__ = "0.3.0"
+__version__ = "0.4.0"
