@@ -14,6 +14,7 @@ from pathlib import Path
 
 import numpy as np
 
+from prism_cp.bounds.alone import alone_us
 from prism_cp.errors import PrismError
 from prism_cp.io import load_workload
 from prism_cp.latency import group_latency, group_missed
@@ -144,15 +145,32 @@ class AppReport:
     max_latency_us: float
     mean_latency_us: float
     busy_share: dict[str, float]  # per core type: its share of that type's busy time
+    latency_bound_us: float  # no inference of it can take less (`bounds.alone`)
+    unavoidable: int  # its inferences whose deadline is below that bound: they miss whatever the schedule
 
     def as_json(self) -> dict[str, object]:
         return {"app": self.app, "instances": self.instances, "misses": self.misses, "max_latency_us": self.max_latency_us,
-                "mean_latency_us": self.mean_latency_us, "busy_share": self.busy_share}
+                "mean_latency_us": self.mean_latency_us, "busy_share": self.busy_share, "latency_bound_us": self.latency_bound_us,
+                "unavoidable_misses": self.unavoidable}
+
+
+def inference_workload(problem: Problem, group: Instance) -> Workload:
+    """The ops of one group of `problem` as a workload of their own: its
+    model's graph and times (a stream's batch: the workload itself)."""
+    w = problem.workload
+    if problem.arrival_us is not None or problem.instances is None:
+        return w
+    lo, hi = group.ops[0], group.ops[-1] + 1  # an inference's ops are consecutive in the union
+    edges = np.asarray(w.edges, dtype=np.int64).reshape(-1, 3)
+    inside = edges[(edges[:, 0] >= lo) & (edges[:, 0] < hi)] - np.array([lo, lo, 0], dtype=np.int64)
+    return Workload(group.model, w.op_names[lo:hi], w.op_types[lo:hi], inside, {c: tuple(ts[lo:hi]) for c, ts in w.times.items()},
+                    estimated_times=w.estimated_times)
 
 
 def app_reports(problem: Problem, schedule: Schedule) -> list[AppReport]:
     """Per app of a mix (in first-instance order): instances, misses, max and
-    mean latency, and its share of each core type's busy time."""
+    mean latency, its share of each core type's busy time, the least latency
+    any inference of it can have and how many must miss their deadline."""
     busy = {c: 0.0 for c in CORE_TYPES}
     own: dict[str, dict[str, float]] = {}
     groups: dict[str, list[Instance]] = {}
@@ -169,5 +187,7 @@ def app_reports(problem: Problem, schedule: Schedule) -> list[AppReport]:
     for app, gs in groups.items():
         latency = [group_latency(g, schedule) for g in gs]
         share = {c: own[app][c] / busy[c] for c in CORE_TYPES if busy[c]}
-        out.append(AppReport(app, len(gs), sum(group_missed(g, schedule) for g in gs), max(latency), sum(latency) / len(latency), share))
+        bound = alone_us(Problem(inference_workload(problem, gs[0]), problem.platform))
+        unavoidable = sum(g.due_us is not None and g.due_us - g.arrival_us < bound for g in gs)
+        out.append(AppReport(app, len(gs), sum(group_missed(g, schedule) for g in gs), max(latency), sum(latency) / len(latency), share, bound, unavoidable))
     return out

@@ -153,6 +153,11 @@ def test_no_algorithm_claims_fewer_misses_or_less_lateness_than_the_optimum() ->
         schedules = list(compacted(problem))
         best = min(judged(problem, s) for s in schedules)
         least_makespan = min(s.makespan for s in schedules)
+        reports = app_reports(problem, schedules[0])
+        assert sum(r.unavoidable for r in reports) <= best[0]  # misses proven unavoidable never exceed the least
+        for r in reports:  # nor does any app's latency bound exceed its least latency in any schedule
+            assert all(r.latency_bound_us <= min(float(schedule.end[max(g.ops, key=schedule.end.__getitem__)] - g.arrival_us)
+                                                 for schedule in schedules) for g in problem.groups if g.app == r.app)
         for name in algorithms():
             result = solve(problem, name, **({"time_limit": 1, "workers": 1} if name == "cpsat" else {}))
             assert validate(problem, result.schedule) == []
@@ -242,8 +247,9 @@ def test_schedule_workload_json_agrees_with_the_library(tmp_path: Path) -> None:
     problem = mix_problem(load_mix(path), load_platform("grai"))
     schedule = solve(problem, "heft").schedule
     assert data["deadline_misses"] == misses(problem, schedule)
-    assert [{k: a[k] for k in ("app", "instances", "misses", "max_latency_us", "mean_latency_us")} for a in data["apps"]] == [
+    assert [{k: v for k, v in a.items() if k != "busy_share"} for a in data["apps"]] == [
         {k: v for k, v in r.as_json().items() if k != "busy_share"} for r in app_reports(problem, schedule)]
+    assert data["deadline_misses_bound"] == sum(r.unavoidable for r in app_reports(problem, schedule)) == 0
     written = json.loads(Path(data["output"]).with_suffix(".json").read_text())
     assert [i["app"] for i in written["instances"]] == ["detector"] * 2 + ["mobilenetv2"] * 3
     text = run("schedule", "--workload", str(path), "-a", "heft", "--results-dir", str(tmp_path), "--quiet").stdout
@@ -312,3 +318,12 @@ def test_a_workload_of_one_app_prints_its_app_line(tmp_path: Path) -> None:
     schedule = solve(problem, "npufirst").schedule
     assert [a["app"] for a in data["apps"]] == ["cam"] and data["apps"][0]["max_latency_us"] == max(batch_latencies(problem, schedule))
     assert data["deadline_misses"] == misses(problem, schedule)
+
+
+def test_inferences_whose_deadline_is_below_what_they_need_alone_are_counted_unavoidable(tmp_path: Path) -> None:
+    # one CPU; app a: a 30 us op due 20 us after arrival: every inference misses whatever the schedule (its bound: 30 us
+    # less half an ulp of the largest time handled, for the float end)
+    mix = Mix((App("a", chain("ma", (30.0,), ("A",)), 100.0, 20.0, 3), App("b", chain("mb", (20.0,), ("A",)), 100.0, 40.0, 2, 10.0)))
+    problem = mix_problem(mix, Platform("one", frozenset(), 10, 0, 1))
+    reports = app_reports(problem, solve(problem, "cpsat", time_limit=3, workers=1).schedule)
+    assert [(r.app, round(r.latency_bound_us, 2), r.unavoidable) for r in reports] == [("a", 30.0, 3), ("b", 20.0, 0)]

@@ -19,7 +19,8 @@ from prism_cp.solve import steady_state
 from prism_cp.steady import ModuloSchedule, SteadyState, period_bound
 from prism_cp.steady.modulo import pack, release_ticks
 from prism_cp.steady.placement import bottleneck_first, place
-from prism_cp.steady.stream import least_latency_us, stream_report
+from prism_cp.bounds.alone import alone_us
+from prism_cp.steady.stream import stream_report
 from prism_cp.steady.unroll import check
 
 from strategies import checked
@@ -193,13 +194,13 @@ def test_xception_periodic_schedule_is_within_two_percent_and_replays_at_its_per
     assert state.schedule.period == math.ceil(period_bound(problem).ticks)  # the packing reaches the bound
     assert state.gap < 0.02
     assert state.measured.period_us == state.period_us
-    assert state.measured.max_latency_us >= least_latency_us(problem)
+    assert state.measured.max_latency_us >= alone_us(problem)
 
 
-def test_deadline_shorter_than_the_critical_path_is_infeasible_not_an_error():
+def test_deadline_shorter_than_one_batch_needs_alone_is_infeasible_not_an_error():
     problem = tiny([(2, 2), (2, 2)], [(0, 1)], 1, 0, "")
     state = steady_state(problem, deadline_us=3.0, time_limit=5, workers=1)
-    assert state.status == Status.INFEASIBLE and state.schedule is None and "critical path" in state.reason
+    assert state.status == Status.INFEASIBLE and state.schedule is None and "even alone" in state.reason
 
 
 def test_deadline_gives_the_least_period_meeting_it():
@@ -244,12 +245,12 @@ def test_every_steady_state_replays_at_its_period_above_the_bound(problem, unrol
 def steady_state_checked(problem: Problem, unroll: int) -> SteadyState:
     """The steady state of `problem` (3 s), after checking what every one
     must satisfy: OPTIMAL exactly at the bound, never below it, its replay
-    at its period, no latency below the critical path."""
+    at its period, no latency below what one batch needs alone."""
     state = steady_state(problem, unroll=unroll, time_limit=3, workers=1)
     assert state.status == (Status.OPTIMAL if state.period_us == state.bound_period_us else Status.FEASIBLE)
     assert state.period_us >= state.bound_period_us
     assert state.measured.period_us == state.period_us
-    assert state.measured.max_latency_us >= least_latency_us(problem)
+    assert state.measured.max_latency_us >= alone_us(problem)
     return state
 
 

@@ -31,7 +31,7 @@ def stream_lines(out: Console, problem: Problem, schedule: Schedule) -> dict[str
     if problem.deadline_us is not None:
         out.result(f"{name} : deadline misses = {report.deadline_misses} of {problem.nbatch} (deadline {problem.deadline_us:g} us)")
     if report.infeasible:
-        out.result(f"{name} : INFEASIBLE: the deadline is shorter than the critical path; every batch misses it")
+        out.result(f"{name} : INFEASIBLE: the deadline is shorter than one batch needs even alone; every batch misses it")
     verdict = "sustainable" if report.sustainable else "NOT sustainable: batches arrive faster than any schedule can serve them"
     out.result(f"{name} : arrival period {float(problem.arrival_us):g} us vs steady-state bound {report.bound_period_us:.2f} us: {verdict}")
     return report.summary()
@@ -48,14 +48,16 @@ def mix_fields(problem: Problem, schedule: Schedule) -> dict[str, Any]:
     from prism_cp.latency import misses
     from prism_cp.mix import app_reports
 
-    return {"apps": [r.as_json() for r in app_reports(problem, schedule)], "deadline_misses": misses(problem, schedule)}
+    reports = app_reports(problem, schedule)
+    return {"apps": [r.as_json() for r in reports], "deadline_misses": misses(problem, schedule),
+            "deadline_misses_bound": sum(r.unavoidable for r in reports)}
 
 
 def app_line(app: dict[str, Any]) -> str:
     """One app of a mix's `apps` in a line."""
     shares = ", ".join(f"{c} {100 * s:.1f}%" for c, s in app["busy_share"].items())
     return (f"{app['app']} : {app['instances']} inferences, {app['misses']} missed ; latency max = {app['max_latency_us']:.2f} us ; "
-            f"mean = {app['mean_latency_us']:.2f} us ; share of busy time {shares}")
+            f"mean = {app['mean_latency_us']:.2f} us (none below {app['latency_bound_us']:.2f} us) ; share of busy time {shares}")
 
 
 def mix_lines(out: Console, problem: Problem, schedule: Schedule) -> dict[str, Any]:
@@ -63,7 +65,8 @@ def mix_lines(out: Console, problem: Problem, schedule: Schedule) -> dict[str, A
     fields = mix_fields(problem, schedule)
     for app in fields["apps"]:
         out.result(app_line(app))
-    out.result(f"{problem.workload.name} : deadline misses = {fields['deadline_misses']} of {len(problem.groups)} inferences")
+    unavoidable = f" ({fields['deadline_misses_bound']} unavoidable: deadlines below what an inference needs alone)" if fields["deadline_misses_bound"] else ""
+    out.result(f"{problem.workload.name} : deadline misses = {fields['deadline_misses']} of {len(problem.groups)} inferences{unavoidable}")
     return fields
 
 

@@ -21,7 +21,7 @@ from prism_cp.steady.bound import PeriodBound, period_bound
 from prism_cp.steady.link import edges, reserved
 from prism_cp.steady.modulo import ModuloSchedule, improve_latency, latency_units, pack
 from prism_cp.steady.placement import bottleneck_first, place
-from prism_cp.steady.stream import least_latency_us
+from prism_cp.bounds.alone import alone_us
 from prism_cp.steady.unroll import Measured
 
 PACK_SHARE = 0.5  # of the time left, for each packing proof
@@ -116,7 +116,7 @@ def search_steady(
     can have (exact: a packing proof per period), then the least latency found
     for it. With `deadline_us`: the least period found whose latency (batch
     completion minus arrival) is at most the deadline (binary search); a
-    deadline below the critical path is reported infeasible.
+    deadline below what one batch needs alone (`bounds.alone`) is reported infeasible.
     """
     check_count(unroll, "unroll")
     check_time_limit(time_limit)
@@ -127,8 +127,8 @@ def search_steady(
     one = Problem(problem.workload, problem.platform, 1)
     bound = period_bound(one)
     say(f"[steady] period bound {bound.us(one.clock):.2f} us per batch ({bound.bottleneck} bound)")
-    if deadline_us is not None and deadline_us < (cp := least_latency_us(one)):
-        return Witness(bound, one.clock, f"the deadline {deadline_us:g} us is shorter than the critical path {cp:.2f} us", infeasible=True)
+    if deadline_us is not None and deadline_us < (alone := alone_us(one)):
+        return Witness(bound, one.clock, f"the deadline {deadline_us:g} us is shorter than one batch needs even alone ({alone:.2f} us, analytic bounds)", infeasible=True)
     first = math.ceil(unroll * bound.ticks)
     if deadline_us is None:
         found, least = _least_period(one, first, unroll, end, workers, seed, say)

@@ -4,13 +4,12 @@ at all (its period at least the steady-state bound)."""
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass
 from fractions import Fraction
 
-from prism_cp.bounds import critical_path_bound
+from prism_cp.bounds.alone import alone_us
 from prism_cp.latency import batch_latencies, misses
-from prism_cp.problem import MAX_HORIZON_US, Problem
+from prism_cp.problem import Problem
 from prism_cp.schedule import Schedule
 from prism_cp.steady.bound import period_bound
 
@@ -40,13 +39,6 @@ class StreamReport:
         }
 
 
-def least_latency_us(problem: Problem) -> float:
-    """A lower bound on the latency of any batch (us): the critical path from
-    tick 0, less what rounding a float end time can take off at a later
-    start (below MAX_HORIZON_US)."""
-    return critical_path_bound(Problem(problem.workload, problem.platform, 1)) - math.ulp(MAX_HORIZON_US)
-
-
 def stream_report(problem: Problem, schedule: Schedule) -> StreamReport:
     """The real-time figures of `schedule` (a schedule of `problem`)."""
     latency = batch_latencies(problem, schedule)
@@ -57,5 +49,5 @@ def stream_report(problem: Problem, schedule: Schedule) -> StreamReport:
         misses(problem, schedule),
         None if problem.arrival_us is None else Fraction(problem.arrival_us) >= bound.ticks * problem.clock,
         bound.us(problem.clock),
-        problem.deadline_us is not None and problem.deadline_us < least_latency_us(problem),
+        problem.deadline_us is not None and problem.deadline_us < alone_us(problem),
     )

@@ -19,19 +19,18 @@ unknown: neither within the time limit; the best schedule found is kept.
 
 from __future__ import annotations
 
-import math
 import time
 from dataclasses import dataclass
 from fractions import Fraction
 
-from prism_cp.bounds import lower_bound
+from prism_cp.bounds.alone import alone_us
 from prism_cp.errors import check_time_limit
 from prism_cp.mix import AppReport, Mix
 from prism_cp.platform import Platform
-from prism_cp.problem import MAX_HORIZON_US, Problem
+from prism_cp.problem import Problem
 from prism_cp.progress import Progress
 from prism_cp.schedule import Schedule
-from prism_cp.steady.bound import period_bound, stream_ticks
+from prism_cp.steady.bound import period_bound
 from prism_cp.steady.deadlines import fewest_late
 from prism_cp.steady.hyper import hyper_problem
 from prism_cp.steady.laxity import circle_list_schedule, late_groups, priorities
@@ -59,19 +58,6 @@ class Found:
     load: dict[str, float]
     schedule: ModuloSchedule | None = None
     late: tuple[int, ...] = ()
-
-
-def alone_us(problem: Problem) -> float:
-    """A lower bound on the latency of any one inference of `problem`'s
-    workload (one batch) whenever it arrives: the analytic makespan bounds,
-    less what rounding a float end can take off at a later start. They
-    count each op's fewest ticks at the starts of one batch, so they hold
-    at every later start only where no op can hold fewer ticks there
-    (`occupancy_range`); elsewhere 0.0, no bound."""
-    latest = stream_ticks(problem)
-    if any(latest[c][i][0] != problem.min_ticks[c][i] for c in latest for i in range(problem.n_ops) if c in problem.allowed(i)):
-        return 0.0
-    return lower_bound(problem) - math.ulp(MAX_HORIZON_US)
 
 
 def proof(mix: Mix, platform: Platform, problem: Problem, hyperperiod_us: Fraction) -> tuple[str | None, dict[str, float]]:
