@@ -68,7 +68,7 @@ def hyper_problem(mix: Mix, platform: Platform, name: str = "the workload") -> t
         raise PrismError(
             f"{name}: the hyperperiod (least common multiple of the periods {periods} us and the {platform.clock_us} us clock) "
             f"is {float(hyper):.6g} us, with {sum(counts.values()):,} inferences and {ops:,} ops; the steady state models at most "
-            f"{MAX_HYPER_OPS:,} ops and {MAX_HYPER_TICKS:,} ticks per hyperperiod: choose periods that are multiples of one another"
+            f"{MAX_HYPER_OPS:,} ops and {MAX_HYPER_TICKS:,} ticks per hyperperiod: choose periods that are multiples of one another and of the clock"
         )
     return union_problem(repeated(mix, hyper, 1), platform), hyper
 
