@@ -76,10 +76,12 @@ def priorities(problem: Problem) -> dict[str, list[int]]:
     }
 
 
-def circle_list_schedule(problem: Problem, period: int, order: list[int] | None = None) -> ModuloSchedule | None:
+def circle_list_schedule(problem: Problem, period: int, order: list[int] | None = None, types: list[str] | None = None) -> ModuloSchedule | None:
     """A modulo schedule of period `period` ticks for `problem` (one batch:
     one hyperperiod's inferences), its ops placed in `order` (default: least
-    laxity first, `priorities`), or None if some op finds no room."""
+    laxity first, `priorities`), each on a core of its type in `types` if
+    given (a packing's, which balances the load), else of any type it may
+    run on; None if some op finds no room."""
     P, n = period, problem.n_ops
     ticks, timing = most_ticks(problem), op_timing(problem)
     preds = problem.workload.predecessors()
@@ -112,7 +114,7 @@ def circle_list_schedule(problem: Problem, period: int, order: list[int] | None 
 
     for i in order or priorities(problem)["least laxity"]:
         best: tuple[int, int, Core] | None = None
-        for c in problem.allowed(i):
+        for c in problem.allowed(i) if types is None else (types[i],):
             d = ticks[c][i]
             inputs = [arrives(p, i, c, False) for p in preds[i]]
             if d > P or None in inputs:

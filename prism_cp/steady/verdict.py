@@ -11,8 +11,8 @@ schedulable: a modulo schedule with the hyperperiod as its period in which
   every inference is on time, counted in whole us with op times rounded up
   (`laxity.late_groups`), so on time in every repetition; found by list
   scheduling on the cores' circles in a few priority orders (`laxity`), or
-  from a packing of the cores (`modulo.pack`, `placement.place`) improved
-  by CP-SAT (`deadlines`). The
+  from a packing of the cores (`modulo.pack`: placed by `placement.place`
+  and list scheduled on its core types) improved by CP-SAT (`deadlines`). The
   caller checks it in the simulator (`prism_cp.solve.mix_verdict`).
 unknown: neither within the time limit; the best schedule found is kept.
 """
@@ -107,8 +107,10 @@ def search_verdict(
     if late is None or any(late):
         status, cores = pack(problem, period, 1, time_limit=PACK_SHARE * (end - time.perf_counter()), workers=workers, seed=seed)
         if cores is not None:
-            best, late = _least_late(problem, [best, place(problem, period, 1, cores)])
-            say(f"[verdict] packed and placed: {sum(x > 0 for x in late)} late of {len(late)}")
+            types = [core[0] for core in cores[0]]
+            placed = [place(problem, period, 1, cores)] + [circle_list_schedule(problem, period, order, types) for order in priorities(problem).values()]
+            best, late = _least_late(problem, [best, *placed])
+            say(f"[verdict] packed, then placed and list scheduled on the packing's core types: {sum(x > 0 for x in late)} late of {len(late)}")
         else:
             say(f"[verdict] packing: {status}")
     if best is not None and any(late) and time.perf_counter() < end:
