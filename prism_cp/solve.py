@@ -1,6 +1,7 @@
 """One entry point for every algorithm: Problem in, Result out (and one for
-the steady state); the one place where a schedule is validated and judged
-(status, gap) before anyone sees it."""
+the steady state, `steady_state`, and one for a mix's verdict, `mix_verdict`,
+whose checked schedule `witness_result` turns into a Result); the one place
+where a schedule is validated and judged (status, gap) before anyone sees it."""
 
 from __future__ import annotations
 
@@ -106,7 +107,6 @@ def check_objective(problem: Problem, algorithm: str, objective: str, makespan_c
     return float(makespan_cap_us)
 
 
-
 def under_best_bound(results: Sequence[Result]) -> tuple[Result, ...]:
     """Results of one problem, each judged against the best bound any of them
     proved: a bound holds for every schedule of the problem, so a makespan
@@ -136,9 +136,8 @@ def steady_state(problem: Problem, *, progress: Progress | None = None, **option
     one = Problem(problem.workload, problem.platform, 1)
     measured = check(one, found.schedule, CHECK_PERIODS)
     say(f"[steady] checked over {measured.batches} batches: period {measured.period_us:.2f} us, latency {measured.max_latency_us:.2f} us")
-    period_us = found.schedule.period * found.clock / found.schedule.unroll
-    status = Status.judge(period_us, found.bound.us(found.clock))
-    return SteadyState(found.bound, found.clock, status, found.reason, found.schedule, found.least, measured)
+    state = SteadyState(found.bound, found.clock, Status.UNKNOWN, found.reason, found.schedule, found.least, measured)
+    return dataclasses.replace(state, status=Status.judge(state.period_us, state.bound_period_us))
 
 
 CHECK_HYPERPERIODS = 20  # hyperperiods unrolled to check a mix's periodic schedule (plus its drain)
@@ -146,15 +145,17 @@ CHECK_HYPERPERIODS = 20  # hyperperiods unrolled to check a mix's periodic sched
 
 def mix_verdict(mix: Mix, platform: Platform, *, progress: Progress | None = None, **options: Any) -> Verdict:
     """Is `mix` schedulable on `platform` forever (`steady.verdict`: its
-    options; `time_limit` covers the check too, VERDICT_CHECK_SHARE of it
-    kept for it)? Any periodic schedule found is unrolled over CHECK_HYPERPERIODS
-    hyperperiods plus the ones an inference spans, validated, replayed in the
-    simulator and validated again; a schedule on time in the model and late
-    in the simulator is a bug (AssertionError), never a verdict."""
+    options)? A `time_limit` passed here covers the check too,
+    VERDICT_CHECK_SHARE of it kept for it; without one, the search takes
+    `search_verdict`'s default in full and the check comes on top. Any
+    periodic schedule found is unrolled over CHECK_HYPERPERIODS hyperperiods
+    plus the ones an inference spans, validated, replayed in the simulator
+    and validated again; a schedule on time in the model and late in the
+    simulator is a bug (AssertionError), never a verdict."""
     from prism_cp.latency import misses
     from prism_cp.mix import app_reports
     from prism_cp.steady.hyper import unrolled_mix
-    from prism_cp.steady.modulo import most_ticks
+    from prism_cp.steady.modulo import span
     from prism_cp.steady.unroll import replayed
     from prism_cp.steady.verdict import SCHEDULABLE, Verdict, search_verdict
 
@@ -167,9 +168,8 @@ def mix_verdict(mix: Mix, platform: Platform, *, progress: Progress | None = Non
     if found.schedule is None:
         return Verdict(found, time.perf_counter() - t0)
     one, s = found.problem, found.schedule
-    span = max(t + most_ticks(one)[c][g] for g, (t, (c, _)) in enumerate(zip(s.start[0], s.core[0])))
-    copies = CHECK_HYPERPERIODS + -(-span // s.period)
-    problem, schedule = unrolled_mix(mix, platform, s, found.hyperperiod_us, copies)
+    copies = CHECK_HYPERPERIODS + -(-span(one, s) // s.period)
+    problem, schedule = unrolled_mix(mix, one, s, found.hyperperiod_us, copies)
     again = replayed(problem, schedule)
     late, late_again = misses(problem, schedule), misses(problem, again)
     if found.verdict == SCHEDULABLE and (late or late_again):

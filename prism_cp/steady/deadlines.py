@@ -11,7 +11,7 @@ import math
 
 from prism_cp.problem import Problem
 from prism_cp.steady.laxity import due_ticks, late_groups
-from prism_cp.steady.modulo import CircleModel, ModuloSchedule, most_ticks
+from prism_cp.steady.modulo import CircleModel, ModuloSchedule, most_ticks, span
 
 
 def fewest_late(problem: Problem, incumbent: ModuloSchedule, *, time_limit: float, workers: int = 2, seed: int = 42) -> tuple[str, ModuloSchedule | None]:
@@ -24,9 +24,8 @@ def fewest_late(problem: Problem, incumbent: ModuloSchedule, *, time_limit: floa
     clock, P = problem.clock, incumbent.period
     times, succs = problem.workload.times, problem.workload.successors()
     ticks = most_ticks(problem)
-    span = max(s + ticks[c][i] for i, (s, (c, _)) in enumerate(zip(incumbent.start[0], incumbent.core[0])))
     due = due_ticks(problem)
-    horizon = max(span, max(due)) + P
+    horizon = max(span(problem, incumbent), max(due)) + P
     model = CircleModel(problem, incumbent, horizon)
     m, start, assign = model.m, model.start[0], model.assign[0]
     top = clock * (model.horizon + max(ticks[c][i] for i in range(problem.n_ops) for c in problem.allowed(i))) + 1

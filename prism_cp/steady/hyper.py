@@ -73,13 +73,14 @@ def hyper_problem(mix: Mix, platform: Platform, name: str = "the workload") -> t
     return union_problem(repeated(mix, hyper, 1), platform), hyper
 
 
-def unrolled_mix(mix: Mix, platform: Platform, schedule: ModuloSchedule, hyperperiod_us: Fraction, copies: int) -> tuple[Problem, Schedule]:
-    """`schedule` (a modulo schedule of `hyper_problem(mix, ...)`, period =
-    the hyperperiod) repeated over `copies` hyperperiods: the problem of their
-    inferences (`union_problem`) and the schedule in which inference k + c * m
-    of each app (m per hyperperiod) runs inference k's ops and transfers c
+def unrolled_mix(mix: Mix, one: Problem, schedule: ModuloSchedule, hyperperiod_us: Fraction, copies: int) -> tuple[Problem, Schedule]:
+    """`schedule` (a modulo schedule of `one`, the problem `hyper_problem(mix,
+    ...)` of one hyperperiod's inferences, period = the hyperperiod) repeated
+    over `copies` hyperperiods: the problem of their inferences
+    (`union_problem`) and the schedule in which inference k + c * m of each
+    app (m per hyperperiod) runs inference k's ops and transfers c
     hyperperiods later, on the same cores (transfers: `unroll.coloured`)."""
-    one = union_problem(repeated(mix, hyperperiod_us, 1), platform)
+    platform = one.platform
     many = union_problem(repeated(mix, hyperperiod_us, copies), platform)
     counts = per_hyperperiod(mix, hyperperiod_us)
     first = {(group.app, group.index): group.ops[0] for group in many.groups}

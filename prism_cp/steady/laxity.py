@@ -15,34 +15,11 @@ from __future__ import annotations
 
 import math
 
-import numpy as np
-
 from prism_cp.bounds import op_timing
 from prism_cp.problem import Problem
+from prism_cp.steady.circle import Circle
 from prism_cp.steady.link import edges, reserved
 from prism_cp.steady.modulo import Core, ModuloSchedule, most_ticks
-
-
-class Circle:
-    """The held ticks of a circle of `period` ticks and, per residue, the
-    free run starting there (at most `period`)."""
-
-    def __init__(self, period: int) -> None:
-        self.period = period
-        self.held = np.zeros(period, dtype=bool)
-        self.run = np.full(period, period, dtype=np.int64)
-
-    def first(self, tick: int, ticks: int) -> int | None:
-        """The first tick at or after `tick` from which `ticks` ticks are free (None: nowhere)."""
-        fits = np.flatnonzero(np.roll(self.run, -(tick % self.period)) >= ticks)
-        return None if fits.size == 0 else tick + int(fits[0])
-
-    def take(self, tick: int, ticks: int) -> None:
-        P = self.period
-        self.held[(tick + np.arange(ticks)) % P] = True
-        twice = np.concatenate([self.held, self.held])
-        nxt = np.minimum.accumulate(np.where(twice, np.arange(2 * P), 2 * P)[::-1])[::-1]
-        self.run = np.minimum(nxt[:P] - np.arange(P), P)
 
 
 def due_ticks(problem: Problem) -> list[int]:

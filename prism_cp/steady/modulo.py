@@ -62,6 +62,14 @@ def most_ticks(problem: Problem) -> dict[str, tuple[int, ...]]:
     return {c: tuple(hi for _, hi in occ) for c, occ in stream_ticks(problem).items()}
 
 
+def span(problem: Problem, schedule: ModuloSchedule) -> int:
+    """The ticks from the start of its period to the last reserved tick of
+    any op copy of `schedule`: how far one period's batches reach (the
+    periods to unroll past the last one for them to drain)."""
+    ticks = most_ticks(problem)
+    return max(schedule.start[j][i] + ticks[schedule.core[j][i][0]][i] for j in range(schedule.unroll) for i in range(problem.n_ops))
+
+
 def release_ticks(period: int, unroll: int) -> list[int]:
     """Per copy: the first tick at or after its arrival j * period / unroll."""
     return [-(-j * period // unroll) for j in range(unroll)]

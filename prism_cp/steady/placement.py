@@ -9,6 +9,7 @@ from heapq import heapify, heappop, heappush
 from prism_cp.bounds import op_timing
 from prism_cp.problem import Problem
 from prism_cp.steady import link
+from prism_cp.steady.circle import Circle
 from prism_cp.steady.modulo import Core, ModuloSchedule, latency_units, most_ticks, release_ticks
 
 
@@ -36,13 +37,13 @@ def place(problem: Problem, period: int, unroll: int, cores: list[list[Core]], r
 
 
 class _Circles:
-    """Which op copy holds each residue of each core's circle, and the free
-    run (ticks) starting at each residue, kept up to date."""
+    """Which op copy holds each residue of each core's circle, and the
+    core's `Circle` (its free runs), kept up to date."""
 
     def __init__(self, problem: Problem, period: int) -> None:
         self.period = period
         self.owner = {(c, x): [None] * period for c in ("cpu", "npu") for x in range(problem.platform.cores(c))}
-        self.free = {core: [period] * period for core in self.owner}
+        self.circle = {core: Circle(period) for core in self.owner}
 
     def holders(self, core: Core, start: int, d: int) -> set:
         """The op copies an arc of `d` ticks from `start` would overlap."""
@@ -53,11 +54,7 @@ class _Circles:
         row, P = self.owner[core], self.period
         for x in range(d):
             row[(start + x) % P] = op
-        run, after = self.free[core], 0
-        for r in reversed(range(2 * P)):  # twice around: runs wrap
-            after = after + 1 if row[r % P] is None else 0
-            if r < P:
-                run[r] = min(after, P)
+        self.circle[core].take(start, d, held=op is not None)
 
 
 def _iterative(
@@ -109,7 +106,7 @@ def _iterative(
         d = ticks[c][i]
         ready = max([rel[j] + problem.op_release[i]] + [placed[j, p][0] + ticks[placed[j, p][1][0]][p] + delay[j][p, i] for p in preds[i] if (j, p) in placed])
         mine = [(c, x) for x in range(problem.platform.cores(c))]
-        fits = [min((t for t in range(ready, ready + P) if circles.free[core][t % P] >= d), default=None) for core in mine]
+        fits = [circles.circle[core].first(ready, d) for core in mine]
         options = [(t, core) for t, core in zip(fits, mine) if t is not None]
         if op in pinned:
             core, r = pinned[op]

@@ -19,7 +19,8 @@ class StreamReport:
     """max/mean_latency_us over the batches; deadline_misses (0 without a
     deadline); sustainable: the arrival period is at least the steady-state
     period bound (None without arrivals); infeasible: the deadline is
-    shorter than the critical path, so every batch misses whatever the schedule."""
+    shorter than one batch needs even alone on these cores (`bounds.alone`),
+    so every batch misses whatever the schedule."""
 
     max_latency_us: float
     mean_latency_us: float

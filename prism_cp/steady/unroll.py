@@ -13,7 +13,7 @@ from prism_cp.problem import Problem, completion_tick
 from prism_cp.schedule import Schedule, Transfer
 from prism_cp.simulate import replay
 from prism_cp.steady.link import edges
-from prism_cp.steady.modulo import ModuloSchedule, most_ticks
+from prism_cp.steady.modulo import ModuloSchedule, span
 from prism_cp.latency import batch_latencies
 
 
@@ -105,9 +105,8 @@ def check(problem: Problem, schedule: ModuloSchedule, periods: int) -> Measured:
     Raises AssertionError on any violation: a modulo schedule that does not
     hold when unrolled is a bug, never a result."""
     k, P, n = schedule.unroll, schedule.period, problem.n_ops
-    span = max(schedule.start[j][i] + most_ticks(problem)[schedule.core[j][i][0]][i] for j in range(k) for i in range(n))
     kept = k * periods
-    stream = stream_problem(problem, schedule, kept + k * (-(-span // P) + 1))
+    stream = stream_problem(problem, schedule, kept + k * (-(-span(problem, schedule) // P) + 1))
     again = replayed(stream, unrolled(stream, schedule))
     half = kept // 2 // k * k
     times, clock = stream.global_times, stream.clock

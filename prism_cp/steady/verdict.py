@@ -60,13 +60,14 @@ class Found:
     late: tuple[int, ...] = ()
 
 
-def proof(mix: Mix, platform: Platform, problem: Problem, hyperperiod_us: Fraction) -> tuple[str | None, dict[str, float]]:
+def proof(mix: Mix, problem: Problem, hyperperiod_us: Fraction) -> tuple[str | None, dict[str, float]]:
     """Why no schedule of `mix` meets every deadline forever (None: no proof
-    found), and the load per core type over a hyperperiod."""
+    found), and the load per core type over a hyperperiod; `problem`: its
+    hyperperiod's inferences (`hyper.hyper_problem`), on its platform."""
     bound = period_bound(problem)
     load = {c: float(per_core * problem.clock / hyperperiod_us) for c, per_core in bound.load.items()}
     for app in mix.apps:
-        alone = alone_us(Problem(app.workload, platform))
+        alone = alone_us(Problem(app.workload, problem.platform))
         if app.deadline_us < alone:
             return (f"app {app.name!r}: one inference needs at least {alone:.2f} us on these cores even alone (analytic lower bound), "
                     f"more than its deadline {app.deadline_us:g} us"), load
@@ -77,10 +78,15 @@ def proof(mix: Mix, platform: Platform, problem: Problem, hyperperiod_us: Fracti
     return None, load
 
 
+def _late_count(late: tuple[int, ...] | list[int]) -> int:
+    """How many inferences a lateness per inference (`laxity.late_groups`) has late."""
+    return sum(x > 0 for x in late)
+
+
 def _least_late(problem: Problem, schedules: list[ModuloSchedule | None]) -> tuple[ModuloSchedule | None, tuple[int, ...] | None]:
     """The schedule with the fewest late inferences, then the least largest
     lateness, and its lateness per inference (None, None: no schedule)."""
-    scored = [(sum(x > 0 for x in late), max(late), k, s, late) for k, s in enumerate(schedules) if s is not None for late in [tuple(late_groups(problem, s))]]
+    scored = [(_late_count(late), max(late), k, s, late) for k, s in enumerate(schedules) if s is not None for late in [tuple(late_groups(problem, s))]]
     return (None, None) if not scored else min(scored)[3:]
 
 
@@ -92,25 +98,25 @@ def search_verdict(
     say = progress or (lambda _line: None)
     end = time.perf_counter() + time_limit
     problem, hyper = hyper_problem(mix, platform, name)
-    why, load = proof(mix, platform, problem, hyper)
+    why, load = proof(mix, problem, hyper)
     loads = ", ".join(f"{c} {100 * x:.1f}%" for c, x in load.items())
     say(f"[verdict] hyperperiod {float(hyper):g} us, {len(problem.groups)} inferences, {problem.n_ops} ops; least load per core {loads}")
     if why is not None:
         return Found(NOT_SCHEDULABLE, why, problem, hyper, load)
     period = int(hyper / problem.clock)
-    best, late = None, None
-    for name, order in priorities(problem).items():
+    best, late, orders = None, None, priorities(problem)
+    for rule, order in orders.items():
         best, late = _least_late(problem, [best, circle_list_schedule(problem, period, order)])
-        say(f"[verdict] list scheduling, {name} first: " + ("no room on the circles" if late is None else f"{sum(x > 0 for x in late)} late of {len(late)}"))
+        say(f"[verdict] list scheduling, {rule} first: " + ("no room on the circles" if late is None else f"{_late_count(late)} late of {len(late)}"))
         if late is not None and not any(late):
             break
     if late is None or any(late):
         status, cores = pack(problem, period, 1, time_limit=PACK_SHARE * (end - time.perf_counter()), workers=workers, seed=seed)
         if cores is not None:
             types = [core[0] for core in cores[0]]
-            placed = [place(problem, period, 1, cores)] + [circle_list_schedule(problem, period, order, types) for order in priorities(problem).values()]
+            placed = [place(problem, period, 1, cores)] + [circle_list_schedule(problem, period, order, types) for order in orders.values()]
             best, late = _least_late(problem, [best, *placed])
-            say(f"[verdict] packed, then placed and list scheduled on the packing's core types: {sum(x > 0 for x in late)} late of {len(late)}")
+            say(f"[verdict] packed, then placed and list scheduled on the packing's core types: {_late_count(late)} late of {len(late)}")
         else:
             say(f"[verdict] packing: {status}")
     if best is not None and any(late) and time.perf_counter() < end:
@@ -119,17 +125,18 @@ def search_verdict(
         best, late = _least_late(problem, [best, found])
     if late is not None and not any(late):
         return Found(SCHEDULABLE, "a periodic schedule meets every deadline", problem, hyper, load, best, late)
-    reason = "no periodic schedule found" if late is None else f"the best periodic schedule found is late for {sum(x > 0 for x in late)} of {len(late)} inferences per hyperperiod"
+    reason = "no periodic schedule found" if late is None else f"the best periodic schedule found is late for {_late_count(late)} of {len(late)} inferences per hyperperiod"
     return Found(UNKNOWN, reason + " within the time limit", problem, hyper, load, best, late or ())
 
 
 @dataclass(frozen=True)
 class Verdict:
     """The outcome of `prism_cp.solve.mix_verdict`: `found`, and the check of
-    its schedule unrolled over `hyperperiods` hyperperiods (plus the drain)
-    and replayed in the simulator: the unrolled `problem` and `schedule`
-    (validated, as is the replay), its `misses` and per-app `apps`
-    (`mix.AppReport`), and the seconds the verdict took."""
+    its schedule unrolled over `hyperperiods` hyperperiods (the drain, the
+    ones an inference spans past the last, included) and replayed in the
+    simulator: the unrolled `problem` and `schedule` (validated, as is the
+    replay), its `misses` and per-app `apps` (`mix.AppReport`), and the
+    seconds the verdict took."""
 
     found: Found
     wall_s: float
@@ -154,7 +161,7 @@ class Verdict:
             "hyperperiod_us": float(f.hyperperiod_us),
             "inferences_per_hyperperiod": len(f.problem.groups),
             "load": f.load,
-            "late_per_hyperperiod": None if f.schedule is None else sum(x > 0 for x in f.late),
+            "late_per_hyperperiod": None if f.schedule is None else _late_count(f.late),
             "checked_hyperperiods": self.hyperperiods or None,
             "misses": self.misses,
             "apps": [a.as_json() for a in self.apps],
