@@ -12,6 +12,7 @@ import subprocess
 import sys
 import tempfile
 from collections.abc import Callable
+from dataclasses import replace
 from pathlib import Path
 
 from prism_cp import Problem, Result, replay, simulate, solve, validate
@@ -19,7 +20,7 @@ from prism_cp.cost.agreement import spearman
 from prism_cp.cost.roofline import estimate_times, op_sides, op_work
 from prism_cp.energy_front import energy_front
 from prism_cp.io import load_platform, load_workload, read_network
-from prism_cp.platform import Platform
+from prism_cp.platform import Link, Platform
 
 ROOT = Path(__file__).resolve().parent.parent
 PRISM = [sys.executable, "-m", "prism_cp"]
@@ -33,8 +34,9 @@ def size_aware_times() -> bool:
     side bounds each op, and the ranking over the compute-bound ops, since
     ops bound by the weight port rank by their weights instead."""
     net = read_network("resnet50")
-    npu = estimate_times(net, load_platform("imx93"))["npu"]
-    roofline = load_platform("imx93").roofline("npu")
+    imx93 = load_platform("imx93")
+    npu = estimate_times(net, imx93)["npu"]
+    roofline = imx93.roofline("npu")
     work = op_work(net)
     ops = [i for i, layer in enumerate(net.layers) if layer.type in ("Conv2D", "Dense")]
     convs = [npu[i] for i, layer in enumerate(net.layers) if layer.type == "Conv2D"]
@@ -87,13 +89,12 @@ def measured_resnet50(runs: int = 10, low: float = 0.7, high: float = 1.3) -> bo
 # Xilinx Zynq-7000 (UG585, "Theoretical Bandwidth" table): one 64-bit AXI
 # master at 222 MHz, 1,776 MB/s each way; its 8 channels share that master,
 # so the link is one channel at the master's rate.
-GRAI_LINK = """
-[link]
-bytes_per_us = 1776.0   # 64 bits x 222 MHz (PL330 in the Zynq-7000, above)
-channels = 1            # the channels share one AXI master
-latency_us = 2.0        # assumption: programming one descriptor
-pj_per_byte = 160.0     # DRAM access, the low end of Horowitz (ISSCC 2014): 1.3 nJ per 64 bits
-"""
+GRAI_LINK = Link(
+    latency_us=2.0,  # assumption: programming one descriptor
+    bytes_per_us=1776.0,  # 64 bits x 222 MHz (PL330 in the Zynq-7000, above)
+    pj_per_byte=160.0,  # DRAM access, the low end of Horowitz (ISSCC 2014): 1.3 nJ per 64 bits
+    channels=1,  # the channels share one AXI master
+)
 CORES = {"npus": 4, "cpus": 2}
 BATCHES = 16
 CPSAT_S = 60.0
@@ -105,11 +106,9 @@ CAP_STRETCH = 1.05
 CAP_S = 20.0
 
 
-def linked_grai(tmp: Path) -> Platform:
-    """grai's own file plus GRAI_LINK, written to `tmp`."""
-    path = tmp / "grai_link.toml"
-    path.write_text((ROOT / "platforms" / "grai.toml").read_text().replace('name = "grai"', 'name = "grai_link"') + GRAI_LINK)
-    return load_platform(path, **CORES)
+def linked_grai() -> Platform:
+    """grai with GRAI_LINK, named grai_link."""
+    return replace(load_platform("grai", **CORES), name="grai_link", link=GRAI_LINK)
 
 
 def checked(problem: Problem, result: Result, what: str) -> bool:
@@ -125,8 +124,7 @@ def transfers_on_linked_grai() -> bool:
     validates with its transfers; cpsat in 60 s is within 3% of its bound
     and no worse than the best heuristic; and the loss of the best schedule
     found ignoring transfers when re-timed with the link."""
-    with tempfile.TemporaryDirectory(prefix="bench_physical_") as tmp:
-        linked = Problem(load_workload("xception"), linked_grai(Path(tmp)), BATCHES)
+    linked = Problem(load_workload("xception"), linked_grai(), BATCHES)
     plain = Problem(load_workload("xception"), load_platform("grai", **CORES), BATCHES)
     print(f"xception, {BATCHES} batches, grai + link ({linked.platform.link}), 4 NPUs + 2 CPUs:")
     results = {a: solve(linked, a, **({"time_limit": CPSAT_S} if a == "cpsat" else {})) for a in ("random", "npufirst", "prism", "staggered", "heft", "cpsat")}
@@ -149,8 +147,7 @@ def energy_front_on_linked_grai() -> bool:
     """The makespan-energy front of the same instance in 120 s: at least 5
     validated non-dominated points, monotone, and the energy saved under a
     cap of 1.05 x the least makespan."""
-    with tempfile.TemporaryDirectory(prefix="bench_physical_") as tmp:
-        linked = Problem(load_workload("xception"), linked_grai(Path(tmp)), BATCHES)
+    linked = Problem(load_workload("xception"), linked_grai(), BATCHES)
     front = energy_front(linked, time_limit=FRONT_S, points=FRONT_POINTS)
     print(f"energy front, xception {BATCHES} batches on grai + link, {FRONT_S:g} s, {FRONT_POINTS} solves:")
     met = all([checked(linked, p.result, f"cap {p.result.makespan_cap_us}" + (" (dominated)" if p.dominated else "")) for p in front])

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import dataclasses
 import time
+from pathlib import Path
 from typing import TYPE_CHECKING, Any, Collection, Sequence
 
 from prism_cp.bounds import check_bounds, lower_bound
@@ -187,3 +188,12 @@ def witness_result(verdict: Verdict) -> Result | None:
     problem, schedule = verdict.problem, verdict.schedule
     bound = lower_bound(problem, ("critical-path", "total-work", "load"))
     return Result("verdict", schedule, schedule.core_type, bound, Status.judge(schedule.makespan, bound), verdict.wall_s, energy_uj=energy_uj(problem, schedule))
+
+
+def write_witness(verdict: Verdict, path: Path, seed: int | None = None) -> Path | None:
+    """Export the verdict's checked schedule (`witness_result`) as a schedule
+    JSON at `path`: the path, or None when the verdict has no schedule."""
+    from prism_cp.io import write_schedule_json  # only an export needs the file formats
+
+    result = witness_result(verdict)
+    return None if result is None else write_schedule_json(path, verdict.problem, result, seed=seed)

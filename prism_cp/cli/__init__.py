@@ -1,9 +1,10 @@
 """The `prism-cp` command line: parse options, call the library, print.
 
-One module per command group: `run` (schedule, throughput, compare), `check`
-(validate), `views` (plot, trace, show), `sweep`, `importing` (import, extime);
-`options` holds the option types and the console, `instance` the options the
-run commands share. Every command builds a Problem from files
+One module per command group: `run` (schedule, throughput, compare), `pareto`,
+`check` (validate), `views` (plot, trace, show), `sweep`, `importing` (import,
+extime); `options` holds the option types and the console, `instance` the
+options the run commands and `pareto` share, `stream` the lines and fields of
+streams, mixes and the steady state. Every command builds a Problem from files
 (`prism_cp.io`), runs algorithms only through `solve`, and exports through
 `prism_cp.io`; nothing here schedules. User errors (PrismError, bad options,
 unreadable files) become one line `error: ...` on stderr with exit status 2,

@@ -17,6 +17,7 @@ from prism_cp.errors import PrismError
 from prism_cp.io import load_platform, load_workload, problem_from_reference, read_schedule_json, read_schedule_pickle
 from prism_cp.latency import misses
 from prism_cp.mix import Mix, load_mix, mix_problem
+from prism_cp.platform import Platform
 from prism_cp.problem import Instance, Problem
 from prism_cp.schedule import Schedule
 from prism_cp.simulate import validate
@@ -57,7 +58,7 @@ def validate_schedule(
         problem, sched = _from_json(file, model, platform, npus, cpus, clock)
     else:
         layout = _layout_of(file)
-        plat = load_platform(platform or layout[0] or "grai", npus=_first(npus, layout[1], 4), cpus=_first(cpus, layout[2], 2), clock_us=clock)
+        plat = _platform(platform, npus, cpus, clock, (layout[0] or "grai", layout[1], layout[2], None))
         problem, sched = problem_from_reference(read_schedule_pickle(file), plat)
     plat = problem.platform
     violations = validate(problem, sched)
@@ -85,7 +86,7 @@ def _from_json(file: Path, model: str | None, platform: str | None, npus: int | 
     if len(doc.schedule.start) != workload.n_ops * doc.batches or doc.op_names not in (None, workload.op_names):
         raise PrismError(f"{file} does not schedule {doc.batches} batches of model {workload.name} ({workload.n_ops} ops); "
                          "pass --model with the model file it was made for")
-    plat = load_platform(platform or doc.platform, npus=_first(npus, doc.npus, 4), cpus=_first(cpus, doc.cpus, 2), clock_us=clock or doc.clock_us)
+    plat = _platform(platform, npus, cpus, clock, (doc.platform, doc.npus, doc.cpus, doc.clock_us))
     return Problem(workload, plat, doc.batches), doc.schedule
 
 
@@ -99,7 +100,7 @@ def _mix_from_json(file: Path, workload: Path, platform: str | None, npus: int |
     counts = Counter(g.app for g in doc.instances)
     if set(counts) != {a.name for a in mix.apps}:
         raise PrismError(f"{file} schedules apps {sorted(counts)}, workload {workload} names {sorted(a.name for a in mix.apps)}")
-    plat = load_platform(platform or doc.platform, npus=_first(npus, doc.npus, 4), cpus=_first(cpus, doc.cpus, 2), clock_us=clock or doc.clock_us)
+    plat = _platform(platform, npus, cpus, clock, (doc.platform, doc.npus, doc.cpus, doc.clock_us))
     problem = mix_problem(Mix(tuple(replace(a, count=counts[a.name]) for a in mix.apps)), plat)
 
     def timing(groups: Sequence[Instance]) -> list[tuple]:
@@ -108,6 +109,14 @@ def _mix_from_json(file: Path, workload: Path, platform: str | None, npus: int |
     if timing(problem.groups) != timing(doc.instances) or len(doc.schedule.start) != problem.size:
         raise PrismError(f"{file} does not schedule the inferences of workload {workload} (arrivals, due times or ops differ)")
     return problem, doc.schedule
+
+
+def _platform(platform: str | None, npus: int | None, cpus: int | None, clock: int | None,
+              recorded: tuple[str, int | None, int | None, int | None]) -> Platform:
+    """The platform of the options; each one not given is the file's
+    `recorded` (name, npus, cpus, clock), else 4 NPUs and 2 CPUs and the platform's clock."""
+    name, recorded_npus, recorded_cpus, recorded_clock = recorded
+    return load_platform(platform or name, npus=_first(npus, recorded_npus, 4), cpus=_first(cpus, recorded_cpus, 2), clock_us=clock or recorded_clock)
 
 
 def _first(*values: int | None) -> int:

@@ -1,4 +1,4 @@
-"""The options shared by `schedule`, `throughput` and `compare`: which
+"""The options shared by `schedule`, `throughput`, `compare` and `pareto`: which
 instance to build and how to run an engine on it. Declared once, as the
 fields of `RunOptions`; `run_options` splices them into each command's
 signature, so that a command declares only its own options and receives the
@@ -97,11 +97,17 @@ class RunOptions:
         printer, the bounds, and of the engine's own options only those the user
         set, so that each engine keeps its own defaults for the rest."""
         given = {
-            "cpsat": {"time_limit": self.engine_time_limit(), "workers": self.workers, "mapping": self.mapping.value},
+            "cpsat": self.engine_options() | {"mapping": self.mapping.value},
             "staggered": {"stagger_us": self.stagger_us, "cpu_ratio": self.cpu_ratio},
         }.get(algorithm, {})
         bounds = None if self.bounds is None else split_names(self.bounds)
         return {"seed": self.seed, "progress": self.console.solver_progress, "bounds": bounds} | {k: v for k, v in given.items() if v is not None}
+
+    def engine_options(self) -> dict[str, Any]:
+        """The options of a steady-state or verdict search: the time left
+        (`engine_time_limit`), the seed, the progress printer, and the workers if given."""
+        return {"time_limit": self.engine_time_limit(), "seed": self.seed, "progress": self.console.solver_progress} | (
+            {"workers": self.workers} if self.workers else {})
 
     def engine_time_limit(self) -> float:
         """What remains of the whole-run --time-limit for an engine: the process

@@ -26,7 +26,7 @@ from prism_cp.views import check_view_paths, plot_comparison, timeline_of, write
 
 INTERRUPTED = 130  # the exit status of a run stopped by Ctrl-C, as a shell reports it
 DEFAULT_BATCH_SIZES = "2,4,8,16,32,64,128"
-VERDICT_EXIT = {"schedulable": 0, "not schedulable": 3, "unknown": 4}
+VERDICT_EXIT = {"schedulable": 0, "not schedulable": 3, "unknown": 4}  # steady.verdict's verdicts, spelt out: importing it loads OR-Tools
 CAP_EXIT = {Status.INFEASIBLE: 3, Status.UNKNOWN: 4}  # an energy run whose makespan cap is unreachable, or was not reached
 
 
@@ -196,9 +196,7 @@ def throughput(
     _wall_lines(out, compile_s, schedule_s)
     steady = {}
     if steady_state:
-        engine = {"time_limit": options.engine_time_limit(), "seed": options.seed, "progress": out.solver_progress}
-        engine |= {"workers": options.workers} if options.workers else {}
-        steady = steady_lines(out, problems[0], average, unroll=unroll, deadline_us=deadline_us, **engine)
+        steady = steady_lines(out, problems[0], average, unroll=unroll, deadline_us=deadline_us, **options.engine_options())
     if options.json_out:
         summary = _summary(problems[0])
         del summary["batches"]
@@ -215,7 +213,7 @@ def throughput(
 def _verdict(options: RunOptions, steady_state: bool, unroll: int | None, deadline_us: float | None, sizes_given: bool) -> None:
     """`throughput --steady-state --workload`: the verdict on the mix, its
     lines or JSON, and its witness written as a schedule JSON."""
-    from prism_cp.solve import mix_verdict, witness_result
+    from prism_cp.solve import mix_verdict, write_witness
 
     if not steady_state:
         raise PrismError("throughput --workload answers whether the mix is schedulable forever: add --steady-state")
@@ -223,17 +221,12 @@ def _verdict(options: RunOptions, steady_state: bool, unroll: int | None, deadli
         raise PrismError("--workload's apps carry their own periods, deadlines and counts: drop --unroll, --deadline-us and --batch-sizes")
     out = options.console
     mix, platform = options.mix()
-    engine = {"time_limit": options.engine_time_limit(), "seed": options.seed, "progress": out.solver_progress}
-    engine |= {"workers": options.workers} if options.workers else {}
-    verdict = mix_verdict(mix, platform, name=str(options.workload), **engine)
-    witness, result = None, witness_result(verdict)
-    if result is not None:
-        witness = schedule_path(options.results_dir, verdict.problem, "verdict").with_suffix(".json")
-        write_schedule_json(witness, verdict.problem, result, seed=options.seed)
+    verdict = mix_verdict(mix, platform, name=str(options.workload), **options.engine_options())
+    # the hyperperiod's problem names the same mix and platform as the checked one, and exists without a schedule
+    witness = write_witness(verdict, schedule_path(options.results_dir, verdict.found.problem, "verdict").with_suffix(".json"), options.seed)
     fields = verdict.summary() | {"witness": None if witness is None else str(witness)}
     if options.json_out:
-        plat = platform
-        out.data({"workload": str(options.workload), "platform": plat.name, "npus": plat.npus, "cpus": plat.cpus} | fields)
+        out.data({"workload": str(options.workload), "platform": platform.name, "npus": platform.npus, "cpus": platform.cpus} | fields)
     else:
         verdict_lines(out, fields)
     raise typer.Exit(VERDICT_EXIT[verdict.verdict])

@@ -1,7 +1,8 @@
 """Console lines and JSON fields of the stream options (`schedule
 --arrival-period-us/--deadline-us`, `throughput --steady-state`) and of
 mixes (`--workload`): parsing of
-their combinations and printing only; the work is `prism_cp.steady`'s."""
+their combinations and printing only; the work is the library's
+(`prism_cp.steady`, `prism_cp.mix`, `prism_cp.latency`, `prism_cp.solve`)."""
 
 from __future__ import annotations
 

@@ -16,6 +16,11 @@ from prism_cp.solve import algorithms
 _RANGE = re.compile(r"(\d+)\s*-\s*(\d+)")
 
 
+def config_key(config: Config) -> str:
+    """A run's identity in the results database: its configuration as canonical JSON."""
+    return json.dumps(asdict(config), sort_keys=True)
+
+
 @dataclass(frozen=True)
 class RunConfig:
     """One run of a sweep: an instance and an algorithm with its options.
@@ -33,10 +38,7 @@ class RunConfig:
     seed: int = 42
     time_limit: float | None = None
 
-    @property
-    def key(self) -> str:
-        """The run's identity in the results database: its configuration as canonical JSON."""
-        return json.dumps(asdict(self), sort_keys=True)
+    key = property(config_key)
 
 
 @dataclass(frozen=True)
@@ -56,10 +58,7 @@ class VerdictConfig:
     seed: int = 42
     time_limit: float = 30.0
 
-    @property
-    def key(self) -> str:
-        """The run's identity in the results database: its configuration as canonical JSON."""
-        return json.dumps(asdict(self), sort_keys=True)
+    key = property(config_key)
 
 
 #: a run of either kind

@@ -11,9 +11,10 @@ from prism_cp.errors import PrismError
 from prism_cp.io import load_platform, load_workload, write_schedule_json
 from prism_cp.mix import load_mix
 from prism_cp.problem import Problem
-from prism_cp.solve import mix_verdict, solve, witness_result
+from prism_cp.solve import mix_verdict, solve, write_witness
 from prism_cp.sweep.plan import Config, RunConfig, VerdictConfig, file_digest
 from prism_cp.sweep.state import RunState
+from prism_cp.sweep.store import RESULT_COLUMNS, VERDICT_RESULT_COLUMNS
 
 
 def schedule_path(schedules_dir: str | Path, config: RunConfig) -> Path:
@@ -81,32 +82,28 @@ def run_verdict(config: VerdictConfig, schedules_dir: str, workers: int | None =
         verdict = mix_verdict(load_mix(config.workload), platform, name=config.workload, **options)
     except PrismError as e:
         return row | empty_verdict(RunState.ERROR, str(e), time.perf_counter() - t0)
-    result, path = witness_result(verdict), None
-    if result is not None:
-        path = str(write_schedule_json(verdict_path(schedules_dir, config), verdict.problem, result, seed=config.seed))
-    found = verdict.found
-    return row | {
-        "workload_name": found.problem.workload.name,
-        "verdict": found.verdict,
-        "reason": found.reason,
-        "hyperperiod_us": float(found.hyperperiod_us),
-        "misses": verdict.misses,
+    path = write_witness(verdict, verdict_path(schedules_dir, config), seed=config.seed)
+    summary = verdict.summary()
+    return row | {c: summary[c] for c in VERDICT_RESULT_COLUMNS if c in summary} | {
         "status": RunState.DONE.value,
-        "wall_s": verdict.wall_s,
-        "schedule_path": path,
+        "schedule_path": None if path is None else str(path),
         "error": None,
     }
 
 
 def empty_result(state: RunState, error: str, wall_s: float | None = None) -> dict[str, Any]:
     """The result columns of a run that produced no schedule."""
-    return {"makespan_us": None, "lower_bound_us": None, "gap": None, "status": state.value, "wall_s": wall_s, "schedule_path": None, "error": error, "energy_uj": None}
+    return _empty(RESULT_COLUMNS) | {"status": state.value, "wall_s": wall_s, "error": error}
 
 
 def empty_verdict(state: RunState, error: str, wall_s: float | None = None) -> dict[str, Any]:
     """The result columns of a verdict run that reached no verdict."""
-    return {"workload_name": None, "verdict": None, "reason": None, "hyperperiod_us": None, "misses": None,
-            "status": state.value, "wall_s": wall_s, "schedule_path": None, "error": error}
+    return _empty(VERDICT_RESULT_COLUMNS) | {"status": state.value, "wall_s": wall_s, "error": error}
+
+
+def _empty(columns: tuple[str, ...]) -> dict[str, Any]:
+    """`columns` all null, but the version (`config_row` gives it)."""
+    return dict.fromkeys(c for c in columns if c != "prism_cp_version")
 
 
 def config_row(config: Config) -> dict[str, Any]:

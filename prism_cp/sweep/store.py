@@ -47,6 +47,7 @@ _VERDICTS = """CREATE TABLE IF NOT EXISTS verdicts (
     finished_at TEXT NOT NULL DEFAULT (datetime('now'))
 )"""
 
+#: the tables of the first release of version 1; `Store._upgrade` adds the rest, to a new file as to an old one
 _SCHEMA = f"""
 CREATE TABLE meta (name TEXT PRIMARY KEY, value TEXT NOT NULL);
 CREATE TABLE runs (
@@ -55,10 +56,8 @@ CREATE TABLE runs (
     batches INTEGER NOT NULL, algorithm TEXT NOT NULL, seed INTEGER NOT NULL, time_limit REAL,
     makespan_us REAL, lower_bound_us REAL, gap REAL, status TEXT NOT NULL, wall_s REAL,
     schedule_path TEXT, prism_cp_version TEXT NOT NULL, error TEXT,
-    finished_at TEXT NOT NULL DEFAULT (datetime('now')),
-    energy_uj REAL
+    finished_at TEXT NOT NULL DEFAULT (datetime('now'))
 );
-{_VERDICTS};
 PRAGMA application_id = {APPLICATION_ID};
 PRAGMA user_version = {SCHEMA_VERSION};
 """
@@ -96,8 +95,12 @@ class Store:
                 self.db.execute("INSERT INTO meta VALUES ('created_by', ?)", (f"prism_cp {__version__}",))
         finally:
             self.db.execute("COMMIT")
-        if app_id == 0 and not tables:
-            return
+        if app_id != 0 or tables:
+            self._check(app_id, version, tables)
+        self._upgrade()
+
+    def _check(self, app_id: int, version: int, tables: set[str]) -> None:
+        """Refuse a file that is not a sweep database of this schema version, or is damaged."""
         if app_id != APPLICATION_ID:
             raise PrismError(f"{self.path} is an SQLite database but not a prism-cp sweep database; choose another --db")
         if version != SCHEMA_VERSION:
@@ -109,12 +112,11 @@ class Store:
         problems = [r[0] for r in self.db.execute("PRAGMA quick_check")]
         if problems != ["ok"] or not {"meta", "runs"} <= tables:
             raise PrismError(f"{self.path} is damaged ({'; '.join(problems[:3]) or 'tables missing'}); move it away or choose another --db")
-        self._upgrade()
 
     def _upgrade(self) -> None:
-        """Add the ADDED_COLUMNS and the verdicts table that a file written
-        before them lacks (in one transaction: two sweeps opening it at once
-        add each once)."""
+        """Add the ADDED_COLUMNS and the verdicts table that a new file or one
+        written before them lacks (in one transaction: two sweeps opening it
+        at once add each once)."""
         self.db.execute("BEGIN IMMEDIATE")
         try:
             have = {r[1] for r in self.db.execute("PRAGMA table_info(runs)")}

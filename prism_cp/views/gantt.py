@@ -13,8 +13,7 @@ from typing import TYPE_CHECKING, Any, Sequence
 
 from prism_cp.errors import PrismError
 from prism_cp.io.files import atomic_write, output_path
-from prism_cp.schedule import gap
-from prism_cp.schedule import Transfer
+from prism_cp.schedule import Transfer, gap
 from prism_cp.views.timeline import Timeline, Window, core_label, link_label
 
 if TYPE_CHECKING:
@@ -96,7 +95,8 @@ def category(timeline: Timeline, g: int, by: str) -> int | str:
         group = timeline.group(g)
         assert group is not None  # _colouring refuses timelines without groups
         return group.app
-    return timeline.op_types[g % timeline.n_ops] if timeline.op_types is not None else timeline.schedule.core_type[g].upper()
+    kind = timeline.op_type(g)
+    return kind if kind is not None else timeline.schedule.core_type[g].upper()
 
 
 def default_colouring(timelines: Sequence[Timeline]) -> str:
@@ -152,15 +152,16 @@ def auto_window(timelines: Sequence[Timeline]) -> Window | None:
     return Window(None, 0, min(ends)) if ends else None
 
 
-def _zoom_note(timelines: Sequence[Timeline], window: Window, how: str) -> str:
-    """What an automatic zoom shows, and how to see the rest (`how`: the command)."""
-    shown = sum(len(window.ops(t)) for t in timelines)
+def _zoom_note(timelines: Sequence[Timeline], window: Window, shown: Sequence[tuple[Sequence[int], Sequence[int]]], how: str) -> str:
+    """What an automatic zoom shows (`shown`: the (ops, transfers) of each
+    timeline in `window`), and how to see the rest (`how`: the command)."""
+    ops = sum(len(o) for o, _ in shown)
     total = sum(t.size for t in timelines)
     moved = sum(len(t.transfers) for t in timelines)
-    transfers = f", {sum(len(window.transfers(t)) for t in timelines)} of {moved} transfers" if moved else ""
+    transfers = f", {sum(len(k) for _, k in shown)} of {moved} transfers" if moved else ""
     end = max(t.makespan for t in timelines) / 1000
     rest = f"{how} --from-ms/--to-ms/--batches shows the rest, --from-ms 0 everything"
-    return f"showing the first {window.to_ms:g} ms of {end:.1f} ms ({shown} of {total} ops{transfers}):{chr(10) if moved else ' '}{rest}"  # two lines fit the width
+    return f"showing the first {window.to_ms:g} ms of {end:.1f} ms ({ops} of {total} ops{transfers}):{chr(10) if moved else ' '}{rest}"  # two lines fit the width
 
 
 def _draw_rows(ax: Axes, timeline: Timeline, shown: tuple[Sequence[int], Sequence[int]], colouring: _Colouring, label: str = "") -> None:
@@ -253,7 +254,7 @@ def plot_gantt(timeline: Timeline, path: str | Path, window: Window | None = Non
         ax.set_title(timeline.title, fontsize="medium")
     else:
         fig.suptitle(timeline.title, fontsize="medium")
-        ax.set_title(_zoom_note([timeline], zoom, "prism-cp plot"), fontsize="small")
+        ax.set_title(_zoom_note([timeline], zoom, [shown], "prism-cp plot"), fontsize="small")
     _explain(fig, [ax], colouring)
     return save_figure(fig, path)
 
@@ -273,7 +274,7 @@ def plot_comparison(timelines: Sequence[Timeline], labels: Sequence[str], path: 
     rows = sum(map(_rows, timelines))
     fig = figure.Figure(figsize=(12, 2.8 + 0.8 * len(timelines) + 0.3 * rows), layout="constrained")
     if zoom is not None:
-        fig.suptitle(_zoom_note(timelines, zoom, "prism-cp plot FILE"), fontsize="small")
+        fig.suptitle(_zoom_note(timelines, zoom, shown, "prism-cp plot FILE"), fontsize="small")
     grid = fig.add_gridspec(len(timelines) + 1, 1, height_ratios=[_rows(t) + 1 for t in timelines] + [max(4, len(timelines) + 1)])
     axes: list[Axes] = []
     colouring = _colouring(timelines, shown, color or default_colouring(timelines))

@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from prism_cp.io.files import atomic_write, output_path
+from prism_cp.latency import group_latency, group_missed
 from prism_cp.views.timeline import Timeline, core_label, link_label
 from prism_cp.workload import CORE_TYPES
 
@@ -99,9 +100,9 @@ def _app_events(timeline: Timeline) -> list[dict[str, Any]]:
                 events += [_meta("thread_name", pid, lane + 1, name="inferences" + (f" {lane + 1}" if lane else "")),
                            _meta("thread_sort_index", pid, lane + 1, sort_index=lane)]
             lanes[lane] = end
-            missed = group.due_us is not None and end > group.due_us
+            missed = group_missed(group, timeline.schedule)
             args = {"app": app, "inference": group.index, "arrival_us": arrival, "due_us": None if group.due_us is None else float(group.due_us),
-                    "latency_us": end - arrival, "missed": missed, "ops": len(group.ops)}
+                    "latency_us": group_latency(group, timeline.schedule), "missed": missed, "ops": len(group.ops)}
             events.append({"name": f"{app}#{group.index}", "cat": "inference,missed" if missed else "inference", "ph": "X", "ts": arrival,
                            "dur": end - arrival, "pid": pid, "tid": lane + 1, "args": args})
     return events
