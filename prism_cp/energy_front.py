@@ -12,7 +12,7 @@ from typing import Any
 
 from prism_cp.problem import Problem
 from prism_cp.schedule import Result, Status
-from prism_cp.solve import solve
+from prism_cp.solve import check_objective, solve
 
 MAKESPAN_SHARE = 0.2  # of the time limit, for the least makespan (the only solve that seeds and proves bounds)
 THRIFTY_SHARE = 0.1  # for the least energy at any makespan: it starts from the cheapest mapping
@@ -57,6 +57,7 @@ def energy_front(problem: Problem, *, time_limit: float, points: int = 6, **opti
     energy) order is no worse in both, so the non-dominated ones form a
     monotone front (a longer makespan never costs more energy). `options`:
     `solve`'s."""
+    check_objective(problem, "cpsat", "energy", None)  # a platform without power figures, or a stream: before any solve
     end = time.perf_counter() + time_limit
     found: list[Result] = [solve(problem, "cpsat", time_limit=max(MAKESPAN_SHARE * time_limit, 0.1), **options)]
     reuse = {**options, "bounds": (), "seeding": False, "proven_bound_us": found[0].lower_bound}

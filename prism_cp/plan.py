@@ -8,7 +8,9 @@ static-order replay of that answer, checked by `validate`.
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
+from fractions import Fraction
 from heapq import heappop, heappush
 
 from prism_cp.outcome import checked
@@ -18,6 +20,11 @@ from prism_cp.simulate import replay
 
 #: integer units per us of the CP-SAT models' objectives (times rounded down to 1/SCALE us)
 SCALE = 1000
+
+
+def scaled(time_us: float) -> int:
+    """`time_us` in objective units, rounded down (exact for any float)."""
+    return math.floor(Fraction(time_us) * SCALE)
 
 
 @dataclass(frozen=True)

@@ -8,7 +8,7 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass, replace
 
-from prism_cp.errors import PrismError
+from prism_cp.errors import PrismError, check_count
 
 
 def _check_figure(what: str, value: object, *, positive: bool = False) -> None:
@@ -61,8 +61,7 @@ class Roofline:
         _check_share("utilisation", self.utilisation)
         _check_figure("bytes_per_us", self.bytes_per_us, positive=True)
         _check_figure("overhead_us", self.overhead_us)
-        if isinstance(self.bytes_per_element, bool) or not isinstance(self.bytes_per_element, int) or self.bytes_per_element < 1:
-            raise PrismError(f"bytes_per_element must be a whole number >= 1, got {self.bytes_per_element!r}")
+        check_count(self.bytes_per_element, "bytes_per_element")
         for op_type, share in self.utilisation_by_type:
             if not isinstance(op_type, str) or not op_type:
                 raise PrismError(f"utilisation_by_type keys must be op type names, got {op_type!r}")
@@ -70,9 +69,7 @@ class Roofline:
         if self.weight_bytes_per_us is not None:
             _check_figure("weight_bytes_per_us", self.weight_bytes_per_us, positive=True)
         for key in ("channel_granule_in", "channel_granule_out", "kernel_granule", "min_positions"):
-            value = getattr(self, key)
-            if isinstance(value, bool) or not isinstance(value, int) or value < 1:
-                raise PrismError(f"{key} must be a whole number >= 1, got {value!r}")
+            check_count(getattr(self, key), key)
         if self.channel_granule_in % self.kernel_granule:
             raise PrismError(f"kernel_granule ({self.kernel_granule}) must divide channel_granule_in ({self.channel_granule_in}): "
                              "a kernel split takes channel_granule_in / kernel_granule channels per element")

@@ -163,8 +163,8 @@ class _Static:
     at or after it is ready and its channel's previous transfer completed."""
 
     def __init__(self, problem: Problem, core_of: list, channels: Mapping[int, Sequence[tuple[int, int, int]]]) -> None:
-        n, link = problem.n_ops, problem.platform.link
-        wanted = {(b, u, v) for b in range(problem.nbatch) for u, v in problem.edge_tokens if core_of[b * n + u][0] != core_of[b * n + v][0]}
+        link = problem.platform.link
+        wanted = _cross_edges(problem, [c for c, _ in core_of])
         listed = [t for seq in channels.values() for t in seq]
         if sorted(listed) != sorted(wanted) or any(not 0 <= k < (link.channels or len(listed)) for k in channels):
             raise PrismError("replay: the channel orders must list every transfer of a cross-type edge once, on channels of the link")
@@ -192,6 +192,13 @@ class _Static:
             sent.append((s, self.free[k]))
             self.pos[k] += 1
         return sent
+
+
+def _cross_edges(problem: Problem, core_type: Sequence[str]) -> set[tuple[int, int, int]]:
+    """(batch, src, dst) of every edge whose ops are on different core types
+    (`core_type` per global op): the transfers a schedule must have."""
+    n = problem.n_ops
+    return {(b, u, v) for b in range(problem.nbatch) for u, v in problem.edge_tokens if core_type[b * n + u] != core_type[b * n + v]}
 
 
 def _send(problem: Problem, link: _Link, out: list[Transfer], ready: int, g: int, s: int, core_type: str) -> int:
@@ -496,7 +503,7 @@ def _check_transfers(problem: Problem, s: Schedule, done_tick: list[int | None])
     if link is None:
         return [f"{len(s.transfers)} transfers on a platform without a link"] if s.transfers else []
     out: list[str] = []
-    wanted = {(b, u, v) for b in range(problem.nbatch) for u, v in problem.edge_tokens if s.core_type[b * n + u] != s.core_type[b * n + v]}
+    wanted = _cross_edges(problem, s.core_type)
     seen: dict[tuple[int, int, int], int] = {}
     held: dict[int, list[tuple[int, int, tuple[int, int, int]]]] = {}
     for t in s.transfers:

@@ -28,7 +28,7 @@ from ortools.sat.python import cp_model
 
 from prism_cp.bounds.timing import only_in_order, op_timing
 from prism_cp import interruptible
-from prism_cp.plan import SCALE
+from prism_cp.plan import SCALE, scaled
 from prism_cp.problem import Problem
 
 
@@ -87,10 +87,6 @@ class Relaxation:
         self.rest = {i: math.floor(t.rest[i] * SCALE) for i in self.only}
         self.lags = lags(problem, self.only)
 
-    def units(self, us: float) -> int:
-        """Objective units below which no end of at least `us` lies."""
-        return math.floor(Fraction(us) * SCALE)
-
     def bound(self, lower_us: float, upper_us: float, deadline: float) -> float:
         """At least `lower_us`: search a deadline D (objective units, in
         steps of a tick) between the bound and `upper_us`; a solver's proof
@@ -98,7 +94,7 @@ class Relaxation:
         probe is a third of the way up from the bound (proofs cost more the
         nearer D is to the optimum, and `upper_us` is above it) and gets half
         the time left; one that proves nothing ends the search above it."""
-        lo, hi = self.units(lower_us), self.units(upper_us)
+        lo, hi = scaled(lower_us), scaled(upper_us)
         proven = -math.inf
         step = self.problem.clock * SCALE  # a deadline one tick later admits new starts
         while hi - lo >= step and time.perf_counter() < deadline:

@@ -49,7 +49,7 @@ from ortools.sat.python import cp_model
 from prism_cp.bounds import check_bounds, lower_bound
 from prism_cp.bounds.timing import op_timing
 from prism_cp import interruptible
-from prism_cp.bounds.startup_columns import early_work_columns
+from prism_cp.bounds.startup_columns import ROUNDING, early_work_columns
 from prism_cp.budget import COLUMNS_SHARE
 from prism_cp.problem import Problem
 from prism_cp.progress import Progress
@@ -171,7 +171,7 @@ def early_work_bound(problem: Problem, window: int, deadline: float, share: int)
     status = interruptible.solve(solver, built.model)
     if status not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
         return problem.platform.cpus * window  # nothing proven beyond the CPUs' capacity
-    return math.floor(solver.best_objective_bound + 1e-6)
+    return math.floor(solver.best_objective_bound + ROUNDING)
 
 
 def early_work_model(problem: Problem, window: int) -> EarlyWork:

@@ -39,7 +39,7 @@ from ortools.linear_solver import pywraplp
 from prism_cp.bounds.timing import only_in_order, op_timing
 from prism_cp.problem import Problem
 
-#: the Lagrangian value is a float sum; the integer bound allows this much rounding in it
+#: a bound in floats (the Lagrangian value, CP-SAT's objective bound) is floored to an integer allowing this much rounding in it
 ROUNDING = 1e-6
 #: the next prices are this share of the best prices so far plus the rest of the
 #: LP's duals (Wentges smoothing): the LP's duals alone jump about and the bound

@@ -24,7 +24,7 @@ from typing import Any
 
 import numpy as np
 
-from prism_cp.errors import PrismError
+from prism_cp.errors import PrismError, check_count
 from prism_cp.cost.roofline import OpWork, op_work
 from prism_cp.io.onnx import read_onnx
 from prism_cp.network import Network
@@ -85,8 +85,7 @@ def measure_onnx(path: str | Path, runs: int = 10, threads: int = 1) -> Measurem
     threads, each followed by a plain run of a session without the profiler,
     timed whole, for the comparison."""
     for option, value in (("runs", runs), ("threads", threads)):
-        if isinstance(value, bool) or not isinstance(value, int) or value < 1:
-            raise PrismError(f"--{option} must be a whole number >= 1, got {value!r}")
+        check_count(value, f"--{option}")
     ort = _onnxruntime()
     path = Path(path)
     network = read_onnx(path)

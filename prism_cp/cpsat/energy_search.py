@@ -50,7 +50,7 @@ class EnergySearch(Search):
         return two or list(range(self.problem.size))
 
     def report(self, what: str) -> None:
-        energy = self.cost(self.incumbent)
+        energy = self.incumbent_cost
         self.say(f"[energy] {self.elapsed():7.2f}s {what}: energy {energy:.2f} uJ (makespan {self.incumbent.makespan:.2f} us), "
                  f"bound {self.energy_bound:.2f} uJ, gap {100 * gap(energy, self.energy_bound):.2f}%")
 
@@ -63,14 +63,19 @@ class EnergySearch(Search):
             self.report("bound raised")
 
     def optimal(self) -> bool:
-        return self.cost(self.incumbent) <= self.energy_bound
+        return self.incumbent_cost <= self.energy_bound
 
 
 def cheapest_seed(problem: Problem, terms: EnergyTerms) -> Schedule:
     """The reference's dynamic policy with every op on the type where it costs
     least: the least-energy mapping, whatever its makespan."""
+    return simulate(problem, [cheapest_type(problem, terms, g) for g in range(problem.size)])
+
+
+def cheapest_type(problem: Problem, terms: EnergyTerms, g: int) -> str:
+    """The core type global op g costs least on (the first allowed one of equal cost)."""
     n = problem.n_ops
-    return simulate(problem, [min(problem.allowed(g % n), key=lambda c: terms.op[c][g % n]) for g in range(problem.size)])
+    return min(problem.allowed(g % n), key=lambda c: terms.op[c][g % n])
 
 
 PATH_STEPS = 16  # seeds between the fastest seed's mapping and the cheapest one
@@ -83,21 +88,19 @@ def mapping_path(problem: Problem, terms: EnergyTerms, fast: Schedule, steps: in
     type moved there, those saving the most energy per microsecond of op
     time added first, each simulated by the reference's policy."""
     n, times = problem.n_ops, problem.workload.times
-
-    def cheap(g: int) -> str:
-        return min(problem.allowed(g % n), key=lambda c: terms.op[c][g % n])
+    cheap = [cheapest_type(problem, terms, g) for g in range(problem.size)]
 
     def rate(g: int) -> float:
-        i, c, d = g % n, fast.core_type[g], cheap(g)
+        i, c, d = g % n, fast.core_type[g], cheap[g]
         added = times[d][i] - times[c][i]
         return math.inf if added <= 0 else (terms.op[c][i] - terms.op[d][i]) / added
 
-    movable = sorted((g for g in range(problem.size) if terms.op[cheap(g)][g % n] < terms.op[fast.core_type[g]][g % n]), key=rate, reverse=True)
+    movable = sorted((g for g in range(problem.size) if terms.op[cheap[g]][g % n] < terms.op[fast.core_type[g]][g % n]), key=rate, reverse=True)
     path = []
     for k in range(1, steps):
         mapping = list(fast.core_type)
         for g in movable[: len(movable) * k // steps]:
-            mapping[g] = cheap(g)
+            mapping[g] = cheap[g]
         path.append(simulate(problem, mapping))
     return path
 

@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from fractions import Fraction
 
 from prism_cp.cost.energy import powers
-from prism_cp.plan import SCALE
+from prism_cp.plan import SCALE, scaled
 from prism_cp.problem import Problem
 
 EXACT_UNITS = 2**50  # the objective stays below this: the solver's (double) bound is an exact integer
@@ -85,4 +85,4 @@ class EnergyTerms:
         """A bound on the energy of any schedule within the cap: each op on its
         cheapest type, the idle draw over the proven least makespan, no bytes moved."""
         ops = sum(min(self.op[c][i] for c in problem.allowed(i)) for i in range(problem.n_ops)) * problem.nbatch
-        return self.uj(ops + self.offset + self.span * math.floor(SCALE * Fraction(makespan_bound_us)))
+        return self.uj(ops + self.offset + self.span * scaled(makespan_bound_us))

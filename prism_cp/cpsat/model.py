@@ -1,6 +1,6 @@
 """The CP-SAT model of an unrolled problem, in clock ticks.
 
-The whole model (`build` with every op free) is four constraint families,
+The whole model (`build` with every op free) is five constraint families,
 each its own function below:
 
 * `variables`: every global op gets a start tick and (where both types may
@@ -15,11 +15,15 @@ each its own function below:
   in integer units of 1/SCALE us, rounded down per op;
 
 plus `batch_symmetry` (batches are interchangeable) and the redundant
-`energetic_cuts`. A stream (batches
-arriving over time, `Problem.arrival_us`) adds `releases` (no op of a batch
-starts before its release tick) and replaces the objective and the symmetry
-(batches are no longer interchangeable) with `stream_objective`: the fewest
-deadline misses, then the least maximum latency, then the least makespan.
+`energetic_cuts`. A timed problem (`Problem.timed`: a stream's batches
+arriving over time, or a mix's instances) adds `releases` (no op starts
+before its release tick, `Problem.release_of`) and replaces the objective
+and the symmetry (batches are no longer interchangeable) with
+`stream_objective`: over the `Problem.groups` (a stream's batches, a mix's
+instances), the fewest deadline misses, then the least maximum latency,
+then the least makespan. With energy terms (`EnergyTerms`, for untimed
+problems only), `energy_objective` replaces the makespan objective: the
+least energy of the schedules within a makespan cap.
 
 Why the solver's bound is a bound of the problem: an op holds its core for
 `Problem.min_ticks`, its fewest ticks at any start an optimal schedule can
@@ -59,16 +63,11 @@ from ortools.sat.python import cp_model
 from prism_cp.bounds.energetic import energetic_timing
 from prism_cp.bounds.timing import op_timing
 from prism_cp.cpsat.energy_terms import EnergyTerms
-from prism_cp.plan import SCALE, Plan, done_tick
+from prism_cp.plan import SCALE, Plan, done_tick, scaled
 from prism_cp.problem import Problem
 from prism_cp.schedule import Schedule
 
 MAPPINGS = ("per-batch", "shared")
-
-
-def scaled(time_us: float) -> int:
-    """`time_us` in objective units, rounded down (exact for any float)."""
-    return math.floor(Fraction(time_us) * SCALE)
 
 
 @dataclass

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import random
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Callable
 
 from ortools.sat.python import cp_model
@@ -48,6 +48,10 @@ class Search:
     workers: int = 2
     seed: int = 42
     mapping: str = "per-batch"
+    incumbent_cost: float = field(init=False)  # `cost` of the incumbent, kept by `offer` (the energy's is a full replay)
+
+    def __post_init__(self) -> None:
+        self.incumbent_cost = self.cost(self.incumbent)
 
     def elapsed(self) -> float:
         return time.perf_counter() - self.t0
@@ -74,9 +78,10 @@ class Search:
 
     def offer(self, schedule: Schedule) -> None:
         """Adopt `schedule` (valid and replayed) if it is no worse than the incumbent."""
-        better = self.cost(schedule) < self.cost(self.incumbent)
-        if self.cost(schedule) <= self.cost(self.incumbent):
-            self.incumbent = schedule
+        cost = self.cost(schedule)
+        better = cost < self.incumbent_cost
+        if cost <= self.incumbent_cost:
+            self.incumbent, self.incumbent_cost = schedule, cost
         if better:
             self.report("improved")
 
@@ -151,14 +156,14 @@ class Search:
             free = self.neighbourhood(by_start, centre, k, rng)
             end = max(position[g] for g in free) + 1
             far = frozenset(by_start[end + int(MIDDLE * k) :])
-            before = self.cost(self.incumbent)
+            before = self.incumbent_cost
             built = self.model(self.incumbent, free, far)
             status = self.solve(built, min(self.budget.step, self.remaining()), track=False)
             if status == cp_model.OPTIMAL:
                 size = min(int(size * 1.25) + 1, self.problem.size)
-            elif self.cost(self.incumbent) == before:
+            elif self.incumbent_cost == before:
                 size = max(20, int(size * 0.8))
-            if self.cost(self.incumbent) < before:
+            if self.incumbent_cost < before:
                 self.justify()
 
     def justify(self) -> None:

@@ -9,15 +9,12 @@ from typing import Iterator
 
 from prism_cp.budget import HILL_CLIMB_SHARE
 from prism_cp.heuristics import HEURISTICS, hill_climb_mapping
-from prism_cp.heuristics.mirrored import mirrored_search
+from prism_cp.heuristics.mirrored import mirrorable, mirrored_search
 from prism_cp.heuristics.staggered import staggered_search
 from prism_cp.problem import Problem
 from prism_cp.progress import Progress
 from prism_cp.schedule import Schedule
 from prism_cp.simulate import simulate
-
-MIRROR_OPS = 30_000  # above, the mirrored search is left out: one justification takes seconds (1.8 s at 17,152 ops)
-
 
 def seed_schedules(
     problem: Problem, seed: int, deadline: float, target: float, say: Progress, mapping: str = "per-batch", hill_climb_share: float = HILL_CLIMB_SHARE
@@ -27,10 +24,11 @@ def seed_schedules(
     yielded, since every caller needs a schedule however short its time
     (the first, random, is one simulation and always yielded); then of the
     staggered search ('staggered-search') and of its mirror image
-    ('mirrored-search', not for streams nor above MIRROR_OPS ops), which
-    share the time left. With `mapping` 'shared', only the schedules that
-    map every batch alike (`is_shared`) are yielded: both callers keep
-    only those, and the guarantee of a schedule holds for them.
+    ('mirrored-search', not for timed problems, streams and mixes, nor
+    above MIRROR_OPS ops: `mirrorable`), which share the time left. With
+    `mapping` 'shared', only the schedules that map every batch alike
+    (`is_shared`) are yielded: both callers keep only those, and the
+    guarantee of a schedule holds for them.
 
     The hill climber (the slow one, run last) gets `hill_climb_share` of the
     time left and returns its best mapping so far. The searches are skipped
@@ -57,8 +55,7 @@ def seed_schedules(
         if usable(schedule):
             yielded = True
             yield name, schedule
-    mirrored = not problem.timed and problem.size <= MIRROR_OPS
-    searches = [("staggered-search", staggered_search)] + ([("mirrored-search", mirrored_search)] if mirrored else [])
+    searches = [("staggered-search", staggered_search)] + ([("mirrored-search", mirrored_search)] if mirrorable(problem) else [])
     for k, (name, search) in enumerate(searches):
         now = time.perf_counter()
         if best <= target or now >= deadline:

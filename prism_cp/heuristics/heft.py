@@ -36,18 +36,18 @@ def upward_rank(problem: Problem) -> list[float]:
     for i in reversed(op_timing(problem).order):
         types = problem.allowed(i)
         mean = sum(plat.cores(c) * ticks[c][i] for c in types) / sum(plat.cores(c) for c in types)
-        if plat.link is None:
-            rank[i] = mean + max((rank[s] for s in succs[i]), default=0.0)
-        else:
-            rank[i] = mean + max((mean_transfer_ticks(problem, i, s) + rank[s] for s in succs[i]), default=0.0)
+        rank[i] = mean + max((mean_transfer_ticks(problem, i, s) + rank[s] for s in succs[i]), default=0.0)
     return rank
 
 
 def mean_transfer_ticks(problem: Problem, u: int, v: int) -> float:
     """HEFT's mean communication cost of edge u -> v (ticks): over every pair
     (core of u, core of v) of the cores allowed to run them, the transfer's
-    fewest ticks where their types differ, 0 where they agree."""
+    fewest ticks where their types differ, 0 where they agree; 0 without a
+    link (nothing moves; ranks are never -0.0, so adding it changes none)."""
     plat = problem.platform
+    if plat.link is None:
+        return 0.0
     share = {i: {c: plat.cores(c) for c in problem.allowed(i)} for i in (u, v)}
     total = sum(share[u].values()) * sum(share[v].values())
     cost = sum(a * b * problem.transfer_ticks[c][u, v][0] for c, a in share[u].items() for d, b in share[v].items() if c != d)

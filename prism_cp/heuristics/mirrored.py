@@ -14,6 +14,7 @@ from prism_cp.plan import Plan, done_tick
 from prism_cp.problem import Problem
 from prism_cp.schedule import Schedule
 
+MIRROR_OPS = 30_000  # above, the mirrored search is left out: one justification takes seconds (1.8 s at 17,152 ops)
 MIRROR_PASSES = 3  # a mirrored candidate costs about three justification passes (list schedule, forward pass, one justification)
 MIRROR_MARGIN = 20  # ticks an op must gain to leave the core type the mirrored schedule gave it
 # (stagger as a multiple of staggered.STAGGER_US, tail batches) of the reversed problem's
@@ -31,6 +32,13 @@ def reversed_problem(problem: Problem) -> Problem:
     edges = w.edges.copy()
     edges[:, [0, 1]] = edges[:, [1, 0]]
     return dataclasses.replace(problem, workload=dataclasses.replace(w, edges=edges))
+
+
+def mirrorable(problem: Problem) -> bool:
+    """Whether the mirrored search is worth its time: not above MIRROR_OPS
+    ops, and not for a timed problem (a stream or a mix: releases have no
+    mirror image)."""
+    return not problem.timed and problem.size <= MIRROR_OPS
 
 
 def mirrored_search(problem: Problem, *, deadline: float, seed: int = 42) -> Schedule | None:

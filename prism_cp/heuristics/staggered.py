@@ -208,8 +208,8 @@ def staggered_search(problem: Problem, *, deadline: float, seed: int = 42, progr
         return list_schedule(problem, prio, steal, homes), prio, steal, homes
 
     floor = lower_bound(problem)
-    options = [stagger_us, cpu_ratio, tail_batches, "cpu-work", home_ratio]
-    best_sched, prio, steal, homes = build(*options)
+    knobs = [stagger_us, cpu_ratio, tail_batches, "cpu-work", home_ratio]
+    best_sched, prio, steal, homes = build(*knobs)
     current = cost(best_sched)
     tails = range(1, min(6, problem.nbatch) + 1)
     grid = [
@@ -220,14 +220,14 @@ def staggered_search(problem: Problem, *, deadline: float, seed: int = 42, progr
         (2, tails),
     ]
     for which, values in grid:
-        base = list(options)
+        base = list(knobs)
         for value in values:
             if time.perf_counter() >= deadline or current[0] <= floor:
                 break
             trial = base[:which] + [value] + base[which + 1:]
             sched, trial_prio, trial_steal, trial_homes = build(*trial)
             if cost(sched) < current:
-                best_sched, prio, steal, homes, current, options = sched, trial_prio, trial_steal, trial_homes, cost(sched), trial
+                best_sched, prio, steal, homes, current, knobs = sched, trial_prio, trial_steal, trial_homes, cost(sched), trial
     say(f"[staggered-search] start: makespan {best_sched.makespan!r}")
     best_cost = current
     jitter = sum(problem.workload.times["cpu"]) / n  # a typical op time
